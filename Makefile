@@ -1,0 +1,55 @@
+# Two commands matter: `make chat` and `make test`. Both set up .venv when needed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check
+# The CPU build of torch; override on a GPU machine, e.g. TORCH_SPEC=torch
+TORCH_SPEC ?= torch==2.13.0
+PYTEST_ARGS ?=
+
+.PHONY: chat test check lint typecheck serve bench clean help
+
+help:
+	@echo "make chat   - set up and start the terminal chat (local platform unless Google Cloud is configured)"
+	@echo "make test   - set up, lint, type-check and run the test suite"
+	@echo "make serve  - run the LangGraph dev server on 127.0.0.1:2024 (Studio / Agent Chat UI)"
+	@echo "make bench  - run the benchmarks in bench/ (by hand; prints figures)"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Runtime install: the package with its local-training extra.
+$(VENV)/.stamp-run: pyproject.toml | $(PY)
+	$(PY) -c "import torch" 2>/dev/null || $(PIP) "$(TORCH_SPEC)" 2>&1 | grep -v "is ignored" || true
+	$(PIP) -e ".[local]" 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import agent, graph, tools, knowledge, torch, peft"
+	touch $@
+
+# Development install: runtime plus test servers, linters and type checker.
+$(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-run
+	$(PIP) -e ".[dev,local]" 2>&1 | grep -v "is ignored" || true
+	$(PY) -c "import pytest, ruff, mypy, gcp_storage_emulator"
+	touch $@
+
+chat: $(VENV)/.stamp-run
+	$(VENV)/bin/tuning-agent chat $(ARGS)
+
+lint: $(VENV)/.stamp-dev
+	$(VENV)/bin/ruff check agent graph tools knowledge tests bench
+
+typecheck: $(VENV)/.stamp-dev
+	$(VENV)/bin/mypy
+
+check: lint typecheck
+
+test: check
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+serve: $(VENV)/.stamp-dev
+	$(VENV)/bin/langgraph dev --host 127.0.0.1 --port 2024 --no-browser --no-reload
+
+bench: $(VENV)/.stamp-dev
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

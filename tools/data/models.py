@@ -1,0 +1,135 @@
+"""Plain records the dataset engine returns, so the graph can keep them in state and the CLI can print them.
+
+Nothing here holds a whole dataset: only paths, counts, a few truncated samples
+and the problems found, each pointing at a line (and column or field where known).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+TargetFormat = Literal["messages", "prompt_completion", "gemini"]
+TARGET_FORMATS: tuple[str, ...] = ("messages", "prompt_completion", "gemini")
+
+#: Shapes a source can already have. `plain` means "ordinary columns; a mapping is needed".
+Shape = Literal["messages", "prompt_completion", "gemini", "sharegpt", "alpaca", "plain"]
+
+
+class ColumnInfo(BaseModel):
+    """One column of a source and the type seen in its first rows (or its schema)."""
+
+    name: str
+    type: str
+
+
+class Inspection(BaseModel):
+    """What `inspect_source` learned about a dataset without converting it."""
+
+    source: str
+    kind: str  # csv | tsv | json | jsonl | parquet | huggingface
+    columns: list[ColumnInfo]
+    row_count: int | None
+    row_count_exact: bool
+    row_count_note: str
+    samples: list[dict[str, object]]
+    shape: Shape
+    encoding_note: str | None = None
+    size_bytes: int | None = None
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+class ColumnChoice(BaseModel):
+    """A column proposed for one role, with the reason it was chosen."""
+
+    column: str
+    score: float
+    reason: str
+
+
+class MappingRecommendation(BaseModel):
+    """The columns `recommend_mapping` proposes; `None` for prompt/completion means a known shape needs none."""
+
+    shape: Shape
+    prompt: str | None
+    completion: str | None
+    system: str | None = None
+    alternatives: dict[str, list[ColumnChoice]] = Field(default_factory=dict)
+    reasons: dict[str, str] = Field(default_factory=dict)
+    needs_mapping: bool = True
+
+
+class ColumnMapping(BaseModel):
+    """Which source columns become the user turn, the model turn and (optionally) the system prompt."""
+
+    prompt: str
+    completion: str
+    system: str | None = None
+
+
+class ConvertReport(BaseModel):
+    """What `convert` (or `split_file`) wrote, what it dropped and what it changed to meet the limits."""
+
+    source: str
+    target_format: str
+    train_path: str
+    validation_path: str | None
+    rows_in: int
+    rows_written_train: int
+    rows_written_val: int
+    bytes_train: int
+    bytes_val: int
+    dropped: dict[str, int] = Field(default_factory=dict)
+    split_adjustments: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+class Problem(BaseModel):
+    """One problem on one line of a JSONL file (1-based line; column and field where known)."""
+
+    line: int
+    kind: str
+    message: str
+    column: int | None = None
+    field: str | None = None
+
+
+class ValidationReport(BaseModel):
+    """Result of checking a JSONL against a target format: first problems in detail, all counted."""
+
+    path: str
+    target_format: str
+    model: str | None
+    ok: bool
+    rows: int
+    valid_rows: int
+    bytes: int
+    problems: list[Problem]
+    counts: dict[str, int]
+    notes: list[str] = Field(default_factory=list)
+
+
+class DropReport(BaseModel):
+    """What `drop_invalid_rows` kept and dropped (by problem kind)."""
+
+    source: str
+    out_path: str
+    rows_in: int
+    rows_kept: int
+    bytes: int
+    dropped: dict[str, int]
+
+
+class DatasetStats(BaseModel):
+    """Sizes that cost estimates and recommendations need: rows, characters per role, tokens per model."""
+
+    source: str
+    rows: int
+    chars_by_role: dict[str, int]
+    total_chars: int
+    estimated_tokens: dict[str, int] = Field(default_factory=dict)
+    max_example_chars: int = 0

@@ -1,0 +1,44 @@
+"""Typed errors that every tool raises, so one boundary can turn them into words.
+
+Tools never print and never exit. They raise one of these with a message that says
+what is wrong (file, line, column, field) and a hint that says what to do. The CLI
+and the graph catch `ToolError` and show `str(err)` — never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class ToolError(Exception):
+    """A failure the user can act on: a message and, where known, the fix."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  → {self.hint}" if self.hint else self.message
+
+
+class DataError(ToolError):
+    """The user's dataset cannot be read or does not meet the target format."""
+
+
+class CloudError(ToolError):
+    """A Google Cloud (or local-platform) call failed; `advice` comes from the known-failures table."""
+
+    def __init__(self, message: str, hint: str | None = None, *, code: int | None = None,
+                 status: str | None = None, retryable: bool = False) -> None:
+        super().__init__(message, hint)
+        self.code = code
+        self.status = status
+        self.retryable = retryable
+
+
+class PreflightError(ToolError):
+    """One or more known service rejections were found before spending money."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("Preflight found problems:\n" + "\n".join(f"- {p}" for p in problems),
+                         "Fix each item above, then try again.")
+        self.problems = problems

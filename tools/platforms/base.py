@@ -1,0 +1,164 @@
+"""The platform interface: what the graph and the CLI may ask of a place that tunes models.
+
+Two implementations share it: `vertex` (Google Cloud) and `local` (this machine).
+Everything here is plain data so it can live in graph state and be printed as JSON.
+Mutating methods (`upload`, `create_bucket`, `submit_job`, `cancel_job`, `deploy`)
+are only ever called after a recorded human approval; each is idempotent by the key
+it is given (object checksum, run id label, endpoint display name).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+Category = Literal["open", "gemini", "local"]
+TuningMode = Literal["PEFT_ADAPTER", "FULL"]
+
+#: States after which a job never changes again (union of the SDKs' notions of "ended").
+TERMINAL_STATES = frozenset({
+    "JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED",
+    "JOB_STATE_EXPIRED", "JOB_STATE_PAUSED", "JOB_STATE_PARTIALLY_SUCCEEDED",
+})
+
+#: Called with (bytes_done, bytes_total) while a long transfer runs.
+ProgressCallback = Callable[[int, int], None]
+
+
+class ObjectInfo(BaseModel):
+    """One stored object (a GCS object, or a file in the local bucket folder)."""
+
+    uri: str
+    size: int
+    md5_base64: str | None = None
+    crc32c_base64: str | None = None
+    updated: str | None = None
+
+
+class DatasetCandidate(BaseModel):
+    """A file found by a bucket search that may be a tuning dataset."""
+
+    uri: str
+    size: int
+    format: str  # jsonl | json | csv | parquet
+    first_records: list[dict[str, object]] = Field(default_factory=list)
+    columns: list[str] = Field(default_factory=list)
+
+
+class Storage(Protocol):
+    """Object storage with gs://-style URIs (`gs://B/K` on Vertex, `local://B/K` locally)."""
+
+    scheme: str
+
+    def stat(self, uri: str) -> ObjectInfo | None: ...
+    def list(self, prefix_uri: str) -> list[ObjectInfo]: ...
+    def list_buckets(self) -> list[str]: ...
+    def bucket_exists(self, bucket: str) -> bool: ...
+    def create_bucket(self, bucket: str, location: str | None = None) -> None: ...
+    def upload(self, local_path: str, dest_uri: str,
+               progress: ProgressCallback | None = None) -> ObjectInfo: ...
+    def download(self, uri: str, local_path: str) -> str: ...
+    def search_datasets(self, buckets: list[str] | None = None,
+                        limit: int = 20) -> list[DatasetCandidate]: ...
+
+
+class JobSpec(BaseModel):
+    """Everything needed to submit one supervised tuning job."""
+
+    run_id: str
+    category: Category
+    base_model: str
+    train_uri: str
+    validation_uri: str | None = None
+    output_uri: str | None = None
+    tuning_mode: TuningMode | None = None
+    epochs: int | None = None
+    learning_rate: float | None = None
+    learning_rate_multiplier: float | None = None
+    adapter_size: int | None = None
+    display_name: str | None = None
+    project: str | None = None
+    location: str | None = None
+
+
+class LossPoint(BaseModel):
+    step: int
+    loss: float
+    epoch: float | None = None
+
+
+class JobInfo(BaseModel):
+    """A tuning job as both platforms report it (normalised to Vertex's vocabulary)."""
+
+    name: str
+    state: str  # JOB_STATE_* string
+    base_model: str | None = None
+    run_id: str | None = None
+    location: str | None = None  # the location submitted with (may be "global")
+    real_region: str | None = None  # read from sub-resource names for global jobs
+    console_url: str | None = None
+    create_time: str | None = None
+    start_time: str | None = None
+    end_time: str | None = None
+    elapsed_s: float | None = None
+    error_message: str | None = None
+    advice: str | None = None
+    output_uri: str | None = None
+    final_checkpoint_uri: str | None = None
+    tuned_model: str | None = None
+    tuned_model_endpoint: str | None = None
+    data_stats: dict[str, object] = Field(default_factory=dict)
+    step: int | None = None
+    total_steps: int | None = None
+    epoch: float | None = None
+    eta_s: float | None = None
+    train_loss: list[LossPoint] = Field(default_factory=list)
+    val_loss: list[LossPoint] = Field(default_factory=list)
+
+    @property
+    def ended(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state == "JOB_STATE_SUCCEEDED"
+
+
+class DeploySpec(BaseModel):
+    """How to serve a tuned model; `endpoint_display_name` is the idempotency key."""
+
+    endpoint_display_name: str
+    machine_type: str | None = None
+    accelerator_type: str | None = None
+    accelerator_count: int | None = None
+    region: str | None = None
+
+
+class DeploymentInfo(BaseModel):
+    endpoint: str  # resource name, or a local path for the local platform
+    display_name: str
+    region: str | None = None
+    model: str | None = None
+    state: str = "READY"
+    hourly_usd: float | None = None
+    console_url: str | None = None
+
+
+class Platform(Protocol):
+    """A place that stores data, runs tuning jobs and serves the results."""
+
+    name: str
+    storage: Storage
+
+    def submit_job(self, spec: JobSpec) -> JobInfo: ...
+    def find_job(self, run_id: str) -> JobInfo | None: ...
+    def get_job(self, name: str) -> JobInfo: ...
+    def list_jobs(self) -> list[JobInfo]: ...
+    def cancel_job(self, name: str) -> JobInfo: ...
+    def watch_job(self, name: str, poll_s: float = 10.0,
+                  timeout_s: float | None = None) -> Iterator[JobInfo]: ...
+    def deploy(self, job: JobInfo, spec: DeploySpec) -> DeploymentInfo: ...
+    def find_deployment(self, display_name: str) -> DeploymentInfo | None: ...
+    def predict(self, endpoint: str, prompt: str, max_tokens: int = 256) -> str: ...

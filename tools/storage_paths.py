@@ -1,0 +1,66 @@
+"""Bucket URIs shared by every storage backend: split them, and name a job's folder.
+
+Both platforms address objects as `SCHEME://BUCKET/KEY` (`gs://` on Google Cloud,
+`local://` on this machine). Keeping the parsing and the timestamped job-prefix rule
+in one neutral module means both backends agree on what a URI means and where a
+run's files go. A user-named bucket is used exactly as named; only a leading
+`SCHEME://` is stripped.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from tools.errors import ToolError
+
+_URI = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<bucket>[^/]*)(?:/(?P<key>.*))?$")
+
+#: Folder name prefix for every run's files inside a bucket.
+JOB_PREFIX_STEM = "tuning_agent_job_"
+
+
+def split_uri(uri: str) -> tuple[str, str, str]:
+    """`gs://b/a/c.jsonl` -> ("gs", "b", "a/c.jsonl"); the key may be "" (a bucket URI).
+
+    Raises ToolError for anything that is not `SCHEME://BUCKET[/KEY]`.
+    """
+    match = _URI.match(uri.strip())
+    if not match or not match.group("bucket"):
+        raise ToolError(
+            f"Not a storage URI: {uri!r}",
+            "Write it as SCHEME://BUCKET/PATH, e.g. gs://my-bucket/data/train.jsonl.",
+        )
+    return match.group("scheme"), match.group("bucket"), match.group("key") or ""
+
+
+def bucket_name(name: str, scheme: str = "gs") -> str:
+    """The bucket as the user named it: strip a leading `SCHEME://` and trailing `/`, nothing else."""
+    text = name.strip()
+    prefix = f"{scheme}://"
+    if text.startswith(prefix):
+        text = text[len(prefix):]
+    text = text.rstrip("/")
+    if not text or "/" in text:
+        raise ToolError(
+            f"Not a bucket name: {name!r}",
+            f"Give just the bucket, e.g. my-bucket or {scheme}://my-bucket.",
+        )
+    return text
+
+
+def join_uri(scheme: str, bucket: str, key: str = "") -> str:
+    """`SCHEME://BUCKET/KEY` (no double slashes)."""
+    return f"{scheme}://{bucket}/{key.lstrip('/')}"
+
+
+def job_prefix(scheme: str, bucket: str, now: datetime | None = None) -> str:
+    """The folder for one run: `SCHEME://BUCKET/tuning_agent_job_<YYYYmmdd_HHMMSS>/`.
+
+    `now` defaults to the current UTC time; an aware datetime is converted to UTC, a
+    naive one is used as given (tests pass fixed times).
+    """
+    when = now or datetime.now(UTC)
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return f"{scheme}://{bucket_name(bucket, scheme)}/{JOB_PREFIX_STEM}{when:%Y%m%d_%H%M%S}/"
