@@ -28,6 +28,8 @@ DEFAULT_PUBLISHER_MODELS: list[tuple[str, str]] = [
     ("publishers/meta/models/llama3-2", "llama-3.2-1b-instruct"),
     ("publishers/qwen/models/qwen3", "qwen3-4b"),
     ("publishers/qwen/models/qwen3", "qwen3-32b"),
+    ("publishers/google/models/gemini-3.5-flash", "default"),
+    ("publishers/google/models/gemini-3.1-flash-lite", "default"),
     ("publishers/google/models/gemini-2.5-flash", "default"),
     ("publishers/google/models/gemini-2.5-flash-lite", "default"),
     ("publishers/google/models/gemini-2.5-pro", "default"),
@@ -37,7 +39,7 @@ DEFAULT_PUBLISHER_MODELS: list[tuple[str, str]] = [
 OPEN_NAME_RE = re.compile(r"^(publishers/)?[a-z0-9-]+/(models/)?[a-z0-9_.-]+@[a-z0-9_.-]+$")
 GEMINI_ADAPTERS = {"ADAPTER_SIZE_ONE", "ADAPTER_SIZE_TWO", "ADAPTER_SIZE_FOUR",
                    "ADAPTER_SIZE_EIGHT", "ADAPTER_SIZE_SIXTEEN"}
-GEMINI_REGIONS = {"us-central1", "europe-west4", "us-east4", "us-west1", "asia-northeast1"}
+GEMINI_REGIONS = {"us-central1", "europe-west4"}
 
 
 class ApiError(Exception):
@@ -283,6 +285,8 @@ class FakeState:
                             "machine": (body.get("deployConfig") or {}).get("dedicatedResources")},
             }
             self.operation_gets[op_name] = 0
+            if self.operation_polls <= 0:
+                return self.get_operation(op_name)
             return self._public_op(op_name)
 
     def _public_op(self, op_name: str) -> dict[str, Any]:

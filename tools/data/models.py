@@ -22,6 +22,10 @@ class ColumnInfo(BaseModel):
 
     name: str
     type: str
+    avg_chars: float | None = None  # mean length of the text values in the first rows
+    empty_fraction: float | None = None  # share of the first rows where it is empty/None/NaN
+    distinct_fraction: float | None = None  # distinct values / non-empty values in the first rows
+    question_fraction: float | None = None  # share of values that read like a question or request
 
 
 class Inspection(BaseModel):
@@ -52,7 +56,7 @@ class ColumnChoice(BaseModel):
 
 
 class MappingRecommendation(BaseModel):
-    """The columns `recommend_mapping` proposes; `None` for prompt/completion means a known shape needs none."""
+    """The columns `recommend_mapping` proposes; no prompt/completion when a known shape needs none."""
 
     shape: Shape
     prompt: str | None

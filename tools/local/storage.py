@@ -9,6 +9,7 @@ key prefix, like GCS, not by folder.
 from __future__ import annotations
 
 import base64
+import builtins
 import csv
 import hashlib
 import io
@@ -87,7 +88,7 @@ class LocalStorage:
         path = self.local_path(uri)
         return self._info(path, uri) if path.is_file() else None
 
-    def list(self, prefix_uri: str) -> list[ObjectInfo]:
+    def list(self, prefix_uri: str) -> builtins.list[ObjectInfo]:
         _, bucket, prefix = split_uri(prefix_uri)
         folder = self._require_bucket(bucket)
         found = []
@@ -99,7 +100,7 @@ class LocalStorage:
                 found.append(self._info(path, join_uri(SCHEME, bucket, key)))
         return found
 
-    def list_buckets(self) -> list[str]:
+    def list_buckets(self) -> builtins.list[str]:
         return sorted(p.name for p in self.root.iterdir() if p.is_dir())
 
     def bucket_exists(self, bucket: str) -> bool:
@@ -166,10 +167,10 @@ class LocalStorage:
         shutil.copyfile(src, dest)
         return str(dest)
 
-    def search_datasets(self, buckets: list[str] | None = None,
-                        limit: int = 20) -> list[DatasetCandidate]:
+    def search_datasets(self, buckets: builtins.list[str] | None = None,
+                        limit: int = 20) -> builtins.list[DatasetCandidate]:
         """Files in the buckets that look like datasets (by extension), with a peek at their first rows."""
-        found: list[DatasetCandidate] = []
+        found: builtins.list[DatasetCandidate] = []
         for bucket in buckets or self.list_buckets():
             folder = self._require_bucket(bucket)
             for path in sorted(folder.rglob("*")):

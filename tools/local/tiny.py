@@ -24,8 +24,7 @@ SIMPLE_CHAT_TEMPLATE = (
 SPECIAL_TOKENS = ["<|pad|>", "<|end|>", "<|system|>", "<|user|>", "<|assistant|>", "<|model|>"]
 
 #: Small enough to train a few hundred rows in well under a minute on 2 CPU cores.
-TINY_DIMS = {"hidden_size": 64, "intermediate_size": 192, "num_hidden_layers": 2,
-             "num_attention_heads": 4, "num_key_value_heads": 4, "max_position_embeddings": 1024}
+TINY_HIDDEN, TINY_LAYERS, TINY_HEADS, TINY_MAX_POSITIONS = 64, 2, 4, 1024
 
 
 def build_tiny(out_dir: str | Path, texts: Iterable[str], vocab_size: int = 1024, seed: int = 0) -> Path:
@@ -57,7 +56,10 @@ def build_tiny(out_dir: str | Path, texts: Iterable[str], vocab_size: int = 1024
     torch.manual_seed(seed)
     config = LlamaConfig(vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id,
                          eos_token_id=tokenizer.eos_token_id, bos_token_id=None,
-                         tie_word_embeddings=True, **TINY_DIMS)
+                         tie_word_embeddings=True, hidden_size=TINY_HIDDEN,
+                         intermediate_size=3 * TINY_HIDDEN, num_hidden_layers=TINY_LAYERS,
+                         num_attention_heads=TINY_HEADS, num_key_value_heads=TINY_HEADS,
+                         max_position_embeddings=TINY_MAX_POSITIONS)
     model = LlamaForCausalLM(config)
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.generation_config.eos_token_id = tokenizer.eos_token_id

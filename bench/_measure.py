@@ -1,0 +1,73 @@
+"""Run one pipeline in this (fresh) process and print its time and peak memory as one JSON line.
+
+Used by the dataset benchmarks: `python -m bench._measure NAME ARGS...`. Peak memory
+is this process's maximum resident set size (ru_maxrss), so each pipeline is measured alone.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def ours_convert(src: str, out: str) -> dict[str, object]:
+    from tools.data import convert
+
+    report = convert(src, "messages", {"prompt": "question", "completion": "answer"}, out,
+                     validation_split=0.2, seed=42)
+    return {"train_rows": report.rows_written_train, "val_rows": report.rows_written_val,
+            "dropped": report.dropped, "adjustments": report.split_adjustments}
+
+
+def datasets_convert(src: str, out: str) -> dict[str, object]:
+    """The obvious `datasets` pipeline: load_dataset csv → filter → map → train_test_split → to_json."""
+    import datasets
+
+    datasets.disable_progress_bars()
+    ds = datasets.load_dataset("csv", data_files=src, split="train", cache_dir=str(Path(out) / "hf-cache"))
+    ds = ds.filter(lambda r: bool(r["question"] and r["question"].strip())
+                   and bool(r["answer"] and r["answer"].strip()))
+    ds = ds.map(lambda r: {"messages": [{"role": "user", "content": r["question"]},
+                                        {"role": "assistant", "content": r["answer"]}]},
+                remove_columns=ds.column_names)
+    parts = ds.train_test_split(test_size=0.2, seed=42)
+    parts["train"].to_json(str(Path(out) / "train.jsonl"))
+    parts["test"].to_json(str(Path(out) / "validation.jsonl"))
+    return {"train_rows": len(parts["train"]), "val_rows": len(parts["test"])}
+
+
+def ours_validate(path: str, _out: str) -> dict[str, object]:
+    from tools.data import validate_jsonl
+
+    report = validate_jsonl(path, "messages")
+    return {"rows": report.rows, "ok": report.ok, "counts": report.counts}
+
+
+def json_loads_validate(path: str, _out: str) -> dict[str, object]:
+    """The obvious check: json.loads each line, then look at the messages' roles and contents."""
+    rows = bad = 0
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            rows += 1
+            obj = json.loads(line)
+            msgs = obj.get("messages") if isinstance(obj, dict) else None
+            if not isinstance(msgs, list) or not all(
+                    isinstance(m, dict) and m.get("role") in ("system", "user", "assistant")
+                    and isinstance(m.get("content"), str) and m["content"].strip() for m in msgs):
+                bad += 1
+    return {"rows": rows, "bad": bad}
+
+
+PIPELINES = {f.__name__: f for f in (ours_convert, datasets_convert, ours_validate, json_loads_validate)}
+
+if __name__ == "__main__":
+    name, src, out = sys.argv[1:4]
+    started = time.perf_counter()
+    result = PIPELINES[name](src, out)
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"pipeline": name, "seconds": round(seconds, 2), "peak_rss_mb": round(peak_mb, 1),
+                      **result}))

@@ -1,0 +1,68 @@
+"""Small helpers every step uses: say something, report progress, read the platform."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from langchain_core.messages import AIMessage
+
+from graph.deps import Deps
+from graph.state import TuningState
+from tools.platforms.base import Platform
+
+
+def say(*lines: str, status: bool = False) -> dict[str, Any]:
+    """A state update appending one assistant message (status lines are tagged for UIs)."""
+    text = "\n".join(line for line in lines if line)
+    kwargs = {"status": True} if status else {}
+    return {"messages": [AIMessage(content=text, additional_kwargs=kwargs)]}
+
+
+def combine(*updates: dict[str, Any]) -> dict[str, Any]:
+    """Merge several state updates (messages and approvals are concatenated)."""
+    out: dict[str, Any] = {}
+    for update in updates:
+        for key, value in update.items():
+            if key in {"messages", "approvals"}:
+                out[key] = [*out.get(key, []), *value]
+            elif isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = {**out[key], **value}
+            else:
+                out[key] = value
+    return out
+
+
+def progress(node: str, **data: Any) -> None:
+    """Emit a progress event on the custom stream (terminal bars, Studio); no-op elsewhere."""
+    with contextlib.suppress(Exception):
+        from langgraph.config import get_stream_writer
+
+        get_stream_writer()({"node": node, **data})
+
+
+def platform_of(state: TuningState, deps: Deps) -> Platform:
+    """The platform this thread runs on (fixed at its first turn)."""
+    return deps.platform(state.get("platform") or "local")
+
+
+def rec(state: TuningState, key: str) -> dict[str, Any]:
+    """A state record, or an empty dict when the step has not run yet."""
+    value = state.get(key)  # type: ignore[misc]
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def facts(state: TuningState) -> dict[str, Any]:
+    return rec(state, "facts")
+
+
+def md_table(headers: list[str], rows: list[list[Any]]) -> str:
+    """A small markdown table (values shortened and pipes escaped)."""
+    def cell(value: Any) -> str:
+        text = "" if value is None else str(value)
+        text = text.replace("\n", " ").replace("|", "\\|")
+        return text if len(text) <= 60 else text[:57] + "…"
+
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,78 @@
+"""category: open model or Gemini. Given a purpose, three catalog-grounded suggestions.
+
+A model the user names decides the category (and is kept for `configure`); an
+unsupported one gets "not supported" and the nearest supported choices.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from graph import advisor, parse
+from graph.approvals import await_decision, propose
+from graph.common import combine, facts, md_table, say
+from graph.deps import Deps
+from graph.state import TuningState
+from knowledge import GeminiModel, nearest_supported
+from tools.recommend import detect_task, suggest_models
+
+ACTION = "choose_model_category"
+
+
+class CategoryArgs(BaseModel):
+    category: Literal["open", "gemini"]
+
+
+def _suggestions(purpose: str | None, deps: Deps) -> tuple[str, str]:
+    """Markdown for the three suggestions, and the recommended category."""
+    picks = suggest_models(purpose, deps.today)
+    rows = [[s.role, s.model.display_name, s.model.base_model, "; ".join(s.pros), "; ".join(s.cons)]
+            for s in picks]
+    table = md_table(["", "model", "id", "pros", "cons"], rows)
+    why = advisor.rationale(deps.llm, purpose or "", table) if purpose else None
+    general = picks[2].model
+    recommended = "gemini" if isinstance(general, GeminiModel) else "open"
+    return f"{table}\n\n{why or picks[0].why}", recommended
+
+
+def run(state: TuningState, deps: Deps) -> dict[str, Any]:
+    known = facts(state)
+    notes: list[dict[str, Any]] = []
+    requested = known.get("model")
+    if requested:
+        answer = nearest_supported(requested, deps.today)
+        consumed = {"facts": {"model": None}}
+        if answer.supported and answer.model is not None and answer.model.category in {"open", "gemini"}:
+            model = answer.model
+            return combine(consumed, {"category": model.category, "pending": None},
+                           {"model": {"base_model": model.base_model, "display_name": model.display_name,
+                                      "requested": requested}},
+                           say(f"{model.display_name} (`{model.base_model}`) supports tuning: "
+                               f"{'a Gemini' if model.category == 'gemini' else 'an open'} model."))
+        options = "\n".join(f"- {m.display_name} (`{m.base_model}`)" for m in answer.alternatives)
+        notes.append(combine(consumed, say(answer.message, options)))
+    if known.get("category") in {"open", "gemini"}:
+        return combine(*notes, {"category": known["category"], "facts": {"category": None}, "pending": None},
+                       say(f"Category: **{known['category']}** models."))
+    pending = state.get("pending") or {}
+    if pending.get("action") != ACTION:
+        purpose = known.get("purpose")
+        if purpose:
+            body, recommended = _suggestions(purpose, deps)
+            task = detect_task(purpose)
+            intro = f"For **{purpose}** (task: {task.name}), here are three catalog suggestions:\n\n{body}"
+        else:
+            recommended = "open"
+            intro = ("Which kind of model do you want to tune?\n\n"
+                     "- **open** (Gemma, Llama, Qwen): you get the weights, deploy on your own endpoint, "
+                     "and can try it on this machine first.\n"
+                     "- **gemini**: Google hosts the tuned model; no serving to manage.")
+        description = f"{intro}\n\nApprove **{recommended}**, edit the category, or tell me what you prefer."
+        return combine(*notes, propose("category", ACTION, {"category": recommended}, description))
+    outcome = await_decision(state, CategoryArgs)
+    chosen = outcome.args.get("category") if outcome.approved else parse.category(outcome.message or "")
+    if chosen not in {"open", "gemini"}:
+        return combine(outcome.updates, say("I did not catch open or gemini — let me ask again."))
+    return combine(outcome.updates, {"category": chosen}, say(f"Category: **{chosen}** models."))

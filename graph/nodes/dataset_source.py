@@ -1,0 +1,116 @@
+"""dataset_source: find a dataset that exists, and look inside it (read-only).
+
+A named file that does not exist stops here with close matches; no dataset at all gets
+Hugging Face suggestions for the task, and a bucket search only after the user agrees.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import BaseModel
+
+from graph.approvals import ask, await_decision, propose
+from graph.common import combine, facts, md_table, platform_of, say
+from graph.deps import Deps
+from graph.state import TuningState
+from knowledge import load_catalog
+from tools.errors import ToolError
+from tools.recommend import detect_task
+
+ACTION = "search_buckets"
+QUESTION = "Which dataset should I use? A local file, a gs:// URI, or a Hugging Face dataset id."
+
+#: Every dataset field, cleared when a different dataset is chosen.
+DATASET_FIELDS = ("source", "inspected", "kind", "columns", "samples", "shape", "rows", "rows_exact",
+                  "mapping", "mapping_confirmed", "validation_source", "split_decided", "validation_split",
+                  "train_path", "validation_path", "prepared", "prepare_report", "problems", "train_uri",
+                  "validation_uri", "uploaded", "stats", "encoding_note", "inspection", "column_types", "rows_train")
+
+
+class SearchArgs(BaseModel):
+    buckets: str = "all buckets in the project"
+
+
+def _hf_suggestions(purpose: str | None) -> str:
+    task = detect_task(purpose)
+    picks = [d for d in load_catalog().hf_datasets if task.name in d.tasks] or load_catalog().hf_datasets[:3]
+    rows = [[d.name, ", ".join(d.splits), f"{d.prompt} → {d.completion}", f"{d.rows:,}", d.note]
+            for d in picks[:4]]
+    return md_table(["Hugging Face dataset", "splits", "prompt → completion", "rows", "note"], rows)
+
+
+def _exists(source: str, state: TuningState, deps: Deps) -> bool | None:
+    """True/False for files and objects; None for Hugging Face ids (checked when read)."""
+    if source.startswith(("gs://", "local://")):
+        return platform_of(state, deps).storage.stat(source) is not None
+    if source.startswith("hf://") or ("/" in source and not os.path.splitext(source)[1]
+                                       and not os.path.exists(source)):
+        return None
+    return os.path.isfile(os.path.expanduser(source))
+
+
+def _missing(source: str) -> dict[str, Any]:
+    from tools.data import close_matches
+
+    matches = [] if source.startswith(("gs://", "local://")) else close_matches(source)
+    hint = ("\n\nDid you mean one of these?\n" + "\n".join(f"- `{m}`" for m in matches)) if matches else ""
+    return combine(say(f"I can't find **{source}**.{hint}\n\nGive me a valid path or URI."),
+                   {"dataset": dict.fromkeys(DATASET_FIELDS)}, ask("dataset_source", QUESTION))
+
+
+def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
+    from tools.data import inspect_source
+
+    storage = platform_of(state, deps).storage
+    try:
+        found = inspect_source(source, sample_rows=5, storage_download=storage.download)
+    except ToolError as err:
+        return combine(say(f"I could not read **{source}**: {err}"),
+                       {"dataset": dict.fromkeys(DATASET_FIELDS)}, ask("dataset_source", QUESTION))
+    info = found.model_dump(mode="json")
+    count = f"{info['row_count']:,}" + ("" if info.get("row_count_exact", True) else " (estimated)")
+    columns = [c["name"] if isinstance(c, dict) else str(c) for c in info.get("columns", [])]
+    note = info.get("encoding_note")
+    return combine({"dataset": {"inspected": True, "kind": info.get("kind"), "columns": columns,
+                                "inspection": info, "samples": info.get("samples", [])[:5],
+                                "shape": info.get("shape"), "rows": info.get("row_count"),
+                                "rows_exact": info.get("row_count_exact", True), "encoding_note": note}},
+                   say(f"Read **{source}**: {count} rows, shape **{info.get('shape')}**, columns: "
+                       + ", ".join(f"`{c}`" for c in columns) + "." + (f"\n\nNote: {note}" if note else ""),
+                       status=True))
+
+
+def run(state: TuningState, deps: Deps) -> dict[str, Any]:
+    known = facts(state)
+    pending = state.get("pending") or {}
+    if pending.get("action") == ACTION:
+        outcome = await_decision(state, SearchArgs)
+        if not outcome.approved:
+            return combine(outcome.updates, {"facts": {"search_buckets": None}},
+                           say("I won't look in your buckets."), ask("dataset_source", QUESTION))
+        found = platform_of(state, deps).storage.search_datasets()
+        rows = [[c.uri, f"{c.size:,}", c.format, ", ".join(c.columns[:6])] for c in found]
+        listing = md_table(["object", "bytes", "format", "columns"], rows) if rows else "No dataset files found."
+        return combine(outcome.updates, {"facts": {"search_buckets": None}}, say(listing),
+                       ask("dataset_source", QUESTION))
+    source = known.get("dataset")
+    if source:
+        exists = _exists(source, state, deps)
+        if exists is None and not source.startswith("hf://"):
+            source = f"hf://{source}"
+        update = combine({"facts": {"dataset": None}},
+                         {"dataset": {**dict.fromkeys(DATASET_FIELDS), "source": source}})
+        if exists is False:
+            return combine(update, _missing(source))
+        return combine(update, _inspect(source, state, deps))
+    if known.get("search_buckets"):
+        return propose("dataset_source", ACTION, {"buckets": "all buckets in the project"},
+                       "List your buckets and look for dataset files (.jsonl, .json, .csv, .parquet), "
+                       "reading the first records of each? Nothing is changed.")
+    purpose = known.get("purpose")
+    return combine(say("I need a dataset of examples (prompts and the answers you want). If you don't have one, "
+                       "these public datasets fit your task:\n\n" + _hf_suggestions(purpose)
+                       + "\n\nOr say **search my buckets** and I'll look for dataset files in your storage."),
+                   ask("dataset_source", QUESTION))

@@ -1,0 +1,73 @@
+"""deploy: serve the tuned model — after approval, on the suggested hardware at its hourly
+price, in a real region. Gemini jobs already have an endpoint: it is reported, not created.
+Deployment is idempotent by endpoint display name (the run id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from graph.approvals import await_decision, propose
+from graph.common import combine, platform_of, rec, say
+from graph.deps import Deps
+from graph.spec import deploy_spec, endpoint_name
+from graph.state import TuningState
+from knowledge import OpenModel, find_model, machine
+
+ACTION = "deploy_model"
+
+
+class DeployArgs(BaseModel):
+    endpoint_display_name: str
+    machine_type: str | None = None
+    accelerator_type: str | None = None
+    accelerator_count: int | None = Field(default=None, ge=1)
+    region: str | None = None
+
+
+def _proposal(state: TuningState) -> tuple[dict[str, Any], str]:
+    name = endpoint_name(state)
+    if state.get("platform") == "local":
+        return {"endpoint_display_name": name}, "Load the tuned model on this machine so you can try it?"
+    job, project = rec(state, "job"), rec(state, "project")
+    region = job.get("real_region") or project.get("region")
+    if region in {None, "global"}:
+        region = "us-central1"
+    model = find_model(job.get("base_model") or rec(state, "hparams").get("base_model") or "")
+    hint = model.deploy if isinstance(model, OpenModel) else None
+    spec = machine(hint.machine_type) if hint else machine("g2-standard-12")
+    assert spec is not None
+    args = {"endpoint_display_name": name, "machine_type": spec.machine_type,
+            "accelerator_type": spec.accelerator_type, "accelerator_count": spec.accelerator_count,
+            "region": region}
+    return args, (f"Deploy the tuned model to a dedicated endpoint in **{region}** on **{spec.machine_type}** "
+                  f"({spec.accelerator_count}× {spec.accelerator_type}) at about **${spec.hourly_usd:.2f}/hour** "
+                  "(us-central1 list price; billed while the endpoint runs — delete it when done). "
+                  "Reject to skip deployment.")
+
+
+def run(state: TuningState, deps: Deps) -> dict[str, Any]:
+    job = rec(state, "job")
+    if not job.get("succeeded"):
+        return combine({"deployment": {"wanted": False}}, say("Nothing to deploy: the job did not succeed."))
+    platform = platform_of(state, deps)
+    if state.get("category") == "gemini" and state.get("platform") != "local":
+        endpoint = job.get("tuned_model_endpoint")
+        return combine({"deployment": {"wanted": True, "endpoint": endpoint}},
+                       say(f"Gemini tuned models are served automatically. Your endpoint: `{endpoint}`."))
+    pending = state.get("pending") or {}
+    if pending.get("action") != ACTION:
+        existing = platform.find_deployment(endpoint_name(state))
+        if existing is not None:
+            return combine({"deployment": {"wanted": True, "endpoint": existing.endpoint}},
+                           say(f"Already deployed: `{existing.endpoint}`."))
+        args, description = _proposal(state)
+        return propose("deploy", ACTION, args, description)
+    outcome = await_decision(state, DeployArgs)
+    if not outcome.approved:
+        return combine(outcome.updates, {"deployment": {"wanted": False}}, say("Not deploying."))
+    info = platform.deploy(platform.get_job(job["name"]), deploy_spec(outcome.args))
+    price = f" at ${info.hourly_usd:.2f}/hour" if info.hourly_usd else ""
+    return combine(outcome.updates, {"deployment": {"wanted": True, **info.model_dump(mode="json")}},
+                   say(f"Deployed: `{info.endpoint}`{price}.", status=True))

@@ -1,0 +1,39 @@
+"""done: summarise the session, then answer test prompts against the tuned model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph.approvals import ask
+from graph.common import combine, facts, md_table, platform_of, rec, say
+from graph.deps import Deps
+from graph.state import TuningState
+from tools.errors import ToolError
+
+QUESTION = "Type a prompt to try the tuned model, or ask me anything."
+
+
+def _summary(state: TuningState) -> str:
+    ds, hp, job, dep = rec(state, "dataset"), rec(state, "hparams"), rec(state, "job"), rec(state, "deployment")
+    rows = [["model", hp.get("base_model")], ["training data", ds.get("train_uri")],
+            ["validation data", ds.get("validation_uri") or "—"], ["job", job.get("name")],
+            ["state", job.get("state")], ["endpoint", dep.get("endpoint") or "—"],
+            ["cost", rec(state, "cost").get("label")], ["approvals", len(state.get("approvals") or [])]]
+    return "Summary:\n\n" + md_table(["", ""], rows)
+
+
+def run(state: TuningState, deps: Deps) -> dict[str, Any]:
+    dep = rec(state, "deployment")
+    known = facts(state)
+    if not dep.get("summarized"):
+        follow = QUESTION if dep.get("endpoint") else "Ask me anything, or start over with a new dataset."
+        return combine({"deployment": {"summarized": True}}, say(_summary(state)), say(follow),
+                       ask("done", follow))
+    text = (known.get("last_text") or "").strip()
+    if dep.get("endpoint") and text:
+        try:
+            reply = platform_of(state, deps).predict(dep["endpoint"], text)
+        except ToolError as err:
+            reply = f"The endpoint did not answer: {err}"
+        return combine(say(f"**Tuned model:** {reply}"), {"facts": {"last_text": None}}, ask("done", QUESTION))
+    return ask("done", QUESTION)

@@ -1,0 +1,75 @@
+"""environment: credentials, APIs, the caller's permissions and the service agents.
+
+Read-only checks first; enabling APIs is the one mutating action here (after approval).
+Missing roles are reported with the exact grant commands, and the step waits until the
+user says the checks should run again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from graph.approvals import ask, await_decision, propose
+from graph.common import combine, md_table, rec, say
+from graph.deps import Deps
+from graph.state import TuningState
+
+ACTION = "enable_apis"
+
+
+class EnableArgs(BaseModel):
+    project: str
+    apis: list[str]
+
+
+def _report_rows(checks: list[dict[str, Any]]) -> str:
+    rows = [["✅" if c["ok"] else ("⚠️" if c["severity"] != "error" else "❌"), c["name"], c.get("detail") or "",
+             "" if c["ok"] else (c.get("fix") or "")] for c in checks]
+    return md_table(["", "check", "detail", "fix"], rows)
+
+
+def _check(state: TuningState) -> dict[str, Any]:
+    from tools.vertex.env import check_environment
+
+    project = rec(state, "project")
+    report = check_environment(project.get("project"), project.get("region"))
+    checks = [c.model_dump() for c in report.checks]
+    return {"checked": True, "checks": checks, "missing_apis": list(report.missing_apis),
+            "errors": [c["name"] for c in checks if not c["ok"] and c["severity"] == "error"],
+            "project_number": report.project_number}
+
+
+def run(state: TuningState, deps: Deps) -> dict[str, Any]:
+    if state.get("platform") == "local":
+        return {"environment": {"checked": True, "passed": True, "note": "local platform: nothing to check"}}
+    env = rec(state, "environment")
+    pending = state.get("pending") or {}
+    if pending.get("action") == ACTION:
+        outcome = await_decision(state, EnableArgs)
+        if not outcome.approved:
+            return combine(outcome.updates, {"environment": {"enable_declined": True}},
+                           say("I left the APIs as they are. Enable them yourself with the command above, "
+                               "then say **check again**."), ask("environment", "Say 'check again' when ready."))
+        from tools.vertex.env import enable_apis
+
+        enabled = enable_apis(outcome.args["project"], outcome.args["apis"])
+        return combine(outcome.updates, {"environment": {"checked": False}},
+                       say(f"Enabled: {', '.join(enabled) or 'nothing new'}. Checking again…", status=True))
+    if not env.get("checked") or not pending.get("awaiting", True):
+        env = {**env, **_check(state)}
+    table = _report_rows(env["checks"])
+    project = rec(state, "project").get("project")
+    if env["missing_apis"] and not env.get("enable_declined"):
+        apis = env["missing_apis"]
+        return combine({"environment": env}, propose(
+            "environment", ACTION, {"project": project, "apis": apis},
+            f"{table}\n\nEnable {', '.join(apis)} in project **{project}**? "
+            f"(same as `gcloud services enable {' '.join(apis)} --project {project}`)"))
+    if env["errors"]:
+        return combine({"environment": env},
+                       say("Some checks failed:\n\n" + table + "\n\nFix them (the commands are in the table), "
+                           "then say **check again**."), ask("environment", "Say 'check again' when ready."))
+    return combine({"environment": {**env, "passed": True}},
+                   say("Environment checks passed:\n\n" + table))

@@ -1,0 +1,97 @@
+"""intake: fold what the newest human message states into `facts`; decide nothing else.
+
+Runs at the start of every turn started by a message (a resumed interrupt skips it).
+It reads the message deterministically first; the LLM is asked only when that finds
+nothing useful, and its output is checked (graph/advisor.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+
+from graph import advisor, parse
+from graph.common import facts, rec
+from graph.deps import Deps
+from graph.state import TuningState
+from tools.platforms import resolve_platform_name
+
+
+def _last_human(state: TuningState) -> HumanMessage | None:
+    for message in reversed(state.get("messages") or []):
+        if isinstance(message, HumanMessage):
+            return message
+        if message.type == "ai":
+            return None
+    return None
+
+
+def _deterministic(text: str, pending: dict[str, Any], state: TuningState) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in (("category", parse.category(text)), ("region", parse.region(text)),
+                       ("project", parse.project(text)), ("bucket", parse.bucket(text)),
+                       ("model", parse.model_mention(text))):
+        if value:
+            found[key] = value
+    ref = parse.dataset_ref(text)
+    if ref:
+        found["validation_dataset" if "validation" in text.lower() and rec(state, "dataset").get("source")
+              else "dataset"] = ref
+    split = parse.validation_split(text)
+    if split is not None and 0 <= split < 0.5:
+        found["validation_split"] = split
+    low = text.lower()
+    if "search" in low and "bucket" in low:
+        found["search_buckets"] = True
+    if not state.get("category") and not found.get("category") and not pending and \
+            not parse.is_question(text) and parse.yes_no(text) is None:
+        found["purpose"] = text.strip()
+    return found
+
+
+def run(state: TuningState, deps: Deps) -> dict[str, Any]:
+    """Record the platform and run id once, then the facts of the newest message."""
+    update: dict[str, Any] = {}
+    if not state.get("platform"):
+        update["platform"] = resolve_platform_name(deps.platform_name)[0]
+    if not state.get("run_id"):
+        update["run_id"] = "ta-" + uuid.uuid4().hex[:10]
+    message = _last_human(state)
+    known = facts(state)
+    if message is None or message.id is not None and known.get("seen") == message.id:
+        return update
+    text = message.content if isinstance(message.content, str) else str(message.content)
+    pending = dict(state.get("pending") or {})
+    new = _deterministic(text, pending, state)
+    answer = parse.yes_no(text)
+    relevant = {k for k in new if k != "purpose"}
+    if deps.llm is not None and answer is None and not relevant:
+        what = pending.get("action") or pending.get("question") or "the person's goal"
+        llm_facts = advisor.extract_facts(deps.llm, text, str(what), state.get("category"))
+        side = llm_facts.pop("side_question", None)
+        answer_text = llm_facts.pop("answer_text", None)
+        new = {**llm_facts, **new}
+        if side and not pending.get("kind") == "approval":
+            update["side_reply"] = side
+        if answer_text in {"approve", "reject"}:
+            answer = answer_text == "approve"
+    trying_model = pending.get("step") == "done" and bool(rec(state, "deployment").get("endpoint"))
+    if parse.is_question(text) and answer is None and not trying_model and \
+            not ({k for k in new if k != "purpose"}):
+        update["side_reply"] = text
+        new.pop("purpose", None)
+    elif pending.get("kind") == "approval":
+        new["answer"] = {"for": pending.get("action"), "decision": "approve" if answer else "reject",
+                         "message": None if answer is not None else text}
+    elif answer is not None:
+        new["yes"] = answer
+    new.setdefault("yes", None)
+    new.setdefault("answer", None)
+    new["seen"] = message.id
+    new["last_text"] = text
+    update["facts"] = new
+    if pending.get("awaiting"):
+        update["pending"] = {**pending, "awaiting": False}
+    return update

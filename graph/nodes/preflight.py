@@ -1,0 +1,46 @@
+"""preflight: every known rejection checked before money is spent; all problems at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph.approvals import ask
+from graph.common import combine, platform_of, rec, say
+from graph.deps import Deps
+from graph.spec import job_spec
+from graph.state import TuningState
+from tools.errors import ToolError
+
+
+def _local_checks(state: TuningState, deps: Deps) -> list[str]:
+    storage = platform_of(state, deps).storage
+    spec = job_spec(state)
+    problems = [f"{uri} does not exist; upload the data again." for uri in (spec.train_uri, spec.validation_uri)
+                if uri and storage.stat(uri) is None]
+    if not spec.output_uri:
+        problems.append("No output location is set.")
+    return problems
+
+
+def run(state: TuningState, deps: Deps) -> dict[str, Any]:
+    platform = platform_of(state, deps)
+    ds = rec(state, "dataset")
+    spec = job_spec(state)
+    try:
+        if hasattr(platform, "preflight"):
+            report = ds.get("prepare_report") or {}
+            problems = platform.preflight(spec, train_rows=report.get("rows_written_train"),
+                                          val_rows=report.get("rows_written_val"))
+        else:
+            problems = _local_checks(state, deps)
+    except ToolError as err:
+        problems = [str(err)]
+    if problems:
+        return combine({"preflight": {"ok": False, "problems": problems}},
+                       say("Preflight found problems — nothing was submitted:",
+                           *[f"- {p}" for p in problems],
+                           "Fix them (tell me what to change, e.g. a region, model or dataset), "
+                           "then say **check again**."),
+                       {"hparams": {"approved": False}}, ask("preflight", "What should I change?"))
+    return combine({"preflight": {"ok": True, "problems": []}},
+                   say("Preflight passed: data, model, region and limits all check out.", status=True))

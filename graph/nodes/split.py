@@ -1,0 +1,59 @@
+"""split: hold out a validation set, or not — the user decides.
+
+Proposes 80/20 (or uses a validation file the user named). The service limits
+(validation ≤ 25 % of the training bytes and ≤ 5000 rows) are enforced later, when the
+files are written, and any shrinking is reported then.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from graph import parse
+from graph.approvals import await_decision, propose
+from graph.common import combine, facts, rec, say
+from graph.deps import Deps
+from graph.state import TuningState
+from knowledge import load_catalog
+
+ACTION = "split_validation"
+
+
+class SplitArgs(BaseModel):
+    validation_split: float = Field(gt=0, lt=0.5)
+
+
+def _decided(split: float) -> dict[str, Any]:
+    if split <= 0:
+        return combine({"dataset": {"split_decided": True, "validation_split": 0.0}},
+                       say("No validation file: all rows go to training."))
+    return combine({"dataset": {"split_decided": True, "validation_split": split}},
+                   say(f"Validation split: {split:.0%} of the rows (seeded, reproducible)."))
+
+
+def run(state: TuningState, deps: Deps) -> dict[str, Any]:
+    known = facts(state)
+    if known.get("validation_dataset"):
+        return combine({"dataset": {"validation_source": known["validation_dataset"], "split_decided": True,
+                                    "validation_split": 0.0}, "facts": {"validation_dataset": None}},
+                       say(f"Using **{known['validation_dataset']}** as the validation file."))
+    pending = state.get("pending") or {}
+    if pending.get("action") != ACTION:
+        limits = load_catalog().limits
+        rows = rec(state, "dataset").get("rows") or 0
+        proposal = known.get("validation_split") or limits.proposed_validation_split
+        return propose("split", ACTION, {"validation_split": proposal},
+                       f"You have only training data ({rows:,} rows). Hold out **{proposal:.0%}** as a "
+                       f"validation set to measure generalisation?\n\nThe service accepts a validation file up "
+                       f"to {limits.validation_max_bytes_ratio:.0%} of the training file's size and "
+                       f"{limits.validation_max_rows:,} rows; I shrink it to fit if needed and tell you. "
+                       "Reject to train on everything.")
+    outcome = await_decision(state, SplitArgs)
+    if outcome.approved:
+        return combine(outcome.updates, _decided(float(outcome.args["validation_split"])))
+    ratio = parse.validation_split(outcome.message or "")
+    if ratio is not None and 0 < ratio < 0.5:
+        return combine(outcome.updates, _decided(ratio))
+    return combine(outcome.updates, _decided(0.0))

@@ -1,0 +1,52 @@
+"""submit: create the tuning job — only after the card showing the exact equivalent command
+is approved. The run id travels as a label, so a resumed thread finds the job it already
+created instead of creating another."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from graph.approvals import ask, await_decision, propose
+from graph.common import combine, facts, platform_of, rec, say
+from graph.deps import Deps
+from graph.spec import job_spec
+from graph.state import TuningState
+
+ACTION = "submit_tuning_job"
+
+
+def job_record(info: Any) -> dict[str, Any]:
+    """The job fields kept in state (no loss histories: the platform has them)."""
+    return {"name": info.name, "state": info.state, "console_url": info.console_url,
+            "real_region": info.real_region, "error_message": info.error_message, "advice": info.advice,
+            "final_checkpoint_uri": info.final_checkpoint_uri, "tuned_model_endpoint": info.tuned_model_endpoint,
+            "base_model": info.base_model, "ended": info.ended, "succeeded": info.succeeded,
+            "output_uri": info.output_uri}
+
+
+def run(state: TuningState, deps: Deps) -> dict[str, Any]:
+    from tools.vertex.jobs import equivalent_command
+
+    pending = state.get("pending") or {}
+    job = rec(state, "job")
+    if pending.get("action") != ACTION:
+        if job.get("declined") and not facts(state).get("yes"):
+            return ask("submit", "Say **submit** when you want to start the job.")
+        spec = job_spec(state)
+        cost = rec(state, "cost")
+        description = (f"Start the tuning job for **{spec.base_model}**. {cost.get('label', '')}\n\n"
+                       f"Equivalent command:\n\n```\n{equivalent_command(spec)}\n```")
+        return combine({"job": {"declined": False}}, propose(
+            "submit", ACTION, spec.model_dump(exclude_none=True), description, allowed=("approve", "reject")))
+    outcome = await_decision(state)
+    if not outcome.approved:
+        return combine(outcome.updates, {"job": {"declined": True}},
+                       say("Nothing was submitted. Say **submit** when you're ready, or tell me what to change."),
+                       ask("submit", "Submit the job?"))
+    spec = job_spec(state)
+    info = platform_of(state, deps).submit_job(spec)
+    record = {**job_record(info), "submitted_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    link = f" — {info.console_url}" if info.console_url else ""
+    return combine(outcome.updates, {"job": record},
+                   say(f"Job submitted: `{info.name}` ({info.state}){link}.", status=True))

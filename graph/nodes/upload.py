@@ -1,0 +1,110 @@
+"""upload: put the prepared files in `gs://BUCKET/tuning_agent_job_<timestamp>/` (or the
+local bucket folder). A user-named bucket is used verbatim; a new bucket only after
+`create_bucket` is approved. Uploads skip objects already there with the same checksum,
+so a resumed thread never uploads twice.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import BaseModel, field_validator
+
+from graph.approvals import ask, await_decision, propose
+from graph.common import combine, facts, platform_of, progress, rec, say
+from graph.deps import Deps
+from graph.state import TuningState
+
+CREATE, UPLOAD = "create_bucket", "upload_dataset"
+LOCAL_BUCKET = "tuning-agent"
+
+
+class BucketArgs(BaseModel):
+    bucket: str
+    location: str
+
+    @field_validator("bucket")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        value = value.strip().removeprefix("gs://").strip("/")
+        if not value:
+            raise ValueError("a bucket name is required")
+        return value
+
+
+class UploadArgs(BaseModel):
+    bucket: str
+    destination: str
+    files: list[str]
+
+
+def _default_bucket(state: TuningState) -> str:
+    if state.get("platform") == "local":
+        return LOCAL_BUCKET
+    return f"{rec(state, 'project').get('project')}-tuning-agent"
+
+
+def _bucket_location(state: TuningState) -> str:
+    region = rec(state, "project").get("region") or "US"
+    return "US" if region in {"global", "local", "us"} else region
+
+
+def _upload(state: TuningState, deps: Deps, args: dict[str, Any]) -> dict[str, Any]:
+    storage = platform_of(state, deps).storage
+    ds = rec(state, "dataset")
+    prefix = args["destination"].rstrip("/") + "/"
+    uris: dict[str, str | None] = {"train_uri": None, "validation_uri": None}
+    for key, path_key, name in (("train_uri", "train_path", "train.jsonl"),
+                                ("validation_uri", "validation_path", "validation.jsonl")):
+        path = ds.get(path_key)
+        if not path:
+            continue
+        total = os.path.getsize(path)
+
+        def on_progress(done: int, size: int = total, label: str = name) -> None:
+            progress("upload", file=label, done=done, total=size, unit="bytes")
+
+        info = storage.upload(path, prefix + name, lambda done, _total, cb=on_progress: cb(done))
+        uris[key] = info.uri
+    return {"dataset": {**uris, "uploaded": True},
+            "storage": {"bucket": args["bucket"], "prefix": prefix, "output_uri": prefix + "output"}}
+
+
+def run(state: TuningState, deps: Deps) -> dict[str, Any]:
+    storage_rec, known = rec(state, "storage"), facts(state)
+    pending = state.get("pending") or {}
+    storage = platform_of(state, deps).storage
+    if pending.get("action") == CREATE:
+        outcome = await_decision(state, BucketArgs)
+        if not outcome.approved:
+            return combine(outcome.updates, {"storage": {"bucket": None, "bucket_declined": True}},
+                           say("No bucket created. Name an existing bucket (`bucket NAME`) to upload to."),
+                           ask("upload", "Which existing bucket should I use?"))
+        storage.create_bucket(outcome.args["bucket"], outcome.args["location"])
+        return combine(outcome.updates, {"storage": {"bucket": outcome.args["bucket"], "bucket_exists": True}},
+                       say(f"Created bucket **{outcome.args['bucket']}**.", status=True))
+    if pending.get("action") == UPLOAD:
+        outcome = await_decision(state, UploadArgs)
+        if not outcome.approved:
+            return combine(outcome.updates, say("Nothing uploaded. Say **upload** when you're ready, or name "
+                                                "another bucket."), ask("upload", "Upload now?"))
+        result = _upload(state, deps, outcome.args)
+        return combine(outcome.updates, result,
+                       say(f"Uploaded to `{result['storage']['prefix']}`.", status=True))
+    bucket = known.get("bucket") or storage_rec.get("bucket") or _default_bucket(state)
+    update: dict[str, Any] = {"facts": {"bucket": None}, "storage": {"bucket": bucket}}
+    if not storage.bucket_exists(bucket):
+        if storage_rec.get("bucket_declined") and not known.get("bucket"):
+            return combine(update, ask("upload", "Which existing bucket should I use?"))
+        return combine(update, propose("upload", CREATE, {"bucket": bucket, "location": _bucket_location(state)},
+                                       f"Bucket **{bucket}** does not exist. Create it "
+                                       f"(location {_bucket_location(state)}, uniform access)?"))
+    from tools.storage_paths import job_prefix
+
+    prefix = job_prefix(storage.scheme, bucket)
+    ds = rec(state, "dataset")
+    files = [p for p in (ds.get("train_path"), ds.get("validation_path")) if p]
+    sizes = ", ".join(f"`{os.path.basename(p)}` ({os.path.getsize(p):,} bytes)" for p in files)
+    return combine(update, propose("upload", UPLOAD, {"bucket": bucket, "destination": prefix, "files": files},
+                                   f"Upload {sizes} to `{prefix}`?"))

@@ -1,0 +1,139 @@
+"""Deterministic reading of what people type: the `llm=none` path, and the check on the LLM.
+
+Each function looks for one kind of fact and returns None when it is not there, so that
+a message can carry several facts at once ("use gemini in us-central1 with data.csv").
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge import find_model, load_catalog
+
+_YES = re.compile(r"^\s*(y|yes|yeah|yep|sure|ok|okay|approve[d]?|go( ahead)?|do it|confirm(ed)?|correct|"
+                  r"right|fine|sounds good|please do|let'?s go|submit|deploy|watch)\b[\s.!]*", re.I)
+_NO = re.compile(r"^\s*(n|no|nope|nah|reject|decline|cancel|don'?t|do not|skip|stop|not now|never mind)\b",
+                 re.I)
+_QUESTION_START = re.compile(r"^\s*(what|why|how|which|when|where|who|can|could|should|is|are|does|do|"
+                             r"explain|tell me)\b", re.I)
+_REGION = re.compile(r"\b(global|(?:us|europe|asia|me|northamerica|southamerica|australia|africa)-[a-z]+\d)\b")
+_PROJECT = re.compile(r"\bproject(?:\s+id)?\s*(?:is|=|:)?\s*[`'\"]?([a-z][a-z0-9-]{4,28}[a-z0-9])\b", re.I)
+_BUCKET = re.compile(r"\bbucket\s*(?:is|=|:|named|called)?\s*[`'\"]?(?:gs://)?([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])",
+                     re.I)
+_URI = re.compile(r"((?:gs|local)://[^\s'\"`,;]+)")
+_PATH = re.compile(r"((?:~|\.{1,2}|/)?[\w./~-]*\.(?:csv|tsv|jsonl|json|parquet))\b", re.I)
+_HF = re.compile(r"\b(?:hf:|huggingface\.co/datasets/)?([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)\b")
+_SPLIT_PAIR = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})\b")
+_PERCENT = re.compile(r"\b(\d{1,2}(?:\.\d+)?)\s*%")
+_MODEL = re.compile(r"\b((?:med)?gemma|llama|qwen|glm|gemini|mistral|mixtral|phi|falcon|deepseek|smollm)"
+                    r"[\w .@/-]{0,30}", re.I)
+
+
+def yes_no(text: str) -> bool | None:
+    """True for a clear yes, False for a clear no, None otherwise."""
+    if _NO.match(text):
+        return False
+    if _YES.match(text):
+        return True
+    return None
+
+
+def is_question(text: str) -> bool:
+    """Whether the text reads as a question rather than an answer."""
+    stripped = text.strip()
+    return stripped.endswith("?") or bool(_QUESTION_START.match(stripped) and len(stripped.split()) > 2)
+
+
+def category(text: str) -> str | None:
+    """`gemini` or `open` when the text names one (or a model of one)."""
+    low = text.lower()
+    if "gemini" in low:
+        return "gemini"
+    if re.search(r"\bopen[- ]?(model|source|weights?)?s?\b", low) or re.search(
+            r"\b(gemma|medgemma|llama|qwen|glm)\b", low):
+        return "open"
+    return None
+
+
+def region(text: str) -> str | None:
+    match = _REGION.search(text.lower())
+    return match.group(1) if match else None
+
+
+def project(text: str) -> str | None:
+    match = _PROJECT.search(text)
+    return match.group(1).lower() if match else None
+
+
+def bucket(text: str) -> str | None:
+    match = _BUCKET.search(text)
+    return match.group(1) if match else None
+
+
+def dataset_ref(text: str) -> str | None:
+    """A dataset the text points at: gs:// or local:// URI, a file path, or a Hugging Face id."""
+    uri = _URI.search(text)
+    if uri:
+        return uri.group(1).rstrip(".")
+    path = _PATH.search(text)
+    if path:
+        return path.group(1)
+    known = {d.name.lower(): d.name for d in load_catalog().hf_datasets}
+    for match in _HF.finditer(text):
+        candidate = match.group(1).rstrip(".")
+        if candidate.lower() in known:
+            return known[candidate.lower()]
+        if ("hugging" in text.lower() or "hf:" in text.lower() or "dataset" in text.lower()) \
+                and find_model(candidate) is None and "@" not in candidate:
+            return candidate
+    return None
+
+
+def validation_split(text: str) -> float | None:
+    """A validation fraction: "80/20" → 0.2, "10%" → 0.1, "0.15" → 0.15."""
+    pair = _SPLIT_PAIR.search(text)
+    if pair:
+        a, b = int(pair.group(1)), int(pair.group(2))
+        if a + b == 100:
+            return min(a, b) / 100
+    pct = _PERCENT.search(text)
+    if pct:
+        return float(pct.group(1)) / 100
+    number = re.search(r"\b0?\.\d+\b", text)
+    return float(number.group(0)) if number else None
+
+
+def model_mention(text: str) -> str | None:
+    """The model a message names: the catalog's resource name when known, else the raw mention."""
+    for token in re.findall(r"[\w.-]+/[\w.-]+@[\w.-]+", text):
+        return token
+    match = _MODEL.search(text)
+    if not match:
+        return None
+    words = match.group(0).split()
+    for end in range(len(words), 0, -1):
+        found = find_model(" ".join(words[:end]))
+        if found is not None:
+            return found.base_model
+    kept: list[str] = []
+    for word in words[:4]:
+        kept.append(word.strip("?!.,;:"))
+        if re.fullmatch(r"\d+(?:\.\d+)?b", kept[-1], re.I):
+            break
+    raw = " ".join(kept)
+    return raw.strip()
+
+
+def column_mapping(text: str, columns: list[str]) -> dict[str, str]:
+    """Columns named for roles: "prompt=question completion=answer", "use question as the prompt"."""
+    found: dict[str, str] = {}
+    lower = {c.lower(): c for c in columns}
+    for role, synonyms in (("prompt_column", "prompt|input|question|user"),
+                           ("completion_column", "completion|output|answer|response|assistant"),
+                           ("system_column", "system")):
+        for col_l, col in lower.items():
+            col_re = re.escape(col_l)
+            if re.search(rf"\b({synonyms})\s*(?:column)?\s*(?:=|:|is|->)\s*[`'\"]?{col_re}\b", text.lower()) or \
+                    re.search(rf"\b{col_re}\b[`'\"]?\s*(?:as|for)\s*(?:the\s*)?({synonyms})\b", text.lower()):
+                found[role] = col
+    return found

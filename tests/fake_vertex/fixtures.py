@@ -1,0 +1,40 @@
+"""pytest fixtures that run the fake Vertex server and point tuning-agent at it.
+
+Import them into a test module (`from tests.fake_vertex.fixtures import fake_vertex`).
+The fixture sets the supported overrides `TUNING_AGENT_VERTEX_ENDPOINT` and
+`TUNING_AGENT_ACCESS_TOKEN` (plus a project) through monkeypatch, so nothing leaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fake_vertex.server import FakeVertex
+
+PROJECT = "demo-project"
+
+
+@pytest.fixture
+def fake_vertex(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[FakeVertex]:
+    """A started fake with the environment pointing every Vertex call at it."""
+    fake = FakeVertex().start()
+    monkeypatch.setenv("TUNING_AGENT_VERTEX_ENDPOINT", fake.url)
+    monkeypatch.setenv("TUNING_AGENT_ACCESS_TOKEN", "fake-token")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", PROJECT)
+    monkeypatch.setenv("TUNING_AGENT_HOME", str(tmp_path / "home"))
+    for var in ("GOOGLE_API_KEY", "GEMINI_API_KEY", "GOOGLE_CLOUD_LOCATION",
+                "GOOGLE_GENAI_USE_VERTEXAI", "GOOGLE_GENAI_USE_ENTERPRISE"):
+        monkeypatch.delenv(var, raising=False)
+    from tools.vertex import advice, client, models_live
+
+    monkeypatch.setattr(advice, "RETRY_BASE_DELAY_S", 0.001)
+    client.reset_clients()
+    models_live.clear_cache()
+    try:
+        yield fake
+    finally:
+        client.reset_clients()
+        fake.stop()
+        assert not fake.unknown, f"fake Vertex got unknown routes: {fake.unknown}"

@@ -1,0 +1,92 @@
+"""Resolving local model ids, the clear offline error, and the local time estimate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.local_fixtures import make_platform, upload_dataset, write_rows
+from tools.errors import ToolError
+from tools.local.models import CPU_TOKENS_PER_S, estimate_local_time, resolve_model
+from tools.platforms.base import JobSpec
+
+
+@pytest.fixture()
+def offline_hub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty Hugging Face cache and no hub access (as on a machine without network)."""
+    import huggingface_hub.constants as hf_constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(hf_constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
+
+
+def test_catalog_ids_names_and_hf_ids_resolve() -> None:
+    tiny = resolve_model("local/tiny")
+    assert tiny.is_tiny and tiny.full_tuning and tiny.path is None
+    by_name = resolve_model("SmolLM2 135M Instruct", download=False)
+    by_hf = resolve_model("HuggingFaceTB/SmolLM2-135M-Instruct", download=False)
+    assert by_name.model_id == by_hf.model_id == "local/smollm2-135m"
+    assert not by_name.full_tuning and by_name.lora_rank > 0 and by_name.hf_id
+
+
+def test_a_model_folder_resolves_to_itself(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("{}")
+    choice = resolve_model(str(tmp_path))
+    assert choice.path == str(tmp_path.resolve()) and not choice.full_tuning
+
+
+def test_unknown_model_lists_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(ToolError, match="not a model the local platform knows") as err:
+        resolve_model("llama-9000")
+    assert "local/tiny" in str(err.value) and "local/qwen3-0.6b" in str(err.value)
+    with pytest.raises(ToolError, match="no config.json"):
+        resolve_model(str(tmp_path))
+
+
+@pytest.mark.usefixtures("offline_hub")
+def test_offline_catalog_model_says_so_and_offers_tiny() -> None:
+    with pytest.raises(ToolError) as err:
+        resolve_model("local/smollm2-135m")
+    text = str(err.value)
+    assert "cannot be loaded" in text and "HF_HUB_OFFLINE" in text
+    assert "HuggingFaceTB/SmolLM2-135M-Instruct" in text
+    assert "local/tiny" in text and "pipeline check, not a useful model" in text
+
+
+@pytest.mark.usefixtures("offline_hub")
+def test_submit_fails_before_starting_anything_when_weights_are_missing(tmp_path: Path) -> None:
+    platform = make_platform(tmp_path / "home")
+    train = write_rows(tmp_path / "t.jsonl", "messages", 10)
+    train_uri, _, output_uri = upload_dataset(platform.storage, train)
+    spec = JobSpec(run_id="r-offline", category="local", base_model="local/gemma-3-270m",
+                   train_uri=train_uri, output_uri=output_uri)
+    assert platform.preflight(spec) and "cannot be loaded" in platform.preflight(spec)[0]
+    with pytest.raises(ToolError, match="google/gemma-3-270m-it"):
+        platform.submit_job(spec)
+    assert platform.list_jobs() == [] and platform.find_job("r-offline") is None
+
+
+def test_submit_refuses_other_categories_and_missing_files(tmp_path: Path) -> None:
+    platform = make_platform(tmp_path / "home")
+    train_uri, _, output_uri = upload_dataset(platform.storage, write_rows(tmp_path / "t.jsonl", "messages", 3))
+    with pytest.raises(ToolError, match="not 'open'"):
+        platform.submit_job(JobSpec(run_id="r", category="open", base_model="local/tiny",
+                                    train_uri=train_uri, output_uri=output_uri))
+    with pytest.raises(ToolError, match="does not exist"):
+        platform.submit_job(JobSpec(run_id="r", category="local", base_model="local/tiny",
+                                    train_uri=train_uri.replace("train", "nothing"), output_uri=output_uri))
+    with pytest.raises(ToolError, match="Invalid hyperparameters"):
+        platform.submit_job(JobSpec(run_id="r", category="local", base_model="local/tiny",
+                                    train_uri=train_uri, output_uri=output_uri, epochs=0, learning_rate=-1))
+    assert platform.list_jobs() == []
+
+
+def test_local_time_estimate_grows_with_tokens_and_model_size() -> None:
+    tiny = estimate_local_time(100_000, "local/tiny")
+    small = estimate_local_time(100_000, "local/smollm2-135m")
+    big = estimate_local_time(100_000, "local/qwen3-0.6b")
+    assert 0 < tiny < small < big
+    assert estimate_local_time(200_000, "local/smollm2-135m") > small
+    assert set(CPU_TOKENS_PER_S) >= {"local/tiny", "local/smollm2-135m", "local/qwen3-0.6b"}

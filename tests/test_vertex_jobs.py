@@ -1,0 +1,181 @@
+"""Tuning jobs through the real google-genai SDK against the fake Vertex REST server."""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+from tests.fake_vertex import PROJECT_NUMBER, FakeVertex
+from tests.fake_vertex.fixtures import PROJECT, fake_vertex  # noqa: F401
+from tools.errors import CloudError
+from tools.platforms.base import JobSpec
+from tools.vertex import jobs
+
+
+def open_spec(**kw: object) -> JobSpec:
+    base = dict(run_id="run-open-1", category="open", base_model="google/gemma3@gemma-3-4b-it",
+                train_uri="gs://bkt/job/train.jsonl", validation_uri="gs://bkt/job/val.jsonl",
+                output_uri="gs://bkt/job/out", tuning_mode="PEFT_ADAPTER", epochs=3,
+                learning_rate=2e-4, adapter_size=16, location="global")
+    base.update(kw)
+    return JobSpec(**base)  # type: ignore[arg-type]
+
+
+def gemini_spec(**kw: object) -> JobSpec:
+    base = dict(run_id="run-gem-1", category="gemini", base_model="gemini-3.5-flash",
+                train_uri="gs://bkt/job/train.jsonl", validation_uri="gs://bkt/job/val.jsonl",
+                epochs=4, learning_rate_multiplier=1.0, adapter_size=8, location="us-central1")
+    base.update(kw)
+    return JobSpec(**base)  # type: ignore[arg-type]
+
+
+def test_open_job_sends_v1beta1_body_with_every_field(fake_vertex: FakeVertex) -> None:
+    info = jobs.submit_job(open_spec())
+    create = fake_vertex.calls("tuningJobs.create")
+    assert len(create) == 1
+    sent = create[0]
+    assert sent.path == f"/v1beta1/projects/{PROJECT}/locations/global/tuningJobs"
+    assert sent.headers["authorization"] == "Bearer fake-token"
+    body = sent.body
+    assert body["baseModel"] == "google/gemma3@gemma-3-4b-it"
+    assert body["outputUri"] == "gs://bkt/job/out"
+    assert body["labels"]["tuning-agent-run-id"] == "run-open-1"
+    sft = body["supervisedTuningSpec"]
+    assert sft["trainingDatasetUri"] == "gs://bkt/job/train.jsonl"
+    assert sft["validationDatasetUri"] == "gs://bkt/job/val.jsonl"
+    assert sft["tuningMode"] == "TUNING_MODE_PEFT_ADAPTER"
+    assert sft["hyperParameters"] == {"epochCount": 3, "learningRate": 2e-4,
+                                      "adapterSize": "ADAPTER_SIZE_SIXTEEN"}
+    assert info.name == f"projects/{PROJECT_NUMBER}/locations/global/tuningJobs/1000"
+    assert info.state == "JOB_STATE_QUEUED"
+    assert info.run_id == "run-open-1"
+    assert info.output_uri == "gs://bkt/job/out"
+
+
+def test_gemini_job_sends_multiplier_and_no_open_fields(fake_vertex: FakeVertex) -> None:
+    jobs.submit_job(gemini_spec())
+    body = fake_vertex.calls("tuningJobs.create")[0].body
+    assert fake_vertex.calls("tuningJobs.create")[0].path.endswith("/locations/us-central1/tuningJobs")
+    hyper = body["supervisedTuningSpec"]["hyperParameters"]
+    assert hyper == {"epochCount": 4, "learningRateMultiplier": 1.0, "adapterSize": "ADAPTER_SIZE_EIGHT"}
+    assert "outputUri" not in body
+    assert "tuningMode" not in body["supervisedTuningSpec"]
+    assert body["supervisedTuningSpec"]["validationDatasetUri"] == "gs://bkt/job/val.jsonl"
+
+
+def test_no_validation_dataset_means_no_field(fake_vertex: FakeVertex) -> None:
+    jobs.submit_job(open_spec(validation_uri=None))
+    assert "validationDatasetUri" not in fake_vertex.calls("tuningJobs.create")[0].body[
+        "supervisedTuningSpec"]
+
+
+def test_same_run_id_returns_the_existing_job(fake_vertex: FakeVertex) -> None:
+    first = jobs.submit_job(open_spec())
+    second = jobs.submit_job(open_spec())
+    assert second.name == first.name
+    assert len(fake_vertex.calls("tuningJobs.create")) == 1
+    other = jobs.submit_job(open_spec(run_id="run-open-2"))
+    assert other.name != first.name
+
+
+def test_ambiguous_create_failure_finds_the_job_instead_of_creating_twice(
+        fake_vertex: FakeVertex) -> None:
+    fake_vertex.inject("tuningJobs.create", 503, after=True)  # created, but the answer is lost
+    info = jobs.submit_job(open_spec())
+    assert len(fake_vertex.calls("tuningJobs.create")) == 1
+    assert info.run_id == "run-open-1"
+    assert len(fake_vertex.state.jobs) == 1
+
+
+def test_create_is_not_retried_blindly(fake_vertex: FakeVertex) -> None:
+    fake_vertex.inject("tuningJobs.create", 503)
+    with pytest.raises(CloudError) as caught:
+        jobs.submit_job(open_spec())
+    assert len(fake_vertex.calls("tuningJobs.create")) == 1
+    assert caught.value.code == 503 and caught.value.retryable
+    assert not fake_vertex.state.jobs
+
+
+def test_rejection_carries_field_and_advice(fake_vertex: FakeVertex) -> None:
+    with pytest.raises(CloudError) as caught:
+        jobs.submit_job(open_spec(output_uri=None))
+    err = caught.value
+    assert err.code == 400 and err.status == "INVALID_ARGUMENT"
+    assert "The output_uri field is required for this model." in str(err)
+    assert "tuning_job.output_uri" in str(err)
+    assert err.hint and "--output-uri" in err.hint
+
+
+def test_bad_resource_name_is_rejected_with_advice(fake_vertex: FakeVertex) -> None:
+    with pytest.raises(CloudError) as caught:
+        jobs.submit_job(open_spec(base_model="google/gemma-3-4b-it"))
+    assert "Invalid open source publisher model resource name" in str(caught.value)
+    assert caught.value.hint and "publisher/family@version" in caught.value.hint
+
+
+def test_get_is_retried_on_429_and_5xx(fake_vertex: FakeVertex) -> None:
+    info = jobs.submit_job(open_spec())
+    fake_vertex.inject("tuningJobs.get", 429)
+    fake_vertex.inject("tuningJobs.get", 500)
+    fake_vertex.inject("tuningJobs.get", 503)
+    again = jobs.get_job(info.name)
+    assert again.name == info.name
+    assert len(fake_vertex.calls("tuningJobs.get")) == 4
+
+
+def test_get_is_not_retried_on_client_errors(fake_vertex: FakeVertex) -> None:
+    info = jobs.submit_job(open_spec())
+    fake_vertex.inject("tuningJobs.get", 403, "Permission 'aiplatform.tuningJobs.get' denied")
+    with pytest.raises(CloudError) as caught:
+        jobs.get_job(info.name)
+    assert len(fake_vertex.calls("tuningJobs.get")) == 1
+    assert caught.value.code == 403
+    assert "roles/aiplatform.user" in (caught.value.hint or "")
+
+
+def test_list_gives_up_after_bounded_retries(fake_vertex: FakeVertex) -> None:
+    fake_vertex.inject("tuningJobs.list", 503, times=10)
+    with pytest.raises(CloudError):
+        jobs.list_jobs(PROJECT, "global")
+    assert len(fake_vertex.calls("tuningJobs.list")) == 4
+
+
+def test_label_filter_refused_falls_back_to_client_side_filter(fake_vertex: FakeVertex) -> None:
+    first = jobs.submit_job(open_spec())
+    fake_vertex.inject("tuningJobs.list", 400, "Unsupported filter")
+    found = jobs.find_job("run-open-1", PROJECT, "global")
+    assert found is not None and found.name == first.name
+    filters = [c.query.get("filter") for c in fake_vertex.calls("tuningJobs.list")]
+    assert filters[-2] == ['labels.tuning-agent-run-id="run-open-1"'] and filters[-1] is None
+
+
+def test_list_and_cancel(fake_vertex: FakeVertex) -> None:
+    a = jobs.submit_job(open_spec(run_id="a"))
+    b = jobs.submit_job(open_spec(run_id="b"))
+    names = {j.name for j in jobs.list_jobs(PROJECT, "global")}
+    assert names == {a.name, b.name}
+    cancelled = jobs.cancel_job(a.name)
+    assert cancelled.state == "JOB_STATE_CANCELLED"
+    assert fake_vertex.calls("tuningJobs.cancel")[0].path.endswith(":cancel")
+    # Cancelling an ended job is a no-op, not an error.
+    assert jobs.cancel_job(a.name).state == "JOB_STATE_CANCELLED"
+    assert len(fake_vertex.calls("tuningJobs.cancel")) == 1
+
+
+def test_equivalent_command_parses_back_to_the_same_spec() -> None:
+    from agent.cli import build_parser
+    from agent.commands.job import _spec
+
+    for spec in (open_spec(project="p1"), gemini_spec(validation_uri=None)):
+        command = jobs.equivalent_command(spec)
+        argv = shlex.split(command)
+        assert argv[:3] == ["tuning-agent", "job", "submit"]
+        args = build_parser().parse_args(argv[1:])
+        again = _spec(args)
+        assert again.model_dump(exclude={"display_name"}) == spec.model_dump(exclude={"display_name"})
+
+
+def test_label_value_is_sanitised() -> None:
+    assert jobs.label_value("Run 2026/01:X") == "run-2026-01-x"
+    assert len(jobs.label_value("x" * 100)) == 63

@@ -1,0 +1,138 @@
+"""Preflight: every known service rejection is caught before submitting, all at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.errors import PreflightError
+from tools.platforms.base import DatasetCandidate, JobInfo, JobSpec, ObjectInfo, ProgressCallback
+from tools.vertex.preflight import check_or_raise, preflight
+
+
+class MemoryStorage:
+    """A test double of the Storage protocol: objects are URI → size."""
+
+    scheme = "gs"
+
+    def __init__(self, objects: dict[str, int]) -> None:
+        self.objects = objects
+
+    def stat(self, uri: str) -> ObjectInfo | None:
+        return ObjectInfo(uri=uri, size=self.objects[uri]) if uri in self.objects else None
+
+    def list(self, prefix_uri: str) -> list[ObjectInfo]:
+        return [ObjectInfo(uri=u, size=s) for u, s in self.objects.items() if u.startswith(prefix_uri)]
+
+    def list_buckets(self) -> list[str]:
+        return sorted({u.split("/")[2] for u in self.objects})
+
+    def bucket_exists(self, bucket: str) -> bool:
+        return bucket in self.list_buckets()
+
+    def create_bucket(self, bucket: str, location: str | None = None) -> None:
+        raise NotImplementedError
+
+    def upload(self, local_path: str, dest_uri: str,
+               progress: ProgressCallback | None = None) -> ObjectInfo:
+        raise NotImplementedError
+
+    def download(self, uri: str, local_path: str) -> str:
+        raise NotImplementedError
+
+    def search_datasets(self, buckets: list[str] | None = None,
+                        limit: int = 20) -> list[DatasetCandidate]:
+        return []
+
+
+TRAIN = "gs://bkt/job/train.jsonl"
+VAL = "gs://bkt/job/val.jsonl"
+LIVE = ["google/gemma3@gemma-3-4b-it", "google/gemma3@gemma-3-27b-it", "gemini-3.5-flash"]
+
+
+def storage(train: int = 10_000, val: int = 1_000) -> MemoryStorage:
+    return MemoryStorage({TRAIN: train, VAL: val})
+
+
+def open_spec(**kw: object) -> JobSpec:
+    base = dict(run_id="r1", category="open", base_model="google/gemma3@gemma-3-27b-it",
+                train_uri=TRAIN, validation_uri=VAL, output_uri="gs://bkt/job/out",
+                tuning_mode="PEFT_ADAPTER", epochs=3, learning_rate=2e-4, adapter_size=16,
+                location="global")
+    base.update(kw)
+    return JobSpec(**base)  # type: ignore[arg-type]
+
+
+def gemini_spec(**kw: object) -> JobSpec:
+    base = dict(run_id="r2", category="gemini", base_model="gemini-3.5-flash", train_uri=TRAIN,
+                validation_uri=VAL, epochs=3, learning_rate_multiplier=1.0, adapter_size=4,
+                location="us-central1")
+    base.update(kw)
+    return JobSpec(**base)  # type: ignore[arg-type]
+
+
+def test_good_specs_pass() -> None:
+    assert preflight(open_spec(), storage(), live_models=LIVE) == []
+    assert preflight(gemini_spec(), storage(), live_models=LIVE, train_rows=1000, val_rows=100) == []
+    assert preflight(open_spec(base_model="publishers/google/models/gemma3@gemma-3-27b-it"),
+                     storage(), live_models=LIVE) == []
+
+
+@pytest.mark.parametrize(("spec", "store", "kwargs", "expected"), [
+    (open_spec(base_model="google/gemma-3-27b-it"), storage(), {}, "publisher/family@version"),
+    (open_spec(base_model="Qwen/Qwen3-8B"), storage(), {}, "invalid open source publisher model"),
+    (open_spec(base_model="google/gemma9@gemma-9-1b-it"), storage(), {}, "not in the catalog"),
+    (open_spec(base_model="google/gemma3@gemma-3-1b-it", tuning_mode="FULL", adapter_size=None),
+     storage(), {"live_models": LIVE}, "not in the live publisher-model list"),
+    (open_spec(location="europe-west1"), storage(), {}, "Location 'europe-west1'"),
+    (gemini_spec(location="global"), storage(), {}, "Location 'global'"),
+    (gemini_spec(location="asia-east1"), storage(), {}, "use one of: us-central1, europe-west4"),
+    (open_spec(learning_rate=None, learning_rate_multiplier=1.0), storage(), {},
+     "not a learning-rate multiplier"),
+    (gemini_spec(learning_rate=1e-4, learning_rate_multiplier=None), storage(), {},
+     "use --learning-rate-multiplier"),
+    (open_spec(adapter_size=2), storage(), {}, "Adapter size 2 is not allowed for open models"),
+    (gemini_spec(adapter_size=32), storage(), {}, "Adapter size 32 is not supported for Gemini 3.5"),
+    (gemini_spec(base_model="gemini-2.5-pro", adapter_size=16), storage(), {},
+     "not supported for Gemini 2.5 Pro"),
+    (open_spec(output_uri=None), storage(), {}, "--output-uri"),
+    (open_spec(output_uri="/tmp/out"), storage(), {}, "must be a gs:// path"),
+    (open_spec(train_uri="gs://bkt/job/train.csv"), storage(), {}, "ending in .jsonl"),
+    (open_spec(train_uri="gs://bkt/job/missing.jsonl"), storage(), {}, "does not exist"),
+    (open_spec(validation_uri="gs://bkt/job/nope.jsonl"), storage(), {}, "does not exist"),
+    (open_spec(), storage(train=10_000, val=2_600), {}, "26.0% of the training file's bytes"),
+    (open_spec(), storage(), {"val_rows": 5001}, "5001 rows; the limit is 5000"),
+    (gemini_spec(), storage(), {"val_rows": 1500, "train_rows": 2000}, "at most 30%"),
+    (open_spec(tuning_mode="FULL"), storage(), {}, "Adapter size applies to PEFT_ADAPTER"),
+    (open_spec(base_model="google/gemma3@gemma-3-4b-it", adapter_size=None), storage(), {},
+     "does not support PEFT_ADAPTER"),
+    (gemini_spec(base_model="gemini-2.5-flash"), storage(), {}, "was retired"),
+    (open_spec(epochs=0), storage(), {}, "Epochs must be at least 1"),
+    (open_spec(), storage(), {"existing_job": JobInfo(
+        name="projects/1/locations/global/tuningJobs/5", state="JOB_STATE_RUNNING")},
+     "already JOB_STATE_RUNNING"),
+])
+def test_each_known_rejection_is_caught(spec: JobSpec, store: MemoryStorage,
+                                        kwargs: dict[str, object], expected: str) -> None:
+    problems = preflight(spec, store, **kwargs)  # type: ignore[arg-type]
+    assert any(expected.lower() in p.lower() for p in problems), problems
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    spec = open_spec(output_uri=None, learning_rate_multiplier=1.0, learning_rate=None,
+                     train_uri="gs://bkt/missing.jsonl", location="mars-1")
+    problems = preflight(spec, storage())
+    assert len(problems) >= 4
+
+
+def test_validation_ratio_at_the_limit_passes() -> None:
+    assert preflight(open_spec(), storage(train=10_000, val=2_500)) == []
+
+
+def test_check_or_raise_raises_with_every_problem() -> None:
+    with pytest.raises(PreflightError) as caught:
+        check_or_raise(open_spec(output_uri=None, epochs=0), storage(), check_live=False)
+    assert len(caught.value.problems) == 2
+    assert "--output-uri" in str(caught.value)
+    check_or_raise(open_spec(), storage(), check_live=False,
+                   find_existing=lambda run_id: JobInfo(name="projects/1/locations/global/tuningJobs/1",
+                                                        state="JOB_STATE_SUCCEEDED"))

@@ -1,0 +1,208 @@
+"""Money and time, always labelled as estimates: training cost per model and deployment cost per hour.
+
+Training (open models and Gemini): characters × the catalog's tokens-per-character
+gives dataset tokens; × epochs gives billed training tokens; × the catalog price per
+1M tokens gives dollars. Characters are counted over every text field of the data
+(messages, prompt/completion and Gemini files alike). Where the catalog has no
+price, only the token count is given, and unverified prices are flagged. Local
+models cost nothing but time, estimated from a rough CPU throughput constant.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from tools.data.limits import DEFAULT_TOKENS_PER_CHAR, resolve_model, tokens_per_char
+from tools.data.models import DatasetStats
+from tools.errors import ToolError
+
+#: Rough effective training throughput of a laptop CPU, in FLOP/s. A training step costs about
+#: 6 × parameters FLOPs per token (forward + backward), so time ≈ 6 · params · tokens / this.
+#: It is a rule of thumb for "seconds, minutes or hours", not a measurement of this machine.
+LOCAL_CPU_FLOPS = 5e10
+#: Epochs assumed for Gemini when none is given (the service chooses one from the data size if unset).
+GEMINI_DEFAULT_EPOCHS = 3
+
+_MODE_ALIASES = {"PEFT": "PEFT_ADAPTER", "LORA": "PEFT_ADAPTER", "PEFT_ADAPTER": "PEFT_ADAPTER",
+                 "FULL": "FULL"}
+
+
+class CostEstimate(BaseModel):
+    """An estimated training cost: tokens, dollars (None when no price is known), and why."""
+
+    model: str
+    model_id: str
+    category: str
+    tuning_mode: str | None
+    epochs: int
+    dataset_chars: int
+    tokens_per_char: float
+    dataset_tokens: int
+    tokens: int  # billed training tokens: dataset tokens × epochs
+    price_per_1m_tokens: float | None
+    price_verified: bool | None
+    usd: float | None
+    estimated_training_time_s: float | None = None
+    label: str
+    assumptions: list[str] = Field(default_factory=list)
+
+
+class HourlyCost(BaseModel):
+    """The list price per hour of one deployment machine (with its fixed accelerators)."""
+
+    machine_type: str
+    accelerator_type: str
+    accelerator_count: int
+    usd_per_hour: float
+    label: str
+    assumptions: list[str] = Field(default_factory=list)
+
+
+def normalize_mode(mode: str | None) -> str | None:
+    """`PEFT`/`LoRA`/`PEFT_ADAPTER` → `PEFT_ADAPTER`, `FULL` → `FULL`, None stays None."""
+    if mode is None:
+        return None
+    key = mode.strip().upper().replace("-", "_")
+    if key not in _MODE_ALIASES:
+        raise ToolError(f"unknown tuning mode {mode!r}", "Use PEFT (LoRA adapter) or FULL.")
+    return _MODE_ALIASES[key]
+
+
+def _stats(stats_or_path: DatasetStats | str | os.PathLike[str]) -> DatasetStats:
+    if isinstance(stats_or_path, DatasetStats):
+        return stats_or_path
+    from tools.data.stats import dataset_stats
+
+    return dataset_stats(stats_or_path)
+
+
+def _money(usd: float) -> str:
+    return f"${usd:,.2f}" if usd >= 0.01 else "under $0.01"
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"about {max(1, round(seconds))} s"
+    if seconds < 5400:
+        return f"about {round(seconds / 60)} min"
+    return f"about {seconds / 3600:.1f} h"
+
+
+def estimate_training_cost(stats_or_path: DatasetStats | str | os.PathLike[str], model: str,
+                           tuning_mode: str | None = None, epochs: int | None = None) -> CostEstimate:
+    """Estimated tokens and dollars to tune `model` on a dataset (a DatasetStats or a file path)."""
+    entry = resolve_model(model)
+    if epochs is not None and epochs < 1:
+        raise ToolError(f"epochs must be at least 1 (got {epochs})", "Give a whole number of epochs, e.g. 3.")
+    stats = _stats(stats_or_path)
+    if entry.category == "open":
+        return _open_cost(entry, stats, normalize_mode(tuning_mode), epochs)
+    if entry.category == "gemini":
+        return _gemini_cost(entry, stats, epochs)
+    return _local_cost(entry, stats, epochs)
+
+
+def _open_cost(entry: Any, stats: DatasetStats, mode: str | None, epochs: int | None) -> CostEstimate:
+    mode = mode or entry.default_mode()
+    if mode not in entry.modes:
+        raise ToolError(f"{entry.display_name} cannot be tuned in {mode} mode",
+                        "Supported: " + ", ".join(entry.modes))
+    spec = entry.modes[mode]
+    n_epochs = epochs or spec.epochs
+    assumptions = [f"{stats.total_chars:,} characters over all text fields of {stats.rows:,} examples"]
+    ratio = tokens_per_char(entry, mode)
+    if ratio is None:
+        ratio = DEFAULT_TOKENS_PER_CHAR
+        assumptions.append(f"no tokens-per-character ratio in the catalog for {entry.display_name}; "
+                           f"assumed {ratio}")
+    else:
+        assumptions.append(f"{ratio} tokens per character (catalog, {mode}); the real tokenizer may differ")
+    if epochs is None:
+        assumptions.append(f"{n_epochs} epochs (the catalog baseline)")
+    dataset_tokens = round(stats.total_chars * ratio)
+    tokens = dataset_tokens * n_epochs
+    price = spec.price_per_1m_tokens
+    if price is None:
+        usd = None
+        label = (f"Estimated {tokens:,} training tokens; no published price for {entry.display_name} "
+                 f"({mode}), so no dollar figure")
+    else:
+        usd = round(tokens / 1e6 * price, 4)
+        label = f"Estimated {_money(usd)} ({tokens:,} training tokens at ${price}/1M)"
+        assumptions.append(f"${price} per 1M training tokens (catalog list price; billing = dataset "
+                           "tokens × epochs)")
+    return CostEstimate(model=entry.display_name, model_id=entry.base_model, category="open",
+                        tuning_mode=mode, epochs=n_epochs, dataset_chars=stats.total_chars,
+                        tokens_per_char=ratio, dataset_tokens=dataset_tokens, tokens=tokens,
+                        price_per_1m_tokens=price, price_verified=True if price is not None else None,
+                        usd=usd, label=label, assumptions=assumptions)
+
+
+def _gemini_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEstimate:
+    n_epochs = epochs or GEMINI_DEFAULT_EPOCHS
+    ratio = float(entry.tokens_per_char)
+    assumptions = [f"{stats.total_chars:,} characters over all text fields of {stats.rows:,} examples",
+                   f"{ratio} tokens per character (a rough ratio from the catalog)"]
+    if epochs is None:
+        assumptions.append(f"{n_epochs} epochs assumed (the service picks a count from the data size "
+                           "if you leave it unset)")
+    dataset_tokens = round(stats.total_chars * ratio)
+    tokens = dataset_tokens * n_epochs
+    price = entry.price_per_1m_tokens
+    if price is None:
+        usd = None
+        label = (f"Estimated {tokens:,} training tokens; the catalog has no price for "
+                 f"{entry.display_name} tuning, so no dollar figure")
+        assumptions.append("no price: check cloud.google.com/vertex-ai/generative-ai/pricing")
+    else:
+        usd = round(tokens / 1e6 * price, 4)
+        label = f"Estimated {_money(usd)} ({tokens:,} training tokens at ${price}/1M)"
+        if not entry.price_verified:
+            label += " — price unverified"
+            assumptions.append(f"${price} per 1M training tokens is UNVERIFIED "
+                               f"(source: {entry.price_source or 'unofficial'}); check the official "
+                               "pricing page")
+        else:
+            assumptions.append(f"${price} per 1M training tokens (official list price)")
+    return CostEstimate(model=entry.display_name, model_id=entry.id, category="gemini", tuning_mode=None,
+                        epochs=n_epochs, dataset_chars=stats.total_chars, tokens_per_char=ratio,
+                        dataset_tokens=dataset_tokens, tokens=tokens, price_per_1m_tokens=price,
+                        price_verified=entry.price_verified if price is not None else None,
+                        usd=usd, label=label, assumptions=assumptions)
+
+
+def _local_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEstimate:
+    n_epochs = epochs or entry.epochs
+    ratio = DEFAULT_TOKENS_PER_CHAR
+    dataset_tokens = round(stats.total_chars * ratio)
+    tokens = dataset_tokens * n_epochs
+    seconds = 6 * entry.params_m * 1e6 * tokens / LOCAL_CPU_FLOPS
+    return CostEstimate(
+        model=entry.display_name, model_id=entry.id, category="local", tuning_mode=None, epochs=n_epochs,
+        dataset_chars=stats.total_chars, tokens_per_char=ratio, dataset_tokens=dataset_tokens,
+        tokens=tokens, price_per_1m_tokens=None, price_verified=None, usd=0.0,
+        estimated_training_time_s=round(seconds, 1),
+        label=f"free (local) — estimated training time {_duration(seconds)} on a CPU",
+        assumptions=[f"{ratio} tokens per character (a rough average)",
+                     f"time ≈ 6 × {entry.params_m:g}M parameters × {tokens:,} tokens ÷ "
+                     f"{LOCAL_CPU_FLOPS:.0e} FLOP/s (a rough laptop-CPU rate, not a measurement)"])
+
+
+def deployment_hourly_cost(machine_type: str) -> HourlyCost:
+    """The hourly list price of a deployment machine type, from the machine catalog."""
+    from knowledge import load_catalog, machine
+
+    found = machine(machine_type)
+    if found is None:
+        known = ", ".join(m.machine_type for m in load_catalog().machines)
+        raise ToolError(f"unknown machine type {machine_type!r}", f"Known machine types: {known}")
+    return HourlyCost(
+        machine_type=found.machine_type, accelerator_type=found.accelerator_type,
+        accelerator_count=found.accelerator_count, usd_per_hour=found.hourly_usd,
+        label=f"Estimated ${found.hourly_usd:,.2f} per hour while deployed "
+              f"({found.accelerator_count} × {found.accelerator_type})",
+        assumptions=["us-central1 list price from the catalog; other regions and discounts differ",
+                     "billed per hour the endpoint is deployed, whether or not it serves requests"])

@@ -1,0 +1,238 @@
+"""Find a dataset wherever it lives and say plainly what kind of file it is.
+
+A source is a local path, a `gs://` or `local://` URI (downloaded to a temporary
+file first), or a Hugging Face dataset written `hf://OWNER/NAME?split=train&config=C`.
+Problems are found before any parsing starts: missing file (with close matches),
+a directory, an empty file, a binary file, UTF-16 or a UTF-8 byte-order mark.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from tools.errors import DataError
+
+#: Called as `storage_download(uri, local_path)`; the platform's `Storage.download` fits.
+StorageDownload = Callable[[str, str], object]
+
+#: Longest line (in bytes) any reader keeps in memory. Longer lines are refused, never read whole.
+DEFAULT_MAX_LINE_BYTES = 32 * 1024 * 1024
+
+_EXTENSIONS = {
+    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".jsonl": "jsonl",
+    ".ndjson": "jsonl", ".jsonlines": "jsonl", ".parquet": "parquet", ".pq": "parquet",
+}
+_SNIFF_BYTES = 64 * 1024
+_DATA_SUFFIXES = tuple(_EXTENSIONS)
+
+
+@dataclass
+class HFRef:
+    """A Hugging Face dataset id with its split and optional config name."""
+
+    dataset_id: str
+    split: str = "train"
+    config: str | None = None
+
+
+@dataclass
+class ResolvedSource:
+    """A source made concrete: a readable local file of a known kind, or a Hugging Face reference."""
+
+    original: str
+    kind: str
+    path: Path | None = None
+    hf: HFRef | None = None
+    remote: bool = False
+    bom: bool = False
+    encoding_note: str | None = None
+    size_bytes: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """How messages name this source: the URI the user gave, else the path."""
+        return self.original
+
+
+def parse_hf(src: str) -> HFRef:
+    """`hf://owner/name?split=test&config=x` → HFRef (split defaults to `train`)."""
+    parts = urlsplit(src)
+    dataset_id = (parts.netloc + parts.path).strip("/")
+    if not dataset_id:
+        raise DataError(f"{src}: no Hugging Face dataset id", "Write it as hf://OWNER/NAME?split=train")
+    query = parse_qs(parts.query)
+    config = query.get("config")
+    return HFRef(dataset_id, (query.get("split") or ["train"])[0], config[0] if config else None)
+
+
+@contextlib.contextmanager
+def open_source(src: str | os.PathLike[str], *, storage_download: StorageDownload | None = None,
+                ) -> Iterator[ResolvedSource]:
+    """Resolve `src` to a readable local file (downloading remote objects to a temp dir, removed after)."""
+    text = os.fspath(src)
+    if text.startswith("hf://"):
+        yield ResolvedSource(original=text, kind="huggingface", hf=parse_hf(text), remote=True)
+        return
+    if text.startswith(("gs://", "local://")):
+        with tempfile.TemporaryDirectory(prefix="tuning-agent-src-") as tmp:
+            local = Path(tmp) / (Path(urlsplit(text).path).name or "object")
+            _download(text, local, storage_download)
+            resolved = _inspect_file(local, text)
+            resolved.remote = True
+            yield resolved
+        return
+    yield _inspect_file(Path(text).expanduser(), text)
+
+
+def _download(uri: str, local: Path, storage_download: StorageDownload | None) -> None:
+    """Fetch one object: through the platform's download if given, else gs:// via google-cloud-storage."""
+    if storage_download is not None:
+        try:
+            storage_download(uri, str(local))
+        except DataError:
+            raise
+        except Exception as err:  # the platform raises its own errors; keep the words
+            raise DataError(f"{uri}: download failed: {err}",
+                            "Check that the object exists and that you may read it.") from err
+        if not local.is_file():
+            raise DataError(f"{uri}: the download produced no file", "Check the URI.")
+        return
+    if uri.startswith("local://"):
+        raise DataError(f"{uri}: local:// URIs can only be read through the local platform",
+                        "Pass the file's path on disk instead.")
+    gcs_download(uri, local)
+
+
+def gcs_download(uri: str, local: Path) -> None:
+    """Download `gs://B/K` with google-cloud-storage (STORAGE_EMULATOR_HOST is honoured by the client)."""
+    from google.api_core import exceptions as gexc
+    from google.cloud import storage
+
+    parts = urlsplit(uri)
+    bucket, key = parts.netloc, parts.path.lstrip("/")
+    if not bucket or not key:
+        raise DataError(f"{uri}: not a gs://BUCKET/OBJECT URI", "Name one object, e.g. gs://my-bucket/data.jsonl")
+    if os.environ.get("STORAGE_EMULATOR_HOST"):
+        client = storage.Client()
+    else:
+        from tools.vertex.auth import detect_project, get_credentials
+
+        client = storage.Client(project=detect_project().value, credentials=get_credentials())
+    try:
+        client.bucket(bucket).blob(key).download_to_filename(str(local))
+    except gexc.NotFound as err:
+        with contextlib.suppress(OSError):
+            local.unlink()
+        raise DataError(f"{uri}: no such object", "Check the bucket and object name (gs:// URIs of "
+                        "CSV, TSV, JSON, JSONL and Parquet files can be read).") from err
+    except gexc.GoogleAPICallError as err:
+        raise DataError(f"{uri}: download failed: {err.message}", "Check your access to the bucket.") from err
+
+
+def close_matches(path: str | os.PathLike[str], limit: int = 5) -> list[str]:
+    """For a missing file: similar names in its folder (or the current folder), best first."""
+    target = Path(os.fspath(path)).expanduser()
+    folder = target.parent if target.parent.is_dir() else Path.cwd()
+    try:
+        names = [p.name for p in folder.iterdir() if not p.name.startswith(".")]
+    except OSError:
+        return []
+    matches = difflib.get_close_matches(target.name, names, n=limit, cutoff=0.5)
+    if not matches:
+        stem = target.stem.lower()
+        matches = [n for n in names if stem and stem in n.lower()][:limit]
+    base = "" if folder == Path.cwd() and not target.parent.is_dir() else str(folder)
+    return [str(Path(base) / m) if base else m for m in matches]
+
+
+def _inspect_file(path: Path, original: str) -> ResolvedSource:
+    """Check that `path` is a non-empty, non-binary data file and decide its kind."""
+    if not path.exists():
+        matches = close_matches(path)
+        hint = ("Did you mean: " + ", ".join(matches) + "?") if matches else \
+            "Check the path (relative paths start from the current folder)."
+        raise DataError(f"{original}: no such file", hint)
+    if path.is_dir():
+        inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in _DATA_SUFFIXES)[:8]
+        hint = ("Name one file inside it, e.g. " + ", ".join(str(path / n) for n in inside)) if inside \
+            else "Name a CSV, TSV, JSON, JSONL or Parquet file."
+        raise DataError(f"{original}: is a directory, not a file", hint)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except OSError as err:
+        raise DataError(f"{original}: cannot be read ({err.strerror})",
+                        "Check the file's permissions.") from err
+    if size == 0:
+        raise DataError(f"{original}: the file is empty (0 bytes)", "Choose a file that contains examples.")
+    resolved = ResolvedSource(original=original, kind="", path=path, size_bytes=size)
+    if head.startswith(b"PAR1"):
+        resolved.kind = "parquet"
+        return resolved
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{original}: the file is UTF-16 encoded (it starts with a UTF-16 byte-order mark)",
+                        "Re-save it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8 IN > OUT`.")
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise DataError(f"{original}: looks like a binary file (a NUL byte at offset {nul}), "
+                        "not CSV, TSV, JSON, JSONL or Parquet",
+                        "Choose the dataset file itself (compressed files must be unpacked first).")
+    if head.startswith(b"\xef\xbb\xbf"):
+        resolved.bom = True
+        resolved.encoding_note = ("The file starts with a UTF-8 byte-order mark (BOM); it was ignored, "
+                                  "and written files will not have one.")
+        head = head[3:]
+    resolved.kind = _EXTENSIONS.get(path.suffix.lower()) or _EXTENSIONS.get(
+        Path(urlsplit(original).path).suffix.lower()) or _sniff_kind(head)
+    if resolved.kind == "parquet":
+        raise DataError(f"{original}: named like a Parquet file but does not start with the Parquet "
+                        "magic bytes", "Check that the file was written completely.")
+    if resolved.kind == "json" and _looks_like_jsonl(head):
+        resolved.kind = "jsonl"
+        resolved.notes.append("The .json file holds one JSON object per line; it was read as JSONL.")
+    return resolved
+
+
+def _sniff_kind(head: bytes) -> str:
+    """Guess the kind of an extension-less file from its first bytes."""
+    stripped = head.lstrip()
+    if stripped.startswith(b"["):
+        return "json"
+    if stripped.startswith(b"{"):
+        return "jsonl" if _looks_like_jsonl(head) else "json"
+    first = head.split(b"\n", 1)[0]
+    return "tsv" if first.count(b"\t") > first.count(b",") else "csv"
+
+
+def _looks_like_jsonl(head: bytes) -> bool:
+    """True when the first line is one complete JSON object and another line follows."""
+    import orjson
+
+    lines = [ln for ln in head.lstrip().split(b"\n") if ln.strip()]
+    if len(lines) < 2 or not lines[0].lstrip().startswith(b"{"):
+        return False
+    try:
+        return isinstance(orjson.loads(lines[0]), dict)
+    except orjson.JSONDecodeError:
+        return False
+
+
+def utf8_error(original: str, data: bytes, err: UnicodeDecodeError, first_line: int = 1) -> DataError:
+    """A DataError naming the line and column of the first byte that is not UTF-8."""
+    start = err.start
+    line = first_line + data.count(b"\n", 0, start)
+    column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+    byte = data[start:start + 1].hex()
+    return DataError(
+        f"{original}: line {line}, column {column}: byte 0x{byte} is not valid UTF-8 "
+        "(the file looks like Latin-1 / Windows-1252 text)",
+        "Re-save the file as UTF-8, e.g. `iconv -f LATIN1 -t UTF-8 IN > OUT`.")

@@ -1,0 +1,166 @@
+"""Write train/validation JSONL in one pass, then make the validation file meet the service limits.
+
+Rows go to validation by a seeded random draw per row (same seed, same input →
+same split), so the split needs no second read. Both files are written to hidden
+temporary names and renamed only when complete, so a failure never leaves a
+half-written file behind. If the validation file breaks a limit (rows, bytes
+relative to training, or Gemini's rows relative to training), its tail rows are
+moved to the training file and every change is reported in words.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import os
+import random
+import shutil
+import tempfile
+from array import array
+from pathlib import Path
+
+from tools.data.limits import SplitLimits
+
+TRAIN_NAME = "train.jsonl"
+VALIDATION_NAME = "validation.jsonl"
+
+
+def _temp(out_dir: Path, name: str) -> tuple[Path, object]:
+    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}.", suffix=".tmp")
+    return Path(tmp), os.fdopen(fd, "wb", buffering=1 << 20)
+
+
+class SplitWriter:
+    """Collects encoded JSONL lines into train and (optionally) validation files."""
+
+    def __init__(self, out_dir: str | os.PathLike[str], validation_split: float, seed: int,
+                 limits: SplitLimits | None, train_name: str = TRAIN_NAME,
+                 validation_name: str = VALIDATION_NAME) -> None:
+        if not 0.0 <= validation_split < 1.0:
+            raise ValueError("validation_split must be at least 0 and below 1")
+        self.out_dir = Path(out_dir).expanduser()
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.split = validation_split
+        self.limits = limits
+        self.train_final = self.out_dir / train_name
+        self.val_final = self.out_dir / validation_name
+        self.train_tmp, self._train = _temp(self.out_dir, train_name)
+        self.val_tmp: Path | None = None
+        self._val = None
+        if validation_split > 0:
+            self.val_tmp, self._val = _temp(self.out_dir, validation_name)
+        self._random = random.Random(seed).random
+        self.train_rows = 0
+        self.train_bytes = 0
+        self.val_sizes = array("Q")
+        self.val_bytes = 0
+        self.adjustments: list[str] = []
+
+    def write(self, line: bytes) -> None:
+        """Add one encoded line (ending in a newline) to train or validation."""
+        if self._val is not None and self._random() < self.split:
+            self._val.write(line)  # type: ignore[attr-defined]
+            self.val_sizes.append(len(line))
+            self.val_bytes += len(line)
+        else:
+            self._train.write(line)  # type: ignore[attr-defined]
+            self.train_rows += 1
+            self.train_bytes += len(line)
+
+    def abort(self) -> None:
+        """Remove the temporary files (nothing final was written)."""
+        for fh in (self._train, self._val):
+            if fh is not None:
+                with contextlib.suppress(OSError):
+                    fh.close()  # type: ignore[attr-defined]
+        for tmp in (self.train_tmp, self.val_tmp):
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+
+    def finish(self) -> tuple[Path, Path | None]:
+        """Enforce the limits, rename the files into place and return their final paths."""
+        self._train.close()  # type: ignore[attr-defined]
+        if self._val is not None:
+            self._val.close()  # type: ignore[attr-defined]
+        val_path: Path | None = None
+        if self.val_tmp is not None:
+            if self.limits is not None:
+                self._enforce(self.limits)
+            if self.val_sizes:
+                os.replace(self.val_tmp, self.val_final)
+                val_path = self.val_final
+            else:
+                self.val_tmp.unlink()
+                if self.adjustments:
+                    self.adjustments.append("No validation rows fit within the limits, so no validation "
+                                            "file was written; every row is in the training file.")
+                else:
+                    self.adjustments.append(
+                        f"No row was drawn for validation (only {self.train_rows} rows at a "
+                        f"{self.split:.0%} split); no validation file was written.")
+        os.replace(self.train_tmp, self.train_final)
+        return self.train_final, val_path
+
+    @property
+    def val_rows(self) -> int:
+        return len(self.val_sizes)
+
+    def _allowed_rows(self, limits: SplitLimits) -> tuple[int, list[str]]:
+        """How many validation rows may stay, and why fewer than drawn (in words)."""
+        n_val = len(self.val_sizes)
+        total_rows = n_val + self.train_rows
+        keep = n_val
+        why: list[str] = []
+        if keep > limits.max_rows:
+            why.append(f"it had {n_val:,} rows and the limit is {limits.max_rows:,}")
+            keep = limits.max_rows
+        if limits.max_rows_ratio is not None and keep > limits.rows_ratio_above:
+            ratio_rows = int(limits.max_rows_ratio * total_rows / (1 + limits.max_rows_ratio))
+            cap = max(limits.rows_ratio_above, ratio_rows)
+            if keep > cap:
+                why.append(f"above {limits.rows_ratio_above:,} rows it may hold at most "
+                           f"{limits.max_rows_ratio:.0%} as many rows as training")
+                keep = cap
+        if limits.max_bytes_ratio is not None:
+            ratio = limits.max_bytes_ratio
+            budget = ratio * (self.train_bytes + self.val_bytes) / (1 + ratio)
+            prefix = array("Q", [0])
+            running = 0
+            for size in self.val_sizes[:keep]:
+                running += size
+                prefix.append(running)
+            by_bytes = bisect.bisect_right(prefix, budget) - 1
+            if by_bytes < keep:
+                share = self.val_bytes / self.train_bytes if self.train_bytes else float("inf")
+                why.append(f"it was {share:.2%} of the training file's bytes and the limit is {ratio:.0%}")
+                keep = by_bytes
+        return keep, why
+
+    def _enforce(self, limits: SplitLimits) -> None:
+        assert self.val_tmp is not None
+        keep, why = self._allowed_rows(limits)
+        n_val = len(self.val_sizes)
+        if keep >= n_val:
+            return
+        moved = n_val - keep
+        kept_bytes = sum(self.val_sizes[:keep])
+        moved_bytes = self.val_bytes - kept_bytes
+        with self.val_tmp.open("rb") as src, self.train_tmp.open("ab") as dst:
+            src.seek(kept_bytes)
+            shutil.copyfileobj(src, dst, 1 << 20)
+        with self.val_tmp.open("r+b") as fh:
+            fh.truncate(kept_bytes)
+        before_rows, before_bytes = n_val, self.val_bytes
+        self.train_rows += moved
+        self.train_bytes += moved_bytes
+        del self.val_sizes[keep:]
+        self.val_bytes = kept_bytes
+        share = self.val_bytes / self.train_bytes if self.train_bytes else 0.0
+        self.adjustments.append(
+            f"The validation file broke the service limit ({'; '.join(why)}): moved its last "
+            f"{moved:,} rows ({moved_bytes:,} bytes) to the training file. Validation went from "
+            f"{before_rows:,} rows / {before_bytes:,} bytes to {keep:,} rows / {kept_bytes:,} bytes "
+            f"({share:.2%} of the training file's {self.train_bytes:,} bytes); training now has "
+            f"{self.train_rows:,} rows.")
+
