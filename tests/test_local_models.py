@@ -79,7 +79,10 @@ def test_submit_refuses_other_categories_and_missing_files(tmp_path: Path) -> No
                                     train_uri=train_uri.replace("train", "nothing"), output_uri=output_uri))
     with pytest.raises(ToolError, match="Invalid hyperparameters"):
         platform.submit_job(JobSpec(run_id="r", category="local", base_model="local/tiny",
-                                    train_uri=train_uri, output_uri=output_uri, epochs=0, learning_rate=-1))
+                                    train_uri=train_uri, output_uri=output_uri, epochs=0))
+    with pytest.raises(ToolError, match="Invalid hyperparameters"):
+        platform.submit_job(JobSpec(run_id="r", category="local", base_model="local/tiny",
+                                    train_uri=train_uri, output_uri=output_uri, learning_rate=-1.0))
     assert platform.list_jobs() == []
 
 

@@ -9,10 +9,11 @@ import pytest
 
 from agent.cli import main
 from tests.fake_vertex import FakeVertex
-from tests.fake_vertex.fixtures import PROJECT, fake_vertex  # noqa: F401
+from tests.fake_vertex.fixtures import PROJECT, fake_vertex_fixture  # noqa: F401
 from tests.gcs_fixtures import gcs_emulator  # noqa: F401
 
 pytestmark = pytest.mark.slow
+needs_gcs = pytest.mark.usefixtures("gcs_emulator")
 
 BUCKET = "cli-bucket"
 
@@ -45,7 +46,8 @@ def submit_argv(train: str, val: str, *extra: str) -> list[str]:
             "cli-run-1", *extra]
 
 
-def test_job_submit_status_watch_cancel(fake_vertex: FakeVertex, gcs_emulator: str,
+@needs_gcs
+def test_job_submit_status_watch_cancel(fake_vertex: FakeVertex,
                                         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     train, val = upload_dataset(tmp_path)
     code, out, err = run(capsys, *submit_argv(train, val, "--yes", "--json"))
@@ -79,7 +81,8 @@ def test_job_submit_status_watch_cancel(fake_vertex: FakeVertex, gcs_emulator: s
     assert code == 0 and json.loads(out)["state"] == "JOB_STATE_CANCELLED"
 
 
-def test_job_submit_preflight_stops_before_spending(fake_vertex: FakeVertex, gcs_emulator: str,
+@needs_gcs
+def test_job_submit_preflight_stops_before_spending(fake_vertex: FakeVertex,
                                                     tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     train, _ = upload_dataset(tmp_path)
@@ -93,8 +96,9 @@ def test_job_submit_preflight_stops_before_spending(fake_vertex: FakeVertex, gcs
     assert not fake_vertex.calls("tuningJobs.create")
 
 
+@needs_gcs
 def test_job_submit_without_yes_and_without_terminal_refuses(
-        fake_vertex: FakeVertex, gcs_emulator: str, tmp_path: Path,
+        fake_vertex: FakeVertex, tmp_path: Path,
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     import io
 

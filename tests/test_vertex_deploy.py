@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fake_vertex import PROJECT_NUMBER, FakeVertex
-from tests.fake_vertex.fixtures import PROJECT, fake_vertex  # noqa: F401
+from tests.fake_vertex.fixtures import PROJECT, fake_vertex_fixture  # noqa: F401
 from tests.test_vertex_jobs import gemini_spec, open_spec
 from tools.errors import CloudError, ToolError
 from tools.platforms.base import DeploySpec, JobInfo

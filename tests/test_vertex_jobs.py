@@ -7,7 +7,7 @@ import shlex
 import pytest
 
 from tests.fake_vertex import PROJECT_NUMBER, FakeVertex
-from tests.fake_vertex.fixtures import PROJECT, fake_vertex  # noqa: F401
+from tests.fake_vertex.fixtures import PROJECT, fake_vertex_fixture  # noqa: F401
 from tools.errors import CloudError
 from tools.platforms.base import JobSpec
 from tools.vertex import jobs

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.fake_vertex import FakeVertex
-from tests.fake_vertex.fixtures import fake_vertex  # noqa: F401
+from tests.fake_vertex.fixtures import fake_vertex_fixture  # noqa: F401
 from tools.vertex import models_live
 
 
@@ -35,5 +35,6 @@ def test_name_forms() -> None:
     assert models_live.is_live("publishers/google/models/gemma3@gemma-3-4b-it", live)
     assert models_live.is_live("google/gemini-3.5-flash", live)
     assert not models_live.is_live("google/gemma3@gemma-3-1b-it", live)
-    assert models_live.to_tuning_name("publishers/google/models/gemini-2.5-pro", "default") == "gemini-2.5-pro"
+    name = models_live.to_tuning_name("publishers/google/models/gemini-2.5-pro", "default")
+    assert name == "gemini-2.5-pro"
     assert models_live.to_tuning_name("publishers/google/models/text-embedding-005", "001") is None

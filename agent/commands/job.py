@@ -131,7 +131,7 @@ def submit_job(args: argparse.Namespace) -> int:
         return 0
     check = getattr(platform, "preflight", None)
     if check is not None and not args.skip_preflight:
-        problems = check(spec, check_existing=False)
+        problems = check(spec, check_existing=False) if platform.name == "vertex" else check(spec)
         if problems:
             if args.json:
                 print_json({"ok": False, "problems": problems})

@@ -1,6 +1,8 @@
 """pytest fixtures that run the fake Vertex server and point tuning-agent at it.
 
-Import them into a test module (`from tests.fake_vertex.fixtures import fake_vertex`).
+Import them into a test module (`from tests.fake_vertex.fixtures import fake_vertex_fixture  # noqa: F401`;
+the fixture is still requested as `fake_vertex` — the different module-level name keeps
+ruff from reporting the parameter as a redefinition).
 The fixture sets the supported overrides `TUNING_AGENT_VERTEX_ENDPOINT` and
 `TUNING_AGENT_ACCESS_TOKEN` (plus a project) through monkeypatch, so nothing leaks.
 """
@@ -16,8 +18,8 @@ from tests.fake_vertex.server import FakeVertex
 PROJECT = "demo-project"
 
 
-@pytest.fixture
-def fake_vertex(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[FakeVertex]:
+@pytest.fixture(name="fake_vertex")
+def fake_vertex_fixture(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[FakeVertex]:
     """A started fake with the environment pointing every Vertex call at it."""
     fake = FakeVertex().start()
     monkeypatch.setenv("TUNING_AGENT_VERTEX_ENDPOINT", fake.url)

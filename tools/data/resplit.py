@@ -10,7 +10,7 @@ from tools.data.limits import split_limits
 from tools.data.models import ConvertReport
 from tools.data.sources import DEFAULT_MAX_LINE_BYTES, _inspect_file
 from tools.data.split import SplitWriter
-from tools.data.validate import _lines
+from tools.data.validate import line_batches
 from tools.errors import DataError
 
 
@@ -32,14 +32,16 @@ def split_file(path: str | os.PathLike[str], out_dir: str | os.PathLike[str], va
                          split_limits(target_format) if validation_split > 0 else None)
     rows = 0
     try:
-        for line_no, raw in _lines(source.path, source.name, max_line_bytes, None):
-            if raw is None:
-                raise DataError(f"{source.name}: line {line_no} is longer than {max_line_bytes:,} bytes",
-                                "Run `tuning-agent data validate` on the file first.")
-            if not raw.strip():
-                continue
-            rows += 1
-            writer.write(raw if raw.endswith(b"\n") else raw + b"\n")
+        for start, lines in line_batches(source.path, max_line_bytes):
+            for offset, raw in enumerate(lines):
+                if raw is None:
+                    raise DataError(f"{source.name}: line {start + offset} is longer than "
+                                    f"{max_line_bytes:,} bytes",
+                                    "Run `tuning-agent data validate` on the file first.")
+                if not raw.strip():
+                    continue
+                rows += 1
+                writer.write(raw.rstrip(b"\r") + b"\n")
         train, val = writer.finish()
     except BaseException:
         writer.abort()

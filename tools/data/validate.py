@@ -1,10 +1,11 @@
 """Check a JSONL file against a target format line by line, and optionally write a cleaned copy.
 
-Each line is read with a length cap (a longer line is reported and skipped in
-chunks, never held whole), parsed with orjson, checked for shape, roles, role
-order, empty or non-text content, length against the chosen model's limit
-(characters × the catalog's tokens-per-character) and exact duplicates. The first
-problems are kept with line, column and field; all of them are counted by kind.
+The file is read in blocks and split into lines (a line longer than the cap is
+reported and skipped, never held whole). Each block first takes a fast path: one
+orjson call parses all its lines, and the roles, contents, lengths and duplicate
+hashes are checked with a few C-level passes. A block with any doubt is re-checked
+line by line, which names every problem with its line, column and field. All
+problems are counted by kind; the first ones are kept in detail.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tools.data.convert import check_target
 from tools.data.formats import (
@@ -22,10 +24,11 @@ from tools.data.formats import (
     INVALID_JSON,
     LINE_TOO_LONG,
     TOO_LONG,
+    _valid_roles,
     check_record,
     fast_chars,
 )
-from tools.data.limits import length_limit
+from tools.data.limits import LengthLimit, length_limit
 from tools.data.models import DropReport, Problem, ValidationReport
 from tools.data.readers import Progress
 from tools.data.sources import DEFAULT_MAX_LINE_BYTES, _inspect_file
@@ -33,90 +36,154 @@ from tools.errors import DataError
 
 #: Remember this many line hashes for the duplicate check (bounds memory on huge files).
 MAX_TRACKED_LINES = 5_000_000
+BLOCK_BYTES = 4 * 1024 * 1024
 
-LineResult = tuple[int, bytes, list[Problem]]
+#: A batch of lines: the number of its first line, and the lines without their newline
+#: (`None` stands for a line over the length cap, which was skipped unread).
+Batch = tuple[int, list[bytes | None]]
 
 
-def _lines(path: Path, name: str, cap: int, progress: Progress | None) -> Iterator[tuple[int, bytes | None]]:
-    """(line number, raw line) pairs; `None` for a line over the cap (skipped without reading it whole)."""
+def line_batches(path: Path, cap: int, progress: Progress | None = None,
+                 block: int = BLOCK_BYTES) -> Iterator[Batch]:
+    """Blocks of complete lines; memory stays within about `cap + block` bytes whatever the file."""
     total = path.stat().st_size
     done = 0
-    next_report = 1 << 22
-    with path.open("rb", buffering=1 << 20) as fh:
-        readline = fh.readline
-        line_no = 0
+    line_no = 0
+    carry = b""
+    skipping = False
+    with path.open("rb", buffering=0) as fh:
         first = True
         while True:
-            raw = readline(cap + 1)
-            if not raw:
+            chunk = fh.read(block)
+            if not chunk:
                 break
-            line_no += 1
-            done += len(raw)
+            done += len(chunk)
             if first:
                 first = False
-                if raw.startswith(b"\xef\xbb\xbf"):
-                    raw = raw[3:]
-            if len(raw) > cap and not raw.endswith(b"\n"):
-                while True:  # skip the rest of this line in bounded chunks
-                    chunk = readline(1 << 20)
-                    done += len(chunk)
-                    if not chunk or chunk.endswith(b"\n"):
-                        break
-                yield line_no, None
-                continue
-            if progress is not None and done >= next_report:
+                if chunk.startswith(b"\xef\xbb\xbf"):
+                    chunk = chunk[3:]
+            if skipping:  # the rest of an over-long line: drop it up to its newline
+                newline = chunk.find(b"\n")
+                if newline < 0:
+                    continue
+                chunk = chunk[newline + 1:]
+                skipping = False
+            parts = (carry + chunk).split(b"\n")
+            carry = parts.pop()
+            lines: list[bytes | None] = list(parts)
+            if parts and max(map(len, parts)) > cap:
+                lines = [ln if len(ln) <= cap else None for ln in parts]
+            if len(carry) > cap:
+                lines.append(None)
+                carry = b""
+                skipping = True
+            if lines:
+                yield line_no + 1, lines
+                line_no += len(lines)
+            if progress is not None:
                 progress(done, total)
-                next_report = done + (1 << 22)
-            yield line_no, raw
-    if progress is not None:
-        progress(done, total)
+    if carry and not skipping:
+        yield line_no + 1, [carry if len(carry) <= cap else None]
 
 
-def scan(path: str | os.PathLike[str], target_format: str, *, model: str | None = None,
-         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-         progress: Progress | None = None) -> Iterator[LineResult]:
-    """Yield (line number, raw line, problems) for every line of a JSONL file."""
-    import orjson
+class _Checker:
+    """Checks batches of lines for one target format, remembering hashes for the duplicate check."""
 
-    check_target(target_format)
-    source = _inspect_file(Path(os.fspath(path)).expanduser(), os.fspath(path))
-    assert source.path is not None
-    limit = length_limit(model)
-    max_chars = limit.max_chars() if limit else None
-    loads = orjson.loads
-    seen: dict[int, int] = {}
-    for line_no, raw in _lines(source.path, source.name, max_line_bytes, progress):
+    def __init__(self, target: str, limit: LengthLimit | None, cap: int) -> None:
+        import orjson
+
+        self.target = target
+        self.limit = limit
+        self.max_chars = limit.max_chars() if limit else None
+        self.cap = cap
+        self.loads = orjson.loads
+        self.decode_error = orjson.JSONDecodeError
+        self.seen: dict[int, int] = {}
+
+    def batch_ok(self, start: int, lines: list[bytes | None]) -> bool:
+        """True when every line in the batch is valid (and now remembered); False means "look closer"."""
+        if None in lines:
+            return False
+        good: list[bytes] = lines  # type: ignore[assignment]
+        loads = self.loads
+        try:
+            objs = [loads(line) for line in good]
+        except self.decode_error:
+            return False
+        chars = self._messages_chars(objs) if self.target == "messages" else \
+            [fast_chars(o, self.target) if type(o) is dict else None for o in objs]
+        if chars is None or None in chars:
+            return False
+        if self.max_chars is not None and max(c or 0 for c in chars) > self.max_chars:
+            return False
+        hashes = list(map(hash, good))
+        if len(set(hashes)) != len(hashes) or not self.seen.keys().isdisjoint(hashes):
+            return False
+        if len(self.seen) < MAX_TRACKED_LINES:
+            self.seen.update(zip(hashes, range(start, start + len(hashes)), strict=True))
+        return True
+
+    @staticmethod
+    def _messages_chars(objs: list[Any]) -> list[int] | None:
+        try:
+            convs = [o["messages"] for o in objs]
+            roles = [tuple([m["role"] for m in c]) for c in convs]
+            contents = [[m["content"] for m in c] for c in convs]
+            if not all(_valid_roles(seq, "user", "assistant", "system") for seq in set(roles)):
+                return None
+        except (KeyError, TypeError, IndexError):
+            return None
+        flat = [text for texts in contents for text in texts]
+        if set(map(type, flat)) != {str} or not all(flat) or any(map(str.isspace, flat)):
+            return None
+        return [sum(map(len, texts)) for texts in contents]
+
+    def line_problems(self, line_no: int, raw: bytes | None) -> list[Problem]:
+        """Every problem of one line, in detail."""
         if raw is None:
-            yield line_no, b"", [Problem(line=line_no, kind=LINE_TOO_LONG, message=(
-                f"the line is longer than {max_line_bytes:,} bytes; it was skipped unread"))]
-            continue
+            return [Problem(line=line_no, kind=LINE_TOO_LONG, message=(
+                f"the line is longer than {self.cap:,} bytes; it was skipped unread"))]
         stripped = raw.strip()
         if not stripped:
-            yield line_no, raw, [Problem(line=line_no, kind=BLANK_LINE, message="blank line")]
-            continue
+            return [Problem(line=line_no, kind=BLANK_LINE, message="blank line")]
         try:
-            obj = loads(stripped)
-        except orjson.JSONDecodeError as err:
-            yield line_no, raw, [_json_problem(line_no, stripped, err)]
-            continue
-        chars = fast_chars(obj, target_format) if type(obj) is dict else None
+            obj = self.loads(stripped)
+        except self.decode_error as err:
+            return [_json_problem(line_no, stripped, err)]
+        chars = fast_chars(obj, self.target) if type(obj) is dict else None
         if chars is None:
-            found, chars = check_record(obj, target_format)
+            found, chars = check_record(obj, self.target)
             problems = [Problem(line=line_no, kind=k, message=m, field=f) for k, m, f in found]
         else:
             problems = []
-        if max_chars is not None and limit is not None and chars > max_chars:
+        limit = self.limit
+        if limit is not None and self.max_chars is not None and chars > self.max_chars:
             problems.append(Problem(line=line_no, kind=TOO_LONG, message=(
                 f"about {int(chars * limit.tokens_per_char):,} tokens ({chars:,} characters × "
                 f"{limit.tokens_per_char} tokens/char), over {limit.model}'s limit of {limit.max_tokens:,}")))
-        key = hash(stripped)
-        earlier = seen.get(key)
+        key = hash(raw)
+        earlier = self.seen.get(key)
         if earlier is not None:
             problems.append(Problem(line=line_no, kind=DUPLICATE,
                                     message=f"the same example as line {earlier}"))
-        elif len(seen) < MAX_TRACKED_LINES:
-            seen[key] = line_no
-        yield line_no, raw, problems
+        elif len(self.seen) < MAX_TRACKED_LINES:
+            self.seen[key] = line_no
+        return problems
+
+
+def scan(path: str | os.PathLike[str], target_format: str, *, model: str | None = None,
+         max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, progress: Progress | None = None,
+         ) -> Iterator[tuple[int, list[bytes | None], list[list[Problem]] | None]]:
+    """Yield (first line number, lines, problems per line) per block; problems is None when all are valid."""
+    check_target(target_format)
+    source = _inspect_file(Path(os.fspath(path)).expanduser(), os.fspath(path))
+    assert source.path is not None
+    checker = _Checker(target_format, length_limit(model), max_line_bytes)
+    for start, lines in line_batches(source.path, max_line_bytes, progress):
+        if checker.batch_ok(start, lines):
+            yield start, lines, None
+        else:
+            yield start, lines, [checker.line_problems(start + i, raw) for i, raw in enumerate(lines)]
 
 
 def _json_problem(line_no: int, raw: bytes, err: object) -> Problem:
@@ -138,17 +205,21 @@ def validate_jsonl(path: str | os.PathLike[str], target_format: str, *, model: s
     problems: list[Problem] = []
     counts: dict[str, int] = {}
     rows = valid = 0
-    for _, _, found in scan(path, target_format, model=model, max_line_bytes=max_line_bytes,
-                            progress=progress):
-        if not found or found[0].kind != BLANK_LINE:
-            rows += 1
-        if not found:
-            valid += 1
+    for _, lines, found in scan(path, target_format, model=model, max_line_bytes=max_line_bytes,
+                                progress=progress):
+        if found is None:
+            rows += len(lines)
+            valid += len(lines)
             continue
-        for problem in found:
-            counts[problem.kind] = counts.get(problem.kind, 0) + 1
-            if len(problems) < max_problems:
-                problems.append(problem)
+        for line_problems in found:
+            if not line_problems or line_problems[0].kind != BLANK_LINE:
+                rows += 1
+            if not line_problems:
+                valid += 1
+            for problem in line_problems:
+                counts[problem.kind] = counts.get(problem.kind, 0) + 1
+                if len(problems) < max_problems:
+                    problems.append(problem)
     size = Path(os.fspath(path)).expanduser().stat().st_size
     notes = [] if model else ["No model given: example lengths were not checked (pass --model)."]
     return ValidationReport(path=os.fspath(path), target_format=target_format, model=model,
@@ -159,7 +230,10 @@ def validate_jsonl(path: str | os.PathLike[str], target_format: str, *, model: s
 def drop_invalid_rows(path: str | os.PathLike[str], target_format: str, out_path: str | os.PathLike[str],
                       model: str | None = None, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
                       progress: Progress | None = None) -> DropReport:
-    """Write only the lines without problems to `out_path` (may equal `path`); count what was dropped."""
+    """Write only the lines without problems to `out_path` (may equal `path`); count what was dropped.
+
+    Of exact duplicates the first is kept. Dropped rows are counted under their first problem.
+    """
     out = Path(os.fspath(out_path)).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
@@ -168,20 +242,22 @@ def drop_invalid_rows(path: str | os.PathLike[str], target_format: str, out_path
     rows_in = kept = size = 0
     try:
         with os.fdopen(fd, "wb", buffering=1 << 20) as fh:
-            for _, raw, found in scan(path, target_format, model=model, max_line_bytes=max_line_bytes,
-                                      progress=progress):
-                if found and found[0].kind == BLANK_LINE:
-                    dropped[BLANK_LINE] = dropped.get(BLANK_LINE, 0) + 1
-                    continue
-                rows_in += 1
-                if found:
-                    kind = found[0].kind
-                    dropped[kind] = dropped.get(kind, 0) + 1
-                    continue
-                line = raw if raw.endswith(b"\n") else raw + b"\n"
-                fh.write(line)
-                kept += 1
-                size += len(line)
+            for _, lines, found in scan(path, target_format, model=model, max_line_bytes=max_line_bytes,
+                                        progress=progress):
+                problems = found or [[] for _ in lines]
+                for raw, line_problems in zip(lines, problems, strict=True):
+                    if line_problems and line_problems[0].kind == BLANK_LINE:
+                        dropped[BLANK_LINE] = dropped.get(BLANK_LINE, 0) + 1
+                        continue
+                    rows_in += 1
+                    if line_problems or raw is None:
+                        kind = line_problems[0].kind if line_problems else LINE_TOO_LONG
+                        dropped[kind] = dropped.get(kind, 0) + 1
+                        continue
+                    line = raw.rstrip(b"\r") + b"\n"
+                    fh.write(line)
+                    kept += 1
+                    size += len(line)
         if kept == 0:
             raise DataError(f"{os.fspath(path)}: every row has a problem; nothing left to write",
                             "Run `tuning-agent data validate` to see them, or convert the source again.")
@@ -192,4 +268,3 @@ def drop_invalid_rows(path: str | os.PathLike[str], target_format: str, out_path
         raise
     return DropReport(source=os.fspath(path), out_path=str(out), rows_in=rows_in, rows_kept=kept,
                       bytes=size, dropped=dropped)
-

@@ -64,9 +64,10 @@ class LocalPlatform:
         choice = resolve_model(spec.base_model)
         full = choice.is_tiny or spec.tuning_mode == "FULL" or (spec.tuning_mode is None
                                                                   and choice.full_tuning)
-        rank = spec.adapter_size or choice.lora_rank
-        learning_rate = spec.learning_rate or choice.learning_rate * (spec.learning_rate_multiplier or 1.0)
-        epochs = spec.epochs or choice.epochs
+        rank = spec.adapter_size if spec.adapter_size is not None else choice.lora_rank
+        learning_rate = (spec.learning_rate if spec.learning_rate is not None
+                         else choice.learning_rate * (spec.learning_rate_multiplier or 1.0))
+        epochs = spec.epochs if spec.epochs is not None else choice.epochs
         if epochs < 1 or learning_rate <= 0 or (not full and not 1 <= rank <= 256):
             raise ToolError(f"Invalid hyperparameters: epochs={epochs}, learning_rate={learning_rate}, "
                             f"adapter_size={rank}.",
