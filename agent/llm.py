@@ -47,6 +47,6 @@ def _build(spec: str) -> Any:
             from langchain_google_vertexai import ChatVertexAI
 
             return ChatVertexAI(model=model, temperature=0)
-    from langchain.chat_models import init_chat_model  # type: ignore[import-not-found]
+    from langchain.chat_models import init_chat_model
 
     return init_chat_model(spec, temperature=0)

@@ -47,21 +47,58 @@ def ours_validate(path: str, _out: str) -> dict[str, object]:
 
 
 def json_loads_validate(path: str, _out: str) -> dict[str, object]:
-    """The obvious check: json.loads each line, then look at the messages' roles and contents."""
+    """The obvious validator: json.loads each line and check it the straightforward way.
+
+    Same checks as ours: a JSON object with a non-empty `messages` list; each message an
+    object with a known role and non-empty string content; system messages first, then
+    user/assistant alternating, ending with assistant; exact duplicate lines.
+    """
     rows = bad = 0
+    seen: set[str] = set()
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             rows += 1
-            obj = json.loads(line)
-            msgs = obj.get("messages") if isinstance(obj, dict) else None
-            if not isinstance(msgs, list) or not all(
-                    isinstance(m, dict) and m.get("role") in ("system", "user", "assistant")
-                    and isinstance(m.get("content"), str) and m["content"].strip() for m in msgs):
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
                 bad += 1
+                continue
+            msgs = obj.get("messages") if isinstance(obj, dict) else None
+            ok = isinstance(msgs, list) and len(msgs) > 0
+            expected = "user"
+            started = False
+            for m in msgs if ok else []:
+                role = m.get("role") if isinstance(m, dict) else None
+                content = m.get("content") if isinstance(m, dict) else None
+                if not isinstance(content, str) or not content.strip():
+                    ok = False
+                if role == "system" and not started:
+                    continue
+                started = True
+                if role != expected:
+                    ok = False
+                expected = "assistant" if expected == "user" else "user"
+            if ok and expected != "user":
+                ok = False  # did not end with the assistant's turn
+            if line in seen:
+                ok = False
+            seen.add(line)
+            bad += not ok
     return {"rows": rows, "bad": bad}
 
 
-PIPELINES = {f.__name__: f for f in (ours_convert, datasets_convert, ours_validate, json_loads_validate)}
+def json_loads_only(path: str, _out: str) -> dict[str, object]:
+    """For reference: parsing alone, no checks at all (a floor for any json.loads validator)."""
+    rows = 0
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            json.loads(line)
+            rows += 1
+    return {"rows": rows}
+
+
+PIPELINES = {f.__name__: f for f in (ours_convert, datasets_convert, ours_validate, json_loads_validate,
+                                           json_loads_only)}
 
 if __name__ == "__main__":
     name, src, out = sys.argv[1:4]

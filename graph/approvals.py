@@ -22,7 +22,7 @@ effect may run before `interrupt()`):
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langgraph.types import interrupt
 from pydantic import BaseModel, Field, ValidationError
@@ -114,7 +114,7 @@ def await_decision(state: TuningState, args_model: type[BaseModel] | None = None
     decision = _from_chat(answer) if answer else None
     while True:
         if decision is None:
-            decision = _from_resume(interrupt(payload(pending), response_schema=RESUME_SCHEMA), pending)
+            decision = _from_resume(interrupt(payload(pending), response_schema=cast(Any, RESUME_SCHEMA)), pending)
         if decision.type not in pending["allowed"]:
             pending["error"] = f"'{decision.type}' is not allowed here; choose one of {pending['allowed']}."
             decision = None

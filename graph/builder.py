@@ -6,7 +6,7 @@ checkpointer, tests an in-memory one, and the LangGraph server none (it brings i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from langgraph.graph import START, StateGraph
@@ -23,8 +23,8 @@ from graph.nodes import (
     environment,
     intake,
     monitor,
-    prepare,
     preflight,
+    prepare,
     project_region,
     split,
     submit,
@@ -41,7 +41,7 @@ STEP_MODULES = {
 }
 
 
-def _bind(run: Callable[[TuningState, Deps], dict[str, Any]], deps: Deps) -> Callable[[TuningState], dict[str, Any]]:
+def _bind(run: Callable[[TuningState, Deps], dict[str, Any]], deps: Deps) -> Any:
     def node(state: TuningState) -> dict[str, Any]:
         return run(state, deps)
 
@@ -54,11 +54,12 @@ def build_graph(deps: Deps | None = None, checkpointer: Any = None) -> Any:
     deps = deps or Deps()
     builder = StateGraph(TuningState)
     builder.add_node("intake", _bind(intake.run, deps))
-    targets = ["answer", *STEPS]
+    targets: list[str] = ["answer", *STEPS]
     for name in targets:
         builder.add_node(name, _bind(STEP_MODULES[name].run, deps))
     builder.add_edge(START, "intake")
-    route_map = {name: name for name in targets} | {"__end__": "__end__"}
+    route_map: dict[Hashable, str] = {name: name for name in targets}
+    route_map["__end__"] = "__end__"
     builder.add_conditional_edges("intake", next_step, route_map)
     for name in targets:
         builder.add_conditional_edges(name, next_step, route_map)

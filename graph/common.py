@@ -48,7 +48,7 @@ def platform_of(state: TuningState, deps: Deps) -> Platform:
 
 def rec(state: TuningState, key: str) -> dict[str, Any]:
     """A state record, or an empty dict when the step has not run yet."""
-    value = state.get(key)  # type: ignore[misc]
+    value = dict(state).get(key)
     return dict(value) if isinstance(value, dict) else {}
 
 

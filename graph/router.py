@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from langgraph.graph import END
-
 from graph.state import TuningState
 
 Step = Literal["answer", "category", "project_region", "environment", "dataset_source", "columns", "split",
@@ -58,6 +56,6 @@ def next_step(state: TuningState) -> Step:
         if _done(step, state):
             continue
         if pending.get("kind") == "question" and pending.get("awaiting"):
-            return END
+            return "__end__"
         return step
     raise RuntimeError("route: every step reports done, which the tree does not allow")

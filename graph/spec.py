@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from graph.common import rec
 from graph.state import TuningState
-from tools.platforms.base import DeploySpec, JobSpec
+from tools.platforms.base import Category, DeploySpec, JobSpec
 
 
 def job_spec(state: TuningState) -> JobSpec:
     """The JobSpec the approved configuration describes."""
     hp, ds, project = rec(state, "hparams"), rec(state, "dataset"), rec(state, "project")
     local = state.get("platform") == "local"
-    category = "local" if local else (state.get("category") or "open")
+    category: Category = "local" if local else ("gemini" if state.get("category") == "gemini" else "open")
     return JobSpec(
-        run_id=str(state.get("run_id")), category=category,  # type: ignore[arg-type]
+        run_id=str(state.get("run_id")), category=category,
         base_model=hp["base_model"], train_uri=ds["train_uri"], validation_uri=ds.get("validation_uri"),
         output_uri=hp.get("output_uri") or rec(state, "storage").get("output_uri"),
         tuning_mode=hp.get("tuning_mode"), epochs=hp.get("epochs"), learning_rate=hp.get("learning_rate"),

@@ -139,9 +139,9 @@ def nearest_supported(name: str, today: date | None = None) -> Suggestion:
     if lineage == "gemini":
         return Suggestion(name, False, None,
                           f"{name} is not a Gemini model that supports tuning.",
-                          list(active_gemini_models(today))[:3])
+                          list[AnyModel](active_gemini_models(today))[:3])
     same = [m for m in catalog.open_models if m.lineage == lineage and not m.multimodal]
-    if same:
+    if same and lineage:
         target = size if size is not None else min(m.size_b for m in same)
         same.sort(key=lambda m: (abs(m.size_b - target), -m.generation))
         return Suggestion(name, False, None,

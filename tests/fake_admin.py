@@ -196,7 +196,8 @@ class FakeAdminServer(ThreadingHTTPServer):
         self.state = state or AdminState()
         self.requests: list[dict[str, Any]] = []
         self.lock = threading.Lock()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+                                        daemon=True)
 
     @property
     def url(self) -> str:

@@ -40,7 +40,7 @@ def test_open_job_sends_v1beta1_body_with_every_field(fake_vertex: FakeVertex) -
     body = sent.body
     assert body["baseModel"] == "google/gemma3@gemma-3-4b-it"
     assert body["outputUri"] == "gs://bkt/job/out"
-    assert body["labels"]["tuning-agent-run-id"] == "run-open-1"
+    assert body["labels"]["tuning_agent_run_id"] == "run-open-1"
     sft = body["supervisedTuningSpec"]
     assert sft["trainingDatasetUri"] == "gs://bkt/job/train.jsonl"
     assert sft["validationDatasetUri"] == "gs://bkt/job/val.jsonl"
@@ -147,7 +147,7 @@ def test_label_filter_refused_falls_back_to_client_side_filter(fake_vertex: Fake
     found = jobs.find_job("run-open-1", PROJECT, "global")
     assert found is not None and found.name == first.name
     filters = [c.query.get("filter") for c in fake_vertex.calls("tuningJobs.list")]
-    assert filters[-2] == ['labels.tuning-agent-run-id="run-open-1"'] and filters[-1] is None
+    assert filters[-2] == ['labels.tuning_agent_run_id="run-open-1"'] and filters[-1] is None
 
 
 def test_list_and_cancel(fake_vertex: FakeVertex) -> None:
@@ -179,3 +179,34 @@ def test_equivalent_command_parses_back_to_the_same_spec() -> None:
 def test_label_value_is_sanitised() -> None:
     assert jobs.label_value("Run 2026/01:X") == "run-2026-01-x"
     assert len(jobs.label_value("x" * 100)) == 63
+
+
+def test_slow_response_is_waited_for(fake_vertex: FakeVertex) -> None:
+    info = jobs.submit_job(open_spec())
+    fake_vertex.inject("tuningJobs.get", None, delay_s=0.3)
+    assert jobs.get_job(info.name).name == info.name
+
+
+def test_not_found_and_conflict_are_explained(fake_vertex: FakeVertex) -> None:
+    with pytest.raises(CloudError) as missing:
+        jobs.get_job(f"projects/{PROJECT_NUMBER}/locations/global/tuningJobs/404")
+    assert missing.value.code == 404 and "Not found" in (missing.value.hint or "")
+    fake_vertex.inject("tuningJobs.create", 409, "ALREADY_EXISTS: tuning job exists")
+    with pytest.raises(CloudError) as conflict:
+        jobs.submit_job(open_spec())
+    assert conflict.value.code == 409 and "already exists" in (conflict.value.hint or "").lower()
+    # a 409 may mean "created by an earlier try": the run id was looked up again
+    assert len(fake_vertex.calls("tuningJobs.list")) == 2
+
+
+def test_fake_answers_integer_enums_when_asked(fake_vertex: FakeVertex) -> None:
+    import requests
+
+    info = jobs.submit_job(open_spec())
+    url = f"{fake_vertex.url}/v1beta1/{info.name}"
+    headers = {"Authorization": "Bearer x"}
+    as_int = requests.get(url, params={"$alt": "json;enum-encoding=int"}, headers=headers, timeout=5).json()
+    as_str = requests.get(url, headers=headers, timeout=5).json()
+    assert isinstance(as_int["state"], int) and as_int["supervisedTuningSpec"]["tuningMode"] == 2
+    assert as_str["state"].startswith("JOB_STATE_")
+    assert requests.get(url, timeout=5).status_code == 401  # no token, no answer

@@ -53,7 +53,8 @@ def _pick_open(task: TaskGuide) -> OpenModel:
     priced = [m for m in fitting if any(s.price_per_1m_tokens for s in m.modes.values())]
     candidates = priced or fitting or pool
     # Prefer the task's first lineage, then the newest generation, then PEFT support, then the larger size.
-    candidates.sort(key=lambda m: (task.open_lineages.index(m.lineage) if m.lineage in task.open_lineages else 9,
+    lineages = task.open_lineages
+    candidates.sort(key=lambda m: (lineages.index(m.lineage) if m.lineage in lineages else 9,
                                    -m.generation, "PEFT_ADAPTER" not in m.modes, -m.size_b))
     return candidates[0]
 
@@ -123,8 +124,8 @@ def recommend_hparams(model: OpenModel | GeminiModel | LocalModel, rows: int) ->
                 "adapter_size": model.lora_rank or None, "reason": "Local model defaults."}
     mode = band.mode if band.mode in model.modes else model.default_mode()
     spec = model.modes[mode]
-    adapter = band.adapter_size if mode == "PEFT_ADAPTER" else None
+    open_adapter: int | None = band.adapter_size if mode == "PEFT_ADAPTER" else None
     factor = band.lr_factor if mode == band.mode else 1.0
     return {"tuning_mode": mode, "epochs": min(band.epochs, spec.epochs),
             "learning_rate": spec.learning_rate * factor, "learning_rate_multiplier": None,
-            "adapter_size": adapter, "reason": band.advice}
+            "adapter_size": open_adapter, "reason": band.advice}

@@ -14,7 +14,7 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    deploy = subparsers.add_parser("deploy", help="Serve a tuned model (asks first unless --yes).")
+    deploy = subparsers.add_parser("deploy", help="serve a tuned model (asks first unless --yes)")
     deploy.add_argument("job", metavar="JOB_NAME", help="Succeeded tuning job name.")
     deploy.add_argument("--machine-type", help="e.g. g2-standard-12 (default: catalog recommendation).")
     deploy.add_argument("--accelerator-type", help="e.g. NVIDIA_L4.")
@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:
     deploy.add_argument("--json", action="store_true", help="Print JSON.")
     deploy.set_defaults(handler=deploy_job)
 
-    try_ = subparsers.add_parser("try", help="Send one prompt to a deployed tuned model.")
+    try_ = subparsers.add_parser("try", help="send one prompt to a deployed tuned model")
     try_.add_argument("endpoint", metavar="ENDPOINT", help="Endpoint name (projects/…/endpoints/ID).")
     try_.add_argument("prompt", metavar="PROMPT")
     try_.add_argument("--max-tokens", type=int, default=256)

@@ -17,7 +17,7 @@ MODES = ["FULL", "PEFT_ADAPTER"]
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("job", help="Submit, follow and cancel tuning jobs.")
+    parser = subparsers.add_parser("job", help="submit, follow and cancel tuning jobs")
     sub = parser.add_subparsers(dest="job_command", metavar="ACTION", required=True)
 
     submit = sub.add_parser("submit", help="Submit a supervised tuning job (asks first unless --yes).")
@@ -52,7 +52,8 @@ def register(subparsers: Any) -> None:
         p.add_argument("--json", action="store_true", help="Print JSON (watch: one line per change).")
         if name == "watch":
             p.add_argument("--poll", type=float, default=10.0, help="Seconds between polls (grows).")
-            p.add_argument("--timeout", type=float, help="Stop watching after this many seconds.")
+            p.add_argument("--timeout", type=float, default=48 * 3600.0,
+                           help="Stop watching after this many seconds (default 48 h).")
         if name == "cancel":
             p.add_argument("--yes", action="store_true", help="Do not ask for confirmation.")
         p.set_defaults(handler=func)

@@ -7,7 +7,7 @@ from typing import Any
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("models", help="List the models that can be tuned.")
+    parser = subparsers.add_parser("models", help="list the models that can be tuned")
     sub = parser.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     lst = sub.add_parser("list", help="List tunable models (catalog; --live checks Vertex AI).")
     lst.add_argument("--category", choices=["open", "gemini"], help="Only this category.")

@@ -60,7 +60,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         update["run_id"] = "ta-" + uuid.uuid4().hex[:10]
     message = _last_human(state)
     known = facts(state)
-    if message is None or message.id is not None and known.get("seen") == message.id:
+    if message is None or (message.id is not None and known.get("seen") == message.id):
         return update
     text = message.content if isinstance(message.content, str) else str(message.content)
     pending = dict(state.get("pending") or {})
@@ -73,7 +73,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         side = llm_facts.pop("side_question", None)
         answer_text = llm_facts.pop("answer_text", None)
         new = {**llm_facts, **new}
-        if side and not pending.get("kind") == "approval":
+        if side and pending.get("kind") != "approval":
             update["side_reply"] = side
         if answer_text in {"approve", "reject"}:
             answer = answer_text == "approve"

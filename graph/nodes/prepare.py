@@ -38,9 +38,8 @@ def _problems_text(report: Any, name: str) -> str:
 
 
 def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
-    from tools.data import convert, validate_jsonl
-
     from graph.common import platform_of
+    from tools.data import convert, validate_jsonl
 
     ds, fmt = rec(state, "dataset"), target_format(state.get("category"))
     out_dir = tuning_agent_home() / "runs" / str(state.get("run_id")) / "data"

@@ -60,12 +60,10 @@ def _upload(state: TuningState, deps: Deps, args: dict[str, Any]) -> dict[str, A
         path = ds.get(path_key)
         if not path:
             continue
-        total = os.path.getsize(path)
-
-        def on_progress(done: int, size: int = total, label: str = name) -> None:
+        def on_progress(done: int, size: int, label: str = name) -> None:
             progress("upload", file=label, done=done, total=size, unit="bytes")
 
-        info = storage.upload(path, prefix + name, lambda done, _total, cb=on_progress: cb(done))
+        info = storage.upload(path, prefix + name, on_progress)
         uris[key] = info.uri
     return {"dataset": {**uris, "uploaded": True},
             "storage": {"bucket": args["bucket"], "prefix": prefix, "output_uri": prefix + "output"}}

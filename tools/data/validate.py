@@ -15,16 +15,15 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from tools.data.convert import check_target
+from tools.data.fastcheck import CHECKERS
 from tools.data.formats import (
     BLANK_LINE,
     DUPLICATE,
     INVALID_JSON,
     LINE_TOO_LONG,
     TOO_LONG,
-    _valid_roles,
     check_record,
     fast_chars,
 )
@@ -105,14 +104,8 @@ class _Checker:
         if None in lines:
             return False
         good: list[bytes] = lines  # type: ignore[assignment]
-        loads = self.loads
-        try:
-            objs = [loads(line) for line in good]
-        except self.decode_error:
-            return False
-        chars = self._messages_chars(objs) if self.target == "messages" else \
-            [fast_chars(o, self.target) if type(o) is dict else None for o in objs]
-        if chars is None or None in chars:
+        chars = self._chars(good)
+        if chars is None:
             return False
         if self.max_chars is not None and max(c or 0 for c in chars) > self.max_chars:
             return False
@@ -123,20 +116,18 @@ class _Checker:
             self.seen.update(zip(hashes, range(start, start + len(hashes)), strict=True))
         return True
 
-    @staticmethod
-    def _messages_chars(objs: list[Any]) -> list[int] | None:
+    def _chars(self, lines: list[bytes]) -> list[int] | None:
+        """Characters per line when every line is certainly valid, else None."""
+        fast = CHECKERS.get(self.target)
+        if fast is not None:
+            return fast(b"\n".join(lines), len(lines))
+        loads = self.loads
         try:
-            convs = [o["messages"] for o in objs]
-            roles = [tuple([m["role"] for m in c]) for c in convs]
-            contents = [[m["content"] for m in c] for c in convs]
-            if not all(_valid_roles(seq, "user", "assistant", "system") for seq in set(roles)):
-                return None
-        except (KeyError, TypeError, IndexError):
+            objs = [loads(line) for line in lines]
+        except self.decode_error:
             return None
-        flat = [text for texts in contents for text in texts]
-        if set(map(type, flat)) != {str} or not all(flat) or any(map(str.isspace, flat)):
-            return None
-        return [sum(map(len, texts)) for texts in contents]
+        chars = [fast_chars(o, self.target) if type(o) is dict else None for o in objs]
+        return None if None in chars else chars  # type: ignore[return-value]
 
     def line_problems(self, line_no: int, raw: bytes | None) -> list[Problem]:
         """Every problem of one line, in detail."""

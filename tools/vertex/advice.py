@@ -37,7 +37,7 @@ KNOWN_FAILURES: list[tuple[str, str]] = [
      "Dataset URIs must be gs:// objects ending in .jsonl; upload the prepared JSONL first."),
     (r"supported roles are",
      "Gemini datasets use the roles `user` and `model` (not `assistant`); re-run data preparation."),
-    (r"validation",
+    (r"validation.*(exceed|too (large|many|big)|limit|more than|at most)",
      "Keep the validation file at most 25% of the training file's bytes and at most 5000 rows "
      "(a 10% split is safe)."),
     (r"global endpoint|not supported in location global|location global",

@@ -1,9 +1,10 @@
 """Vertex tuning jobs through google-genai `client.tunings` (API v1beta1).
 
 Submission is idempotent by run id: every job carries the label
-`tuning-agent-run-id=<run id>`, `submit_job` first looks for a job with that label and
-returns it instead of creating another, and after a create call that failed in a way
-that may still have created the job (5xx, timeout), it looks again before giving up.
+`tuning_agent_run_id=<run id>` (underscores, so the list filter parses plainly);
+`submit_job` first looks for a job with that label and returns it instead of
+creating another, and after a create call that failed in a way that may still have
+created the job (5xx, timeout), it looks again before giving up.
 Reads (get, list) are retried on 429/5xx; the create call never is.
 """
 
@@ -50,7 +51,7 @@ def build_request(spec: JobSpec) -> tuple[str, Any, Any]:
     """(base_model, TuningDataset, CreateTuningJobConfig) for a spec — pure, no network."""
     from google.genai import types
 
-    labels = {RUN_ID_LABEL: label_value(spec.run_id), "created-by": "tuning-agent"}
+    labels = {RUN_ID_LABEL: label_value(spec.run_id), "created_by": "tuning-agent"}
     config: dict[str, Any] = {
         "tuned_model_display_name": (spec.display_name or f"tuning-agent-{spec.run_id}")[:128],
         "labels": labels,

@@ -17,7 +17,7 @@ from typing import Any
 from tools.platforms.base import TERMINAL_STATES, JobInfo
 from tools.vertex.advice import advice_for
 
-RUN_ID_LABEL = "tuning-agent-run-id"
+RUN_ID_LABEL = "tuning_agent_run_id"
 FINAL_CHECKPOINT = "postprocess/node-0/checkpoints/final"
 _NAME_RE = re.compile(r"^projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)/tuningJobs/(?P<id>[^/]+)$")
 _LOCATION_RE = re.compile(r"/locations/([a-z0-9-]+)/")

@@ -74,13 +74,21 @@ class GcsStorage:
     scheme = "gs"
 
     def __init__(self, project: str | None, credentials: Any = None, *,
-                 chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
+                 chunk_size: int = DEFAULT_CHUNK_SIZE, retry_timeout_s: float = 60.0) -> None:
         if chunk_size <= 0 or chunk_size % (256 * 1024):
             raise ValueError("chunk_size must be a positive multiple of 256 KiB")
         self.project = project
         self._credentials = credentials
         self.chunk_size = chunk_size
+        #: How long one call keeps retrying transient failures (the SDK default is 120 s).
+        self.retry_timeout_s = retry_timeout_s
         self._client: Any = None
+
+    @property
+    def _retry(self) -> Any:
+        from google.cloud.storage.retry import DEFAULT_RETRY
+
+        return DEFAULT_RETRY.with_timeout(self.retry_timeout_s)
 
     # -- plumbing -----------------------------------------------------------
 
@@ -132,25 +140,26 @@ class GcsStorage:
         if not key:
             raise ToolError(f"{uri} names a bucket, not an object.", "Add the object path after the bucket.")
         with self._errors(f"reading {uri}", bucket):
-            blob = self.client.bucket(bucket).get_blob(key)
+            blob = self.client.bucket(bucket).get_blob(key, retry=self._retry)
         return self._info(blob) if blob is not None else None
 
     def list(self, prefix_uri: str) -> builtins.list[ObjectInfo]:
         """Every object under a prefix (`gs://B/` lists the whole bucket)."""
         bucket, prefix = self._parse(prefix_uri)
         with self._errors(f"listing {prefix_uri}", bucket):
-            return [self._info(b) for b in self.client.list_blobs(bucket, prefix=prefix or None)]
+            blobs = self.client.list_blobs(bucket, prefix=prefix or None, retry=self._retry)
+            return [self._info(b) for b in blobs]
 
     def list_buckets(self) -> builtins.list[str]:
         """Names of the buckets in the project."""
         with self._errors(f"listing the buckets of project {self.project or '(default)'}"):
-            return [b.name for b in self.client.list_buckets()]
+            return [b.name for b in self.client.list_buckets(retry=self._retry)]
 
     def bucket_exists(self, bucket: str) -> bool:
         """Whether the bucket exists (and this account may see it)."""
         name = bucket_name(bucket)
         with self._errors(f"looking up bucket gs://{name}", name):
-            return self.client.lookup_bucket(name) is not None
+            return self.client.lookup_bucket(name, retry=self._retry) is not None
 
     def download(self, uri: str, local_path: str) -> str:
         """Copy an object to a local file (checksum-verified by the client); return the path."""
@@ -161,7 +170,7 @@ class GcsStorage:
         os.close(fd)
         try:
             with self._errors(f"downloading {uri}", bucket):
-                self.client.bucket(bucket).blob(key).download_to_filename(tmp)
+                self.client.bucket(bucket).blob(key).download_to_filename(tmp, retry=self._retry)
             os.replace(tmp, target)
         finally:
             if os.path.exists(tmp):
@@ -172,7 +181,8 @@ class GcsStorage:
         """The first `size` bytes of an object (one ranged read)."""
         bucket, key = self._parse(uri)
         with self._errors(f"reading {uri}", bucket):
-            return bytes(self.client.bucket(bucket).blob(key).download_as_bytes(start=0, end=size - 1))
+            blob = self.client.bucket(bucket).blob(key)
+            return bytes(blob.download_as_bytes(start=0, end=size - 1, retry=self._retry))
 
     # -- writing --------------------------------------------------------------
 
@@ -186,7 +196,7 @@ class GcsStorage:
         with self._errors(f"creating bucket gs://{name}", name):
             new = self.client.bucket(name)
             new.iam_configuration.uniform_bucket_level_access_enabled = True
-            self.client.create_bucket(new, location=location)
+            self.client.create_bucket(new, location=location)  # not retried: a create is not idempotent
 
     def upload(self, local_path: str, dest_uri: str,
                progress: ProgressCallback | None = None) -> ObjectInfo:
@@ -220,7 +230,7 @@ class GcsStorage:
                 progress(0, size)
             done = 0
             with open(source, "rb") as handle, blob.open(
-                "wb", chunk_size=self.chunk_size, content_type=content_type
+                "wb", chunk_size=self.chunk_size, content_type=content_type, retry=self._retry
             ) as writer:
                 # Writing exactly one chunk at a time makes the writer send it at once,
                 # so the progress reported is what the server has received.
@@ -229,7 +239,7 @@ class GcsStorage:
                     done += len(block)
                     if progress and done < size:
                         progress(done, size)
-            blob.reload()
+            blob.reload(retry=self._retry)
         if progress:
             progress(size, size)
         info = self._info(blob)
@@ -265,7 +275,8 @@ class GcsStorage:
                 break
             try:
                 with self._errors(f"listing gs://{name}", name):
-                    blobs = builtins.list(self.client.list_blobs(name, max_results=SEARCH_SCAN_LIMIT))
+                    blobs = builtins.list(self.client.list_blobs(name, max_results=SEARCH_SCAN_LIMIT,
+                                                                 retry=self._retry))
             except CloudError as err:
                 failures.append(err)
                 continue
@@ -291,7 +302,7 @@ class GcsStorage:
                         blob.open("rb", chunk_size=HEAD_BYTES) as reader:
                     records, columns = preview_parquet(reader)
             else:
-                head = blob.download_as_bytes(start=0, end=HEAD_BYTES - 1)
+                head = blob.download_as_bytes(start=0, end=HEAD_BYTES - 1, retry=self._retry)
                 records, columns = preview_text(bytes(head), fmt, complete=int(blob.size) <= HEAD_BYTES)
         except Exception:  # an unreadable candidate is still a candidate; the dataset step says why
             records, columns = [], []

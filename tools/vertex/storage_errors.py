@@ -36,6 +36,10 @@ def storage_error(err: BaseException, what: str, *, bucket: str | None = None,
 
     if isinstance(err, CloudError):
         return err
+    if isinstance(err, gexc.RetryError) and err.cause is not None:
+        mapped = storage_error(err.cause, what, bucket=bucket, project=project)
+        mapped.message = f"{mapped.message} (still failing after retries)"
+        return mapped
     response = getattr(err, "response", None)
     if type(err).__name__ == "InvalidResponse" and hasattr(response, "status_code"):
         # Raw transfer errors (resumable uploads) carry the HTTP response: read it as an API error.
