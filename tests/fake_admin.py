@@ -15,7 +15,8 @@ permissions the caller holds, the IAM bindings, which calls answer 403 or 503, a
 the bearer token it insists on. Every request is recorded in `server.requests`.
 Errors use Google's `{"error": {"code", "message", "status"}}` form.
 
-Use the `fake_admin` fixture: it starts one server per test and points
+Use the `fake_admin` fixture (`from tests.fake_admin import fake_admin_fixture  # noqa: F401`):
+it starts one server per test and points
 `TUNING_AGENT_SERVICEUSAGE_ENDPOINT`, `TUNING_AGENT_RESOURCEMANAGER_ENDPOINT`,
 `TUNING_AGENT_ACCESS_TOKEN` and `GOOGLE_CLOUD_PROJECT` at it (monkeypatched).
 """
@@ -123,7 +124,7 @@ class _Handler(BaseHTTPRequestHandler):
                                    "storage.objects.list access to the Google Cloud Storage bucket.")
             if state.token and self.headers.get("Authorization") != f"Bearer {state.token}":
                 return self._error(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
-            for verb, pattern, kind in _ROUTES:
+            for verb, pattern, kind in _ROUTES:  # noqa: B007 - kind is used after the loop
                 match = pattern.fullmatch(path)
                 if verb == method and match:
                     break
@@ -217,8 +218,8 @@ class FakeAdminServer(ThreadingHTTPServer):
         return [r for r in self.requests if r["method"] == method and fragment in r["path"]]
 
 
-@pytest.fixture
-def fake_admin(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[FakeAdminServer]:
+@pytest.fixture(name="fake_admin")
+def fake_admin_fixture(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[FakeAdminServer]:
     """A running fake, with the environment pointing at it and an isolated gcloud config."""
     server = FakeAdminServer().start()
     config = tmp_path / "gcloud"

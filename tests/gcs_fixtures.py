@@ -6,10 +6,11 @@ is started lazily for the whole test session (in memory, on a free port) and sto
 at exit; every test that asks for the fixture gets a wiped emulator and
 `STORAGE_EMULATOR_HOST` set for that test only.
 
-Use it from any test module with one import (pytest finds fixtures by name in the
-module namespace):
+Use it from any test module with one import (pytest finds fixture objects in the
+module namespace; the fixture's name is `gcs_emulator`, the imported function's name
+differs so ruff does not see the test parameter as a redefinition):
 
-    from tests.gcs_fixtures import gcs_emulator  # noqa: F401
+    from tests.gcs_fixtures import gcs_emulator_fixture  # noqa: F401
 
     def test_something(gcs_emulator):  # gcs_emulator == "http://127.0.0.1:PORT"
         ...
@@ -90,8 +91,8 @@ def emulator_host() -> str:
         return host
 
 
-@pytest.fixture
-def gcs_emulator(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+@pytest.fixture(name="gcs_emulator")
+def gcs_emulator_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A wiped emulator, with `STORAGE_EMULATOR_HOST` pointing at it for this test."""
     host = emulator_host()
     _get(host + "/wipe")

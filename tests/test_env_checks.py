@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fake_admin import NUMBER, PROJECT, USER, FakeAdminServer, default_bindings
-from tests.fake_admin import fake_admin  # noqa: F401
-from tests.gcs_fixtures import gcs_emulator  # noqa: F401
+from tests.fake_admin import (
+    NUMBER,
+    PROJECT,
+    USER,
+    FakeAdminServer,
+    default_bindings,
+    fake_admin_fixture,  # noqa: F401
+)
+from tests.gcs_fixtures import gcs_emulator_fixture  # noqa: F401
 from tools.errors import CloudError, ToolError
 from tools.vertex.env import EnvReport, check_environment, enable_apis
 from tools.vertex.rest import RestClient, resourcemanager_base
@@ -212,7 +218,7 @@ def test_bucket_checks_with_the_emulator(fake_admin: FakeAdminServer, gcs_emulat
     storage.create_bucket("data-bucket")
     report = check_environment(bucket="data-bucket", category="open")
     assert report.check("bucket").ok  # type: ignore[union-attr]
-    assert report.check("agent:oss-bucket-access").ok  # project-wide grant in the default policy
+    assert report.check("agent:oss-bucket-access").ok  # type: ignore[union-attr]  # project-wide grant in the default policy
 
     # Without the project-wide grant, the bucket's own policy decides, and for open models it is required.
     fake_admin.state.bindings = [b for b in default_bindings() if b["role"] != "roles/storage.objectUser"]

@@ -7,8 +7,11 @@ import json
 import pytest
 
 from agent.cli import main
-from tests.fake_admin import PROJECT, FakeAdminServer
-from tests.fake_admin import fake_admin  # noqa: F401
+from tests.fake_admin import (
+    PROJECT,
+    FakeAdminServer,
+    fake_admin_fixture,  # noqa: F401
+)
 
 
 def test_check_json_ok(fake_admin: FakeAdminServer, capsys: pytest.CaptureFixture[str]) -> None:

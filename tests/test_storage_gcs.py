@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.fake_admin import FakeAdminServer
-from tests.fake_admin import fake_admin  # noqa: F401
-from tests.gcs_fixtures import gcs_emulator  # noqa: F401
+from tests.fake_admin import (
+    FakeAdminServer,
+    fake_admin_fixture,  # noqa: F401
+)
+from tests.gcs_fixtures import gcs_emulator_fixture  # noqa: F401
 from tools.errors import CloudError, ToolError
 from tools.vertex.storage import GcsStorage, new_job_prefix
 

@@ -9,6 +9,7 @@ The fixture sets the supported overrides `TUNING_AGENT_VERTEX_ENDPOINT` and
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -38,5 +39,13 @@ def fake_vertex_fixture(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[F
         yield fake
     finally:
         client.reset_clients()
+        _reset_aiplatform()
         fake.stop()
         assert not fake.unknown, f"fake Vertex got unknown routes: {fake.unknown}"
+
+
+def _reset_aiplatform() -> None:
+    """Forget the process-wide vertexai.init() state (it held this fake's URL)."""
+    initializer = sys.modules.get("google.cloud.aiplatform.initializer")
+    if initializer is not None:
+        initializer.global_config.__init__()  # type: ignore[misc]

@@ -96,7 +96,7 @@ class GcsStorage:
     def client(self) -> Any:
         """The google-cloud-storage client, built on first use."""
         if self._client is None:
-            from google.cloud import storage
+            from google.cloud.storage import Client
 
             from tools.vertex import auth
 
@@ -104,7 +104,7 @@ class GcsStorage:
             credentials = self._credentials
             if credentials is None and not os.environ.get("STORAGE_EMULATOR_HOST"):
                 credentials = auth.get_credentials()
-            self._client = storage.Client(project=project, credentials=credentials)
+            self._client = Client(project=project, credentials=credentials)
         return self._client
 
     @contextmanager
