@@ -45,7 +45,7 @@ def make_console(interactive: bool | None = None) -> Console:
     if interactive:
         return Console(highlight=False)
     return Console(force_terminal=False, no_color=True, highlight=False, emoji=False, width=100,
-                   soft_wrap=False)
+                   soft_wrap=True)
 
 
 def format_value(value: Any) -> str:
@@ -98,6 +98,10 @@ class Renderer:
         text = text.strip()
         if not text:
             return
+        if not self.styled:  # plain output: the markdown source reads well and stays greppable
+            self.console.print(Text(("· " if status else "") + text))
+            self.console.print()
+            return
         if status:
             self.console.print(Markdown("· " + text, style="dim"))
         else:
@@ -119,22 +123,24 @@ class Renderer:
 
         request = payload["action_requests"][0]
         allowed = allowed_decisions(payload)
+        keys = " / ".join(DECISION_KEYS[d][1] for d in DECISION_KEYS if d in allowed)
+        hint = "   (or type what you want instead; a question is answered first)"
+        title = f"Approve: {request['name']}"
+        if not self.styled:
+            lines = [f"== {title} ==", (request.get("description") or "").strip(), ""]
+            lines += [f"  {name}: {format_value(value) or '—'}" for name, value in (request.get("args") or {}).items()]
+            lines += ["", keys + hint, ""]
+            self.console.print(Text("\n".join(lines)))
+            return
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         table.add_column("argument", style="cyan", no_wrap=True)
         table.add_column("value", overflow="fold")
         for name, value in (request.get("args") or {}).items():
             table.add_row(name, escape(format_value(value)) or "—")
-        keys = " / ".join(DECISION_KEYS[d][1] for d in DECISION_KEYS if d in allowed)
         footer = Text(keys, style="bold")
-        footer.append("   (or type what you want instead; a question is answered first)", style="dim")
+        footer.append(hint, style="dim")
         body = Group(Markdown(request.get("description") or ""), Text(""), table, Text(""), footer)
-        title = f"Approve: {request['name']}"
-        if self.styled:
-            self.console.print(Panel(body, title=title, title_align="left", border_style="yellow", expand=True))
-        else:
-            self.console.print(Text(f"== {title} =="))
-            self.console.print(body)
-        self.console.print()
+        self.console.print(Panel(body, title=title, title_align="left", border_style="yellow", expand=True))
 
     def loss_plot(self, plot: str, png: str | None) -> None:
         """The job's loss curve as text, and where the PNG went."""

@@ -69,7 +69,7 @@ class AdminState:
     forbidden: set[str] = field(default_factory=set)
     #: Call kinds that answer 503 this many more times (then succeed).
     unavailable: dict[str, int] = field(default_factory=dict)
-    #: Polls of an enable operation before it reports done.
+    #: Polls of an enable operation before it reports done (0: done in the batchEnable reply).
     operation_polls: int = 1
     operation_error: dict[str, Any] | None = None
     token: str | None = TOKEN
@@ -166,8 +166,10 @@ class _Handler(BaseHTTPRequestHandler):
         ids = list(body.get("serviceIds") or [])
         name = f"operations/acat.p2-{state.project_number}-{len(state.operations) + 1}"
         state.operations[name] = {"ids": ids, "polls": state.operation_polls}
-        return {"name": name, "metadata": {
-            "@type": "type.googleapis.com/google.protobuf.Empty"}}
+        if state.operation_polls <= 0:  # finished at once, as Service Usage does for no-op enables
+            state.operations[name]["polls"] = 1
+            return self._get_operation(state, {"op": name}, None)
+        return {"name": name, "done": False}
 
     def _get_operation(self, state: AdminState, params: dict[str, str], body: Any) -> dict[str, Any]:
         name = params["op"]

@@ -45,6 +45,7 @@ def test_check_text_report(fake_admin: FakeAdminServer, capsys: pytest.CaptureFi
 def test_enable_apis_needs_confirmation(fake_admin: FakeAdminServer, capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     fake_admin.state.services = {}
+    fake_admin.state.operation_polls = 0
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
     assert main(["env", "enable-apis"]) == 1
     assert "--yes" in capsys.readouterr().err

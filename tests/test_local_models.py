@@ -41,7 +41,7 @@ def test_unknown_model_lists_the_choices(tmp_path: Path) -> None:
     with pytest.raises(ToolError, match="not a model the local platform knows") as err:
         resolve_model("llama-9000")
     assert "local/tiny" in str(err.value) and "local/qwen3-0.6b" in str(err.value)
-    with pytest.raises(ToolError, match="no config.json"):
+    with pytest.raises(ToolError, match=r"no config\.json"):
         resolve_model(str(tmp_path))
 
 

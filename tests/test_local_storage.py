@@ -75,7 +75,7 @@ def test_upload_errors_are_clear(storage: LocalStorage, tmp_path: Path) -> None:
         storage.upload(str(src), "local://bkt1/../escape.jsonl")
     with pytest.raises(ToolError, match="only reads local://"):
         storage.stat("gs://bkt1/x.jsonl")
-    with pytest.raises(ToolError, match="not a folder|full name"):
+    with pytest.raises(ToolError, match=r"full name"):
         storage.upload(str(src), "local://bkt1/folder/")
 
 

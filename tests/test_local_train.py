@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from tools.platforms.local import LocalPlatform
 pytestmark = pytest.mark.slow
 
 
-def _forget_children() -> list[object]:
+def _forget_children() -> list[subprocess.Popen[bytes]]:
     """Drop this process's handles on trainers, as a restarted agent would not have them."""
     procs = list(local_jobs._children.values())
     local_jobs._children.clear()
@@ -59,7 +60,7 @@ def test_tiny_job_end_to_end(tmp_path: Path) -> None:
     fresh = LocalPlatform(home)
     seen = list(fresh.watch_job(job.name, poll_s=0.3, timeout_s=240))
     for proc in procs:
-        proc.wait()  # type: ignore[attr-defined]
+        proc.wait()
     done = seen[-1]
     assert done.state == "JOB_STATE_SUCCEEDED", (done.error_message, done.data_stats)
     assert any(s.state == "JOB_STATE_RUNNING" for s in seen)
@@ -155,7 +156,7 @@ def test_a_trainer_that_dies_is_reported_failed(tmp_path: Path) -> None:
     procs = _forget_children()  # as after an agent restart: only the pid on disk is known
     os.killpg(_pid(platform, job), signal.SIGKILL)
     for proc in procs:
-        proc.wait()  # type: ignore[attr-defined]
+        proc.wait()
     failed = LocalPlatform(tmp_path / "home").get_job(job.name)
     assert failed.state == "JOB_STATE_FAILED"
     assert failed.error_message and "training process ended unexpectedly" in failed.error_message

@@ -10,7 +10,7 @@ import pytest
 from agent.cli import main
 from tests.fake_vertex import FakeVertex
 from tests.fake_vertex.fixtures import PROJECT, fake_vertex_fixture  # noqa: F401
-from tests.gcs_fixtures import gcs_emulator  # noqa: F401
+from tests.gcs_fixtures import gcs_emulator_fixture  # noqa: F401
 
 pytestmark = pytest.mark.slow
 needs_gcs = pytest.mark.usefixtures("gcs_emulator")

@@ -130,7 +130,7 @@ def _open_cost(entry: Any, stats: DatasetStats, mode: str | None, epochs: int | 
         label = (f"Estimated {tokens:,} training tokens; no published price for {entry.display_name} "
                  f"({mode}), so no dollar figure")
     else:
-        usd = round(tokens / 1e6 * price, 4)
+        usd = tokens / 1e6 * price
         label = f"Estimated {_money(usd)} ({tokens:,} training tokens at ${price}/1M)"
         assumptions.append(f"${price} per 1M training tokens (catalog list price; billing = dataset "
                            "tokens × epochs)")
@@ -158,7 +158,7 @@ def _gemini_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEst
                  f"{entry.display_name} tuning, so no dollar figure")
         assumptions.append("no price: check cloud.google.com/vertex-ai/generative-ai/pricing")
     else:
-        usd = round(tokens / 1e6 * price, 4)
+        usd = tokens / 1e6 * price
         label = f"Estimated {_money(usd)} ({tokens:,} training tokens at ${price}/1M)"
         if not entry.price_verified:
             label += " — price unverified"

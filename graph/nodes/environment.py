@@ -34,7 +34,7 @@ def _check(state: TuningState) -> dict[str, Any]:
     from tools.vertex.env import check_environment
 
     project = rec(state, "project")
-    report = check_environment(project.get("project"), project.get("region"))
+    report = check_environment(project.get("project"), project.get("region"), category=state.get("category"))
     checks = [c.model_dump() for c in report.checks]
     return {"checked": True, "checks": checks, "missing_apis": list(report.missing_apis),
             "errors": [c["name"] for c in checks if not c["ok"] and c["severity"] == "error"],

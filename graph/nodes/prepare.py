@@ -50,7 +50,7 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
              "system": mapping.get("system_column")} if mapping.get("prompt_column") else None
 
     def on_progress(done: int, total: int) -> None:
-        progress("prepare", done=done, total=total, unit="rows")
+        progress("prepare", done=done, total=total, unit="bytes")
 
     report = convert(ds["source"], fmt, plain, out_dir, validation_split=float(ds.get("validation_split") or 0),
                      seed=42, model=model, progress=on_progress, storage_download=download)

@@ -82,8 +82,9 @@ class FakeState:
     gets_per_step: int = 1
     #: Where a `global` job really runs (it shows up in the sub-resource names).
     global_lands_in: str = "us-central1"
-    #: Polls of a deploy operation before it reports done.
-    operation_polls: int = 1
+    #: Polls of a deploy operation before it reports done (0: done at once, so the SDK's
+    #: one-second polling wait is skipped; a test sets 1 to exercise the operations route).
+    operation_polls: int = 0
     publisher_models: list[tuple[str, str]] = field(
         default_factory=lambda: list(DEFAULT_PUBLISHER_MODELS))
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -66,7 +66,7 @@ def _decode(target: str, blob: bytes, n: int) -> list[Any] | None:
     return rows if len(rows) == n else None
 
 
-def messages_chars(blob: bytes, n: int) -> list[int] | None:
+def messages_chars(blob: bytes, n: int, need_chars: bool) -> list[int] | None:
     rows = _decode("messages", blob, n)
     if rows is None:
         return None
@@ -76,17 +76,17 @@ def messages_chars(blob: bytes, n: int) -> list[int] | None:
         return None
     if any(map(str.isspace, [m.content for c in convs for m in c])):
         return None
-    return [sum([len(m.content) for m in c]) for c in convs]
+    return [sum([len(m.content) for m in c]) for c in convs] if need_chars else []
 
 
-def prompt_completion_chars(blob: bytes, n: int) -> list[int] | None:
+def prompt_completion_chars(blob: bytes, n: int, need_chars: bool) -> list[int] | None:
     rows = _decode("prompt_completion", blob, n)
     if rows is None or any(r.prompt.isspace() or r.completion.isspace() for r in rows):
         return None
-    return [len(r.prompt) + len(r.completion) for r in rows]
+    return [len(r.prompt) + len(r.completion) for r in rows] if need_chars else []
 
 
-def gemini_chars(blob: bytes, n: int) -> list[int] | None:
+def gemini_chars(blob: bytes, n: int, need_chars: bool) -> list[int] | None:
     rows = _decode("gemini", blob, n)
     if rows is None:
         return None
@@ -105,7 +105,8 @@ def gemini_chars(blob: bytes, n: int) -> list[int] | None:
     return out
 
 
-#: target format → checker(blob of n lines, n) → characters per row, or None when in doubt.
-CHECKERS: dict[str, Callable[[bytes, int], list[int] | None]] = {
+#: target format → checker(blob of n lines, n, need_chars) → characters per row ([] unless
+#: need_chars), or None when in doubt.
+CHECKERS: dict[str, Callable[[bytes, int, bool], list[int] | None]] = {
     "messages": messages_chars, "prompt_completion": prompt_completion_chars, "gemini": gemini_chars,
 }

@@ -73,7 +73,8 @@ _ROLE_SEQUENCES: dict[tuple[Any, ...], bool] = {}
 
 def _valid_roles(roles: tuple[Any, ...], user: str, model: str, system: str | None) -> bool:
     """Whether a role sequence is well formed (cached: real datasets use a handful of sequences)."""
-    known = _ROLE_SEQUENCES.get((user, *roles))
+    key = (user, model, system, *roles)
+    known = _ROLE_SEQUENCES.get(key)
     if known is not None:
         return known
     i = 0
@@ -84,7 +85,7 @@ def _valid_roles(roles: tuple[Any, ...], user: str, model: str, system: str | No
     ok = bool(rest) and len(rest) % 2 == 0 and all(
         r == (user if j % 2 == 0 else model) for j, r in enumerate(rest))
     if len(_ROLE_SEQUENCES) < 10_000:
-        _ROLE_SEQUENCES[(user, *roles)] = ok
+        _ROLE_SEQUENCES[key] = ok
     return ok
 
 

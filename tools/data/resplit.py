@@ -32,7 +32,7 @@ def split_file(path: str | os.PathLike[str], out_dir: str | os.PathLike[str], va
                          split_limits(target_format) if validation_split > 0 else None)
     rows = 0
     try:
-        for start, lines in line_batches(source.path, max_line_bytes):
+        for start, lines, _ in line_batches(source.path, max_line_bytes):
             for offset, raw in enumerate(lines):
                 if raw is None:
                     raise DataError(f"{source.name}: line {start + offset} is longer than "

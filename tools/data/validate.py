@@ -37,9 +37,10 @@ from tools.errors import DataError
 MAX_TRACKED_LINES = 5_000_000
 BLOCK_BYTES = 4 * 1024 * 1024
 
-#: A batch of lines: the number of its first line, and the lines without their newline
-#: (`None` stands for a line over the length cap, which was skipped unread).
-Batch = tuple[int, list[bytes | None]]
+#: A batch of lines: the number of its first line, the lines without their newline (`None`
+#: stands for a line over the length cap, which was skipped unread), and the same lines as
+#: one bytes object joined by newlines (for the fast path; meaningless when a line is None).
+Batch = tuple[int, list[bytes | None], bytes]
 
 
 def line_batches(path: Path, cap: int, progress: Progress | None = None,
@@ -67,8 +68,10 @@ def line_batches(path: Path, cap: int, progress: Progress | None = None,
                     continue
                 chunk = chunk[newline + 1:]
                 skipping = False
-            parts = (carry + chunk).split(b"\n")
-            carry = parts.pop()
+            data = carry + chunk
+            end = data.rfind(b"\n")
+            blob, carry = (data[:end], data[end + 1:]) if end >= 0 else (b"", data)
+            parts = blob.split(b"\n") if end >= 0 else []
             lines: list[bytes | None] = list(parts)
             if parts and max(map(len, parts)) > cap:
                 lines = [ln if len(ln) <= cap else None for ln in parts]
@@ -77,12 +80,12 @@ def line_batches(path: Path, cap: int, progress: Progress | None = None,
                 carry = b""
                 skipping = True
             if lines:
-                yield line_no + 1, lines
+                yield line_no + 1, lines, blob
                 line_no += len(lines)
             if progress is not None:
                 progress(done, total)
     if carry and not skipping:
-        yield line_no + 1, [carry if len(carry) <= cap else None]
+        yield line_no + 1, [carry if len(carry) <= cap else None], carry
 
 
 class _Checker:
@@ -99,15 +102,15 @@ class _Checker:
         self.decode_error = orjson.JSONDecodeError
         self.seen: dict[int, int] = {}
 
-    def batch_ok(self, start: int, lines: list[bytes | None]) -> bool:
+    def batch_ok(self, start: int, lines: list[bytes | None], blob: bytes) -> bool:
         """True when every line in the batch is valid (and now remembered); False means "look closer"."""
         if None in lines:
             return False
         good: list[bytes] = lines  # type: ignore[assignment]
-        chars = self._chars(good)
+        chars = self._chars(good, blob)
         if chars is None:
             return False
-        if self.max_chars is not None and max(c or 0 for c in chars) > self.max_chars:
+        if self.max_chars is not None and max((c or 0 for c in chars), default=0) > self.max_chars:
             return False
         hashes = list(map(hash, good))
         if len(set(hashes)) != len(hashes) or not self.seen.keys().isdisjoint(hashes):
@@ -116,11 +119,11 @@ class _Checker:
             self.seen.update(zip(hashes, range(start, start + len(hashes)), strict=True))
         return True
 
-    def _chars(self, lines: list[bytes]) -> list[int] | None:
-        """Characters per line when every line is certainly valid, else None."""
+    def _chars(self, lines: list[bytes], blob: bytes) -> list[int] | None:
+        """Characters per line (or [] when no length limit applies) if every line is valid, else None."""
         fast = CHECKERS.get(self.target)
         if fast is not None:
-            return fast(b"\n".join(lines), len(lines))
+            return fast(blob, len(lines), self.max_chars is not None)
         loads = self.loads
         try:
             objs = [loads(line) for line in lines]
@@ -170,8 +173,8 @@ def scan(path: str | os.PathLike[str], target_format: str, *, model: str | None 
     source = _inspect_file(Path(os.fspath(path)).expanduser(), os.fspath(path))
     assert source.path is not None
     checker = _Checker(target_format, length_limit(model), max_line_bytes)
-    for start, lines in line_batches(source.path, max_line_bytes, progress):
-        if checker.batch_ok(start, lines):
+    for start, lines, blob in line_batches(source.path, max_line_bytes, progress):
+        if checker.batch_ok(start, lines, blob):
             yield start, lines, None
         else:
             yield start, lines, [checker.line_problems(start + i, raw) for i, raw in enumerate(lines)]

@@ -122,11 +122,17 @@ class LocalJobs:
         repo_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (repo_root, env.get("PYTHONPATH")) if p)
-        with (job_dir / LOG_FILE).open("ab") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "tools.local.train", "--config", str(job_dir / JOB_FILE)],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=repo_root, env=env,
-                start_new_session=True, close_fds=True)
+        try:
+            with (job_dir / LOG_FILE).open("ab") as log:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "tools.local.train", "--config", str(job_dir / JOB_FILE)],
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=repo_root, env=env,
+                    start_new_session=True, close_fds=True)
+        except OSError as err:
+            update_status(job_dir, state="JOB_STATE_FAILED", phase="failed", end_time=now_iso(),
+                          error=f"could not start the training process: {err}")
+            raise CloudError(f"Could not start the local training process: {err}",
+                             f"Check that {sys.executable} runs, then submit again.") from err
         _children[proc.pid] = proc
         write_json_atomic(job_dir / PID_FILE, {"pid": proc.pid, "start_ticks": _proc_start_ticks(proc.pid)})
 

@@ -164,3 +164,15 @@ def _params_m_from_folder(model_id: str) -> float | None:
         return float(layers * (4 * hidden * hidden + 3 * hidden * inter) + vocab * hidden) / 1e6
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def describe_local_cost(train_tokens: int, model_id: str) -> str:
+    """The local platform's "cost" line: free, and about how long on this CPU."""
+    seconds = estimate_local_time(train_tokens, model_id)
+    if seconds < 90:
+        when = f"about {max(1, round(seconds))} seconds"
+    elif seconds < 5400:
+        when = f"about {round(seconds / 60)} minutes"
+    else:
+        when = f"about {seconds / 3600:.1f} hours"
+    return f"free (local): {when} of training on this machine's CPU (a GPU is much faster)"

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.errors import CloudError, ToolError
-from tools.platforms.base import DatasetCandidate, ObjectInfo, ProgressCallback
+from tools.platforms.base import DatasetCandidate, ObjectInfo, ProgressCallback, Storage
 from tools.storage_paths import bucket_name, job_prefix, join_uri, split_uri
 from tools.storage_preview import DATASET_EXTENSIONS, HEAD_BYTES, preview_parquet, preview_text
 from tools.vertex.storage_errors import storage_error
@@ -308,3 +308,8 @@ class GcsStorage:
             records, columns = [], []
         return DatasetCandidate(uri=uri, size=int(blob.size), format=fmt,
                                 first_records=records, columns=columns)
+
+
+def _conforms(storage: GcsStorage) -> Storage:
+    """Type-level proof (for mypy) that GcsStorage implements the Storage protocol."""
+    return storage

@@ -62,7 +62,8 @@ def storage_error(err: BaseException, what: str, *, bucket: str | None = None,
                 hint = (f"Grant {member} object access on the bucket: `gcloud storage buckets "
                         f"add-iam-policy-binding gs://{bucket} --member={member} "
                         f"--role=roles/storage.objectAdmin` (listing buckets needs roles/storage.admin "
-                        f"or roles/viewer on the project).")
+                        f"on the project). If gs://{bucket} is not your bucket at all, choose another "
+                        f"name: bucket names are global.")
             else:
                 hint = (f"Grant {member} a storage role on the project: `gcloud projects "
                         f"add-iam-policy-binding {project or 'PROJECT_ID'} --member={member} "

@@ -1,0 +1,324 @@
+"""The terminal chat: one conversation thread with the tuning graph, saved at every step.
+
+Start-up is arranged so the first prompt appears at once: the banner needs only the
+platform and LLM choices (no SDK import), and LangGraph, the graph and the checkpoint
+file load in a background thread while the human types. Each turn streams the graph:
+`tasks` events name the step on a spinner, `custom` events drive the progress bars,
+`updates` carry the assistant's messages (printed as they arrive) and the end of a job
+(when its loss curve is drawn). When the graph stops at an approval, the card is shown
+and answered (agent/cards.py); otherwise the human types the next message.
+
+Leaving (quit, exit, Ctrl-D, Ctrl-C) always prints how to resume. The checkpointer writes
+each finished step synchronously, so an interrupted step simply runs again on resume.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agent.cards import QUIT_WORDS, QuitChat, decide
+from agent.chat_input import LineReader, make_reader
+from agent.render import Renderer, make_console
+from agent.sessions import (
+    HISTORY_NAME,
+    THREAD_ID_RE,
+    db_path,
+    new_thread_id,
+    open_saver,
+    pending_interrupt,
+    thread_config,
+    thread_ids,
+)
+
+FIRST_QUESTION = "What would you like to tune a model for?"
+RESUME_HINT = "Resume with: tuning-agent chat --thread {thread}"
+
+
+@dataclass
+class ChatOptions:
+    """The command line's choices for one chat."""
+
+    platform: str = "auto"
+    llm: str | None = None
+    project: str | None = None
+    region: str | None = None
+    thread: str | None = None
+    poll_s: float = 5.0
+
+
+@dataclass
+class Loaded:
+    """The compiled graph and what it runs with."""
+
+    graph: Any
+    deps: Any
+    saver: Any
+    llm_warning: str | None = None
+
+
+class _Loader(threading.Thread):
+    """Imports LangGraph, builds the LLM and compiles the graph off the main thread."""
+
+    def __init__(self, options: ChatOptions, platform: str, llm_spec: str, path: Path) -> None:
+        super().__init__(name="tuning-agent-loader", daemon=True)
+        self.options, self.platform, self.llm_spec, self.path = options, platform, llm_spec, path
+        self.result: Loaded | None = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = _load(self.options, self.platform, self.llm_spec, self.path)
+        except BaseException as err:  # re-raised on the main thread by `wait`
+            self.error = err
+
+    def wait(self) -> Loaded:
+        self.join()
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+
+def _load(options: ChatOptions, platform: str, llm_spec: str, path: Path) -> Loaded:
+    from agent.llm import make_llm
+    from graph.builder import build_graph
+    from graph.deps import Deps
+
+    warning = None
+    try:
+        llm = make_llm(llm_spec)
+    except Exception as err:  # a missing provider package or bad credentials: stay useful
+        llm, warning = None, f"Could not start the LLM {llm_spec!r} ({err}); continuing in deterministic mode."
+    deps = Deps(platform_name=platform, llm=llm, project=options.project, region=options.region,
+                poll_s=options.poll_s)
+    saver = open_saver(path)
+    return Loaded(graph=build_graph(deps, checkpointer=saver), deps=deps, saver=saver, llm_warning=warning)
+
+
+class Chat:
+    """One running conversation: reads the human, streams the graph, renders what comes back."""
+
+    def __init__(self, thread_id: str, loader: _Loader, reader: LineReader, renderer: Renderer) -> None:
+        self.thread_id = thread_id
+        self.config = thread_config(thread_id)
+        self.loader = loader
+        self.reader = reader
+        self.renderer = renderer
+        self._loaded: Loaded | None = None
+        self._plotted: set[str] = set()
+
+    def start_loading(self) -> None:
+        """Begin loading the graph in the background (idempotent)."""
+        if self.loader.ident is None:
+            self.loader.start()
+
+    @property
+    def loaded(self) -> Loaded:
+        if self._loaded is None:
+            self.start_loading()
+            if self.loader.is_alive() and self.renderer.styled:
+                with self.renderer.console.status("Starting…", spinner="dots"):
+                    self._loaded = self.loader.wait()
+            else:
+                self._loaded = self.loader.wait()
+            if self._loaded.llm_warning:
+                self.renderer.note(self._loaded.llm_warning, style="yellow")
+        return self._loaded
+
+    @property
+    def graph(self) -> Any:
+        return self.loaded.graph
+
+    # --- reading the human -------------------------------------------------------------
+
+    def read_message(self) -> str:
+        """The human's next chat message (quit/exit leave; empty lines are ignored)."""
+        while True:
+            text = self.reader.ask("> ").strip()
+            if text.lower() in QUIT_WORDS:
+                raise QuitChat
+            if text:
+                return text
+
+    def next_input(self) -> Any:
+        """What to send the graph next: a resume for an open card, a retry, or a new message."""
+        from langgraph.types import Command
+
+        snapshot = self.graph.get_state(self.config)
+        card = pending_interrupt(snapshot)
+        if card is not None:
+            from graph.parse import is_question
+
+            self.renderer.card(card)
+            answer = decide(card, self.reader, self.renderer, is_question=is_question)
+            return self._message(answer.message) if answer.message is not None else Command(resume=answer.resume)
+        if snapshot.next:
+            self.renderer.note(f"The step '{', '.join(snapshot.next)}' did not finish. Press Enter to run it "
+                               "again, or type a message.", style="yellow")
+            text = self.reader.ask("> ").strip()
+            if text.lower() in QUIT_WORDS:
+                raise QuitChat
+            return self._message(text) if text else None
+        return self._message(self.read_message())
+
+    @staticmethod
+    def _message(text: str) -> dict[str, Any]:
+        import uuid
+
+        from langchain_core.messages import HumanMessage
+
+        return {"messages": [HumanMessage(content=text, id=uuid.uuid4().hex)]}
+
+    # --- one turn ----------------------------------------------------------------------
+
+    def run_turn(self, value: Any) -> None:
+        """Stream the graph from `value` until it waits for the human; render as it goes."""
+        from tools.errors import ToolError
+
+        ended_jobs: list[str] = []
+        try:
+            with self.renderer.progress() as view:
+                for mode, chunk in self.graph.stream(value, self.config, stream_mode=["tasks", "updates", "custom"],
+                                                     durability="sync"):
+                    if mode == "tasks" and "input" in chunk:
+                        view.step(str(chunk.get("name")))
+                    elif mode == "custom" and isinstance(chunk, dict):
+                        view.event(chunk)
+                    elif mode == "updates" and isinstance(chunk, dict):
+                        ended_jobs += self._show_updates(chunk)
+        except ToolError as err:
+            self.renderer.error(err.message, err.hint)
+            self.renderer.note("The conversation is saved at the last finished step.")
+        for name in ended_jobs:
+            self.show_loss(name)
+
+    def _show_updates(self, chunk: dict[str, Any]) -> list[str]:
+        ended = []
+        for node, update in chunk.items():
+            if node.startswith("__") or not isinstance(update, dict):
+                continue
+            for message in update.get("messages") or []:
+                if getattr(message, "type", "") == "ai":
+                    self.renderer.reply(str(message.content),
+                                        status=bool((message.additional_kwargs or {}).get("status")))
+            job = update.get("job") or {}
+            if job.get("ended") and job.get("name") and job["name"] not in self._plotted:
+                ended.append(str(job["name"]))
+        return ended
+
+    def show_loss(self, job_name: str) -> None:
+        """Draw the finished job's loss curve here and save it as a PNG beside the job output."""
+        from tools.errors import ToolError
+        from tools.local.plots import ascii_loss_plot, loss_plot_png
+
+        self._plotted.add(job_name)
+        values = self.graph.get_state(self.config).values
+        try:
+            info = self.loaded.deps.platform(values.get("platform") or "local").get_job(job_name)
+        except ToolError as err:
+            self.renderer.note(f"Could not read the job's loss curve: {err.message}")
+            return
+        if not info.train_loss and not info.val_loss:
+            return
+        width = max(20, min(70, self.renderer.console.width - 16))
+        plot = ascii_loss_plot(info.train_loss, width=width, height=10, val_points=info.val_loss)
+        png: str | None = None
+        try:
+            png = str(loss_plot_png(info, _png_path(self.loaded.deps, values, info)))
+        except (ToolError, OSError) as err:
+            self.renderer.note(f"Could not save the loss plot: {err}")
+        self.renderer.loss_plot(plot, png)
+
+    # --- the loop ----------------------------------------------------------------------
+
+    def recap(self) -> None:
+        """On resume: the last turn's assistant messages and any open question."""
+        snapshot = self.graph.get_state(self.config)
+        values = snapshot.values or {}
+        messages = list(values.get("messages") or [])
+        last_turn: list[Any] = []
+        for message in reversed(messages):
+            if getattr(message, "type", "") == "human":
+                break
+            last_turn.insert(0, message)
+        for message in last_turn[-3:]:
+            self.renderer.reply(str(message.content), status=bool((message.additional_kwargs or {}).get("status")))
+        pending = values.get("pending") or {}
+        if pending.get("kind") == "question" and not pending_interrupt(snapshot) and not snapshot.next:
+            self.renderer.note(str(pending.get("question") or ""), style="bold")
+
+    def loop(self, first_message: bool) -> None:
+        """Converse until the human leaves."""
+        if first_message:
+            self.renderer.note(FIRST_QUESTION, style="bold")
+            # Load while the human types: started only now so the imports don't slow the first prompt.
+            self.start_loading()
+            self.run_turn(self._message(self.read_message()))
+        while True:
+            self.run_turn(self.next_input())
+
+    def close(self) -> None:
+        loaded = self._loaded
+        if loaded is None and self.loader.ident is not None and not self.loader.is_alive() \
+                and self.loader.result is not None:
+            loaded = self.loader.result
+        if loaded is not None:
+            loaded.saver.conn.close()
+
+
+def _png_path(deps: Any, values: dict[str, Any], info: Any) -> Path:
+    """Beside the job output: in the output folder for local jobs, the run's folder otherwise."""
+    storage = deps.platform(values.get("platform") or "local").storage
+    output = info.output_uri or (values.get("storage") or {}).get("output_uri") or ""
+    if output.startswith("local://") and hasattr(storage, "local_path"):
+        return Path(storage.local_path(output)) / "loss.png"
+    from tools.settings import tuning_agent_home
+
+    run = values.get("run_id") or info.name.rsplit("/", 1)[-1]
+    return tuning_agent_home() / "runs" / str(run) / f"loss-{info.name.rsplit('/', 1)[-1]}.png"
+
+
+def run_chat(options: ChatOptions, reader: LineReader | None = None, renderer: Renderer | None = None) -> int:
+    """Run the chat until the human leaves; returns the exit code."""
+    from agent.llm import resolve_llm_spec
+    from tools.platforms import resolve_platform_name
+    from tools.settings import tuning_agent_home
+
+    interactive = sys.stdin.isatty() and sys.stdout.isatty()
+    renderer = renderer or Renderer(make_console(interactive))
+    home = tuning_agent_home()
+    path = db_path(home)
+    known = thread_ids(path)
+    if options.thread is not None and not THREAD_ID_RE.match(options.thread):
+        from agent.cli import UsageError
+
+        raise UsageError(f"--thread {options.thread!r}: use letters, digits, '-', '_' or '.' (at most 64).")
+    thread_id = options.thread or new_thread_id(known)
+    new = thread_id not in known
+    platform, platform_reason = resolve_platform_name(options.platform)
+    llm_spec, llm_reason = resolve_llm_spec(options.llm)
+    loader = _Loader(options, platform, llm_spec, path)
+    reader = reader or make_reader(interactive, home / HISTORY_NAME)
+    chat = Chat(thread_id, loader, reader, renderer)
+    try:
+        if not new:
+            values = chat.graph.get_state(chat.config).values or {}
+            if values.get("platform") and values["platform"] != platform:
+                platform_reason = f"this thread started on {values['platform']}"
+                platform = values["platform"]
+            new = not values
+        renderer.banner(platform, platform_reason, llm_spec, llm_reason, thread_id, new)
+        if not new:
+            chat.recap()
+        chat.loop(first_message=new)
+    except (EOFError, KeyboardInterrupt, QuitChat):
+        pass
+    finally:
+        renderer.console.print()
+        renderer.note(RESUME_HINT.format(thread=thread_id), style="bold")
+        chat.close()
+    return 0

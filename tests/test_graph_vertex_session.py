@@ -1,0 +1,72 @@
+"""Both categories end to end on the `vertex` platform: the real SDKs against the fake
+Vertex REST server, the fake Service Usage / Resource Manager server and the GCS emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph.deps import Deps
+from tests.fake_admin import fake_admin_fixture  # noqa: F401
+from tests.fake_vertex.fixtures import fake_vertex_fixture  # noqa: F401
+from tests.gcs_fixtures import gcs_emulator_fixture  # noqa: F401
+from tests.graph_helpers import Session
+from tests.test_graph_session import TRIVIA, write_csv
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def cloud(fake_vertex, fake_admin, gcs_emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    fake_vertex.state.publisher_models.append(("publishers/google/models/gemma3", "gemma-3-12b-it"))
+    return fake_vertex
+
+
+def _to_submit(s: Session, csv: Path) -> None:
+    assert s.action == "confirm_project_region"
+    s.approve()
+    assert "Environment checks passed" in s.text(), s.text()
+    s.say(f"use {csv}")
+    s.approve_until("submit_tuning_job")
+
+
+def test_open_model_session_on_vertex(cloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    s = Session(Deps(platform_name="vertex", poll_s=0.01, watch_timeout_s=30))
+    s.say("I want to tune gemma 3 12b to answer trivia questions")
+    csv = write_csv(tmp_path, TRIVIA * 10)
+    _to_submit(s, csv)
+    request = s.interrupt["action_requests"][0]  # type: ignore[index]
+    assert request["args"]["base_model"] == "google/gemma3@gemma-3-12b-it"
+    assert request["args"]["output_uri"].startswith("gs://tuning-test-project-tuning-agent/tuning_agent_job_")
+    assert "tuning-agent job submit --base-model google/gemma3@gemma-3-12b-it" in request["description"]
+    s.approve()
+    created = [r for r in cloud.requests if r.method == "POST" and r.path.endswith("/tuningJobs")]
+    assert len(created) == 1
+    body = created[0].body
+    assert body["outputUri"] and body["supervisedTuningSpec"]["hyperParameters"]["learningRate"]
+    assert s.action == "monitor_job"
+    s.approve()
+    assert s.state["job"]["succeeded"], s.text()
+    assert s.action == "deploy_model"
+    deploy_args = s.interrupt["action_requests"][0]["args"]  # type: ignore[index]
+    assert deploy_args["region"] != "global" and deploy_args["machine_type"] == "g2-standard-24"
+    assert "/hour" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
+    s.approve()
+    assert s.state["deployment"]["endpoint"]
+    s.say("What is the capital of Japan?")
+    assert "Tuned model" in s.text()
+
+
+def test_gemini_session_on_vertex_reports_endpoint(cloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    s = Session(Deps(platform_name="vertex", poll_s=0.01, watch_timeout_s=30))
+    s.say("I want to tune gemini-3.5-flash to answer trivia questions")
+    _to_submit(s, write_csv(tmp_path, TRIVIA * 10))
+    args = s.interrupt["action_requests"][0]["args"]  # type: ignore[index]
+    assert args["base_model"] == "gemini-3.5-flash" and "learning_rate" not in args
+    s.approve()
+    s.approve()  # watch
+    assert s.state["job"]["succeeded"]
+    assert s.action is None
+    assert "endpoint" in s.text().lower() and s.state["deployment"]["endpoint"]
