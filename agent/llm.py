@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tools.errors import ToolError
+
 DEFAULT_GEMINI = "gemini-3.5-flash"
 
 
@@ -47,6 +49,17 @@ def _build(spec: str) -> Any:
             from langchain_google_vertexai import ChatVertexAI
 
             return ChatVertexAI(model=model, temperature=0)
-    from langchain.chat_models import init_chat_model
-
+    if provider == "google_genai":
+        try:
+            from langchain_google_genai import ChatGoogleGenerativeAI
+        except ImportError as err:
+            raise ToolError("The google_genai provider needs langchain-google-genai.",
+                            "pip install langchain-google-genai, or use --llm google_vertexai:MODEL or none.") from err
+        return ChatGoogleGenerativeAI(model=model, temperature=0)
+    try:
+        from langchain.chat_models import init_chat_model
+    except ImportError as err:
+        raise ToolError(f"The LLM spec {spec!r} needs the `langchain` package for init_chat_model.",
+                        "pip install langchain (plus the provider's integration package), "
+                        "or use --llm google_vertexai:MODEL or none.") from err
     return init_chat_model(spec, temperature=0)

@@ -179,4 +179,4 @@ def test_line_batches_match_splitlines_for_any_block_size(tmp_path: Path, block:
     batches = list(line_batches(path, 10_000, block=block))
     assert [ln for _, lines, _ in batches for ln in lines] == text.encode().split(b"\n")
     assert all(blob == b"\n".join(lines) for _, lines, blob in batches)  # type: ignore[arg-type]
-    assert [start for start, _, _ in batches][0] == 1
+    assert batches[0][0] == 1

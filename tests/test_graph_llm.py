@@ -31,14 +31,14 @@ def scripted(**overrides: object) -> RecordingFakeLLM:
     return RecordingFakeLLM(answers=answers)
 
 
-def test_llm_reads_free_text_category(home: Path) -> None:  # noqa: F811
+def test_llm_reads_free_text_category(home: Path) -> None:
     llm = scripted()
     s = Session(Deps(platform_name="local", llm=llm, poll_s=0.2))
     s.say("hmm, let's go with the google one")
     assert s.state["category"] == "gemini"
 
 
-def test_invalid_llm_mapping_falls_back_to_heuristic(home: Path) -> None:  # noqa: F811
+def test_invalid_llm_mapping_falls_back_to_heuristic(home: Path) -> None:
     llm = scripted(ColumnChoice=lambda text: {"prompt_column": "nonexistent", "completion_column": "answer"})
     s = Session(Deps(platform_name="local", llm=llm, poll_s=0.2))
     s.say("I want to tune a model to answer trivia questions")
@@ -48,7 +48,7 @@ def test_invalid_llm_mapping_falls_back_to_heuristic(home: Path) -> None:  # noq
     assert args["prompt_column"] == "question", "the heuristic mapping, not the invented column"
 
 
-def test_failing_llm_never_breaks_the_session(home: Path) -> None:  # noqa: F811
+def test_failing_llm_never_breaks_the_session(home: Path) -> None:
     def boom(text: str) -> object:
         raise TimeoutError("provider down")
 
@@ -60,7 +60,7 @@ def test_failing_llm_never_breaks_the_session(home: Path) -> None:  # noqa: F811
 
 
 @pytest.mark.slow
-def test_full_session_llm_budget(home: Path) -> None:  # noqa: F811
+def test_full_session_llm_budget(home: Path) -> None:
     llm = scripted()
     s = Session(Deps(platform_name="local", llm=llm, poll_s=0.2))
     s.say("I want to tune a model to answer trivia questions")

@@ -169,7 +169,8 @@ def test_dev_threads_survive_a_crash_with_the_sqlite_hook(tmp_path: Path) -> Non
     assert (home / "server-threads.sqlite").stat().st_size > 0
     with DevServer(tmp_path / "work2", home, config="langgraph.dev.json") as second:
         client = second.client()
-        client.threads.create(thread_id=thread_id, if_exists="do_nothing")
+        # The dev server's thread list went with its folder; the conversation is in SQLite.
+        client.threads.create(thread_id=thread_id, if_exists="do_nothing", metadata={"graph_id": ASSISTANT})
         t = ApiThread(client, thread_id=thread_id)
         assert t.action == "confirm_column_mapping"
         assert t.values["run_id"] == run_id

@@ -69,7 +69,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         description = (f"Run the tuning job in project **{project or '(not set)'}** ({source}) and region "
                        f"**{region}**.\n\nValid regions for {category} models: {', '.join(valid)}.")
         if region == "global":
-            description += "\n\n`global` lets the service pick a region with capacity; deployment later uses the real region."
+            description += ("\n\n`global` lets the service pick a region with capacity; deployment later uses "
+                            "the real region.")
         return combine(propose("project_region", ACTION, {"project": project, "region": region}, description),
                        {"facts": {"region": None, "project": None}, "project": {"source": source}})
     outcome = await_decision(state, ProjectRegionArgs)
