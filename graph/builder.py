@@ -11,6 +11,8 @@ from typing import Any
 
 from langgraph.graph import START, StateGraph
 
+from graph.approvals import ask
+from graph.common import combine, say
 from graph.deps import Deps
 from graph.nodes import (
     answer,
@@ -32,6 +34,7 @@ from graph.nodes import (
 )
 from graph.router import STEPS, next_step
 from graph.state import TuningState
+from tools.errors import ToolError
 
 STEP_MODULES = {
     "answer": answer, "category": category, "project_region": project_region, "environment": environment,
@@ -41,9 +44,20 @@ STEP_MODULES = {
 }
 
 
-def _bind(run: Callable[[TuningState, Deps], dict[str, Any]], deps: Deps) -> Any:
+def _bind(run: Callable[[TuningState, Deps], dict[str, Any]], deps: Deps, step: str) -> Any:
+    """The node for `step`: its module's `run` with `deps`, behind the one error boundary.
+
+    A `ToolError` (bad data, a refused cloud call) becomes a message that says what went
+    wrong and what to do; the state is kept and the step asks again on the next message.
+    """
+
     def node(state: TuningState) -> dict[str, Any]:
-        return run(state, deps)
+        try:
+            return run(state, deps)
+        except ToolError as err:
+            return combine(say(f"**{step.replace('_', ' ').capitalize()} failed:** {err}",
+                               "Nothing else was changed. Tell me how to proceed, or say **retry**."),
+                           {"pending": None}, ask(step, "How should I proceed?"))
 
     node.__doc__ = run.__doc__
     return node
@@ -53,10 +67,10 @@ def build_graph(deps: Deps | None = None, checkpointer: Any = None) -> Any:
     """Compile the tuning graph with these dependencies and (optionally) a checkpointer."""
     deps = deps or Deps()
     builder = StateGraph(TuningState)
-    builder.add_node("intake", _bind(intake.run, deps))
+    builder.add_node("intake", _bind(intake.run, deps, "intake"))
     targets: list[str] = ["answer", *STEPS]
     for name in targets:
-        builder.add_node(name, _bind(STEP_MODULES[name].run, deps))
+        builder.add_node(name, _bind(STEP_MODULES[name].run, deps, name))
     builder.add_edge(START, "intake")
     route_map: dict[Hashable, str] = {name: name for name in targets}
     route_map["__end__"] = "__end__"

@@ -38,6 +38,14 @@ def yes_no(text: str) -> bool | None:
     return None
 
 
+_STATUS = re.compile(r"\b(status|progress|how(?:'s| is) (?:it|the job|training) going|done yet|finished yet)\b", re.I)
+
+
+def asks_status(text: str) -> bool:
+    """Whether the text asks how the job is doing (answered by the monitor, not as a side question)."""
+    return bool(_STATUS.search(text))
+
+
 def is_question(text: str) -> bool:
     """Whether the text reads as a question rather than an answer."""
     stripped = text.strip()

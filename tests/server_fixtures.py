@@ -171,6 +171,13 @@ class ApiThread:
         return items[0]["value"] if items else None
 
     @property
+    def card(self) -> dict[str, Any]:
+        """The open approval card (fails the test when none is open)."""
+        value = self.interrupt
+        assert value is not None, f"no card open; last messages: {self.tail()}"
+        return value
+
+    @property
     def action(self) -> str | None:
         value = self.interrupt
         return value["action_requests"][0]["name"] if value else None

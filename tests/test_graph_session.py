@@ -267,3 +267,36 @@ def test_deps_choose_platform_without_environment_tricks(home: Path) -> None:
     s = Session(Deps(platform_name="local"))
     s.say("hi")
     assert s.state["platform"] == "local" and s.state["run_id"].startswith("ta-")
+
+
+def test_missing_prepared_data_invents_no_cost(home: Path) -> None:
+    s = Session()
+    start(s, write_csv(home))
+    s.approve_until("upload_dataset")
+    Path(s.state["dataset"]["train_path"]).unlink()
+    s.approve()
+    assert "missing" in s.text() and "estimate" in s.text()
+    assert s.action is None and not s.state["dataset"].get("inspected")
+    assert not s.state.get("cost")
+
+
+def test_tool_failure_becomes_words_and_keeps_state(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tools.errors import CloudError
+    from tools.local.storage import LocalStorage
+
+    s = Session()
+    start(s, write_csv(home))
+    s.approve_until("upload_dataset")
+
+    def refuse(self: LocalStorage, *args: object, **kwargs: object) -> None:
+        raise CloudError("403 Forbidden: caller lacks storage.objects.create", "Grant roles/storage.objectAdmin.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(LocalStorage, "upload", refuse)
+        s.approve()
+    assert "Upload failed" in s.text() and "roles/storage.objectAdmin" in s.text()
+    assert s.state["dataset"]["prepared"], "nothing the user did is lost"
+    s.say("retry")
+    assert s.action == "upload_dataset"
+    s.approve()
+    assert s.state["dataset"]["uploaded"]

@@ -70,3 +70,21 @@ def test_gemini_session_on_vertex_reports_endpoint(cloud, tmp_path: Path) -> Non
     assert s.state["job"]["succeeded"]
     assert s.action is None
     assert "endpoint" in s.text().lower() and s.state["deployment"]["endpoint"]
+
+
+def test_failed_job_is_explained_with_advice_and_not_deployed(cloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    s = Session(Deps(platform_name="vertex", poll_s=0.01, watch_timeout_s=30))
+    s.say("I want to tune gemma 3 12b to answer trivia questions")
+    _to_submit(s, write_csv(tmp_path, TRIVIA * 10))
+    cloud.state.set_outcome("JOB_STATE_FAILED", "RESOURCE_EXHAUSTED: The following quota metrics exceed quota limits")
+    s.approve()
+    s.reject("no, I'll check later")
+    assert "Not watching" in s.text()
+    assert s.action is None
+    for _ in range(6):
+        s.say("status?")
+        if s.state["job"].get("ended"):
+            break
+    assert "failed" in s.text().lower() and "quota" in s.text().lower()
+    assert s.state["job"]["advice"], "advice from the known-failures table"
+    assert s.state["deployment"]["wanted"] is False

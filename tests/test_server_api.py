@@ -42,13 +42,13 @@ def test_whole_session_with_approve_edit_and_reject(server: DevServer, tmp_path:
 
     t.say("I want to tune a model")
     assert t.action == "choose_model_category"
-    # The same card three ways: the run's result, the thread, the thread's state.
-    assert t.last["__interrupt__"][0]["value"] == t.interrupt
-    assert [i["value"] for i in t.thread["interrupts"][t.client.threads.get_state(t.thread_id)["tasks"][0]["id"]]] \
-        == [t.interrupt]
+    # The same card three ways: the thread's state, the run's result, the thread record.
+    card = t.card
+    assert [i["value"] for i in t.last["__interrupt__"]] == [card]
+    assert [i["value"] for items in t.thread["interrupts"].values() for i in items] == [card]
     assert t.thread["status"] == "interrupted"
-    assert hitl_shape_problems(t.interrupt) == []
-    assert t.interrupt["review_configs"][0]["allowed_decisions"] == ["approve", "edit", "reject"]
+    assert hitl_shape_problems(card) == []
+    assert card["review_configs"][0]["allowed_decisions"] == ["approve", "edit", "reject"]
 
     assert t.approve() is None  # category chosen; now a plain question: which dataset?
     assert t.values["category"] == "open"
@@ -56,7 +56,7 @@ def test_whole_session_with_approve_edit_and_reject(server: DevServer, tmp_path:
 
     t.say(f"use {data}")
     assert t.action == "confirm_column_mapping"
-    card = t.interrupt
+    card = t.card
     assert hitl_shape_problems(card) == []
     assert card["action_requests"][0]["args"]["prompt_column"] == "question"
     assert "[solo] what is 0 plus 0?" in card["action_requests"][0]["description"]
@@ -65,7 +65,7 @@ def test_whole_session_with_approve_edit_and_reject(server: DevServer, tmp_path:
     assert t.action == "split_validation"
     t.edit(validation_split="lots")  # the UI sends edited fields as strings; a bad one re-asks
     assert t.action == "split_validation"
-    assert "not accepted" in t.interrupt["action_requests"][0]["description"]
+    assert "not accepted" in t.card["action_requests"][0]["description"]
     t.edit(validation_split="0.25")
     assert t.values["dataset"]["validation_split"] == 0.25
 

@@ -45,6 +45,8 @@ def _deterministic(text: str, pending: dict[str, Any], state: TuningState) -> di
     low = text.lower()
     if "search" in low and "bucket" in low:
         found["search_buckets"] = True
+    if parse.asks_status(text):
+        found["status"] = True
     if not state.get("category") and not (state.get("facts") or {}).get("purpose") and \
             pending.get("kind") != "approval" and not parse.is_question(text) and parse.yes_no(text) is None:
         found["purpose"] = text.strip()

@@ -69,7 +69,23 @@ def _upload(state: TuningState, deps: Deps, args: dict[str, Any]) -> dict[str, A
             "storage": {"bucket": args["bucket"], "prefix": prefix, "output_uri": prefix + "output"}}
 
 
+def _missing_files(state: TuningState) -> dict[str, Any] | None:
+    """When a prepared file vanished, start the dataset over instead of uploading nothing."""
+    from graph.nodes.dataset_source import DATASET_FIELDS
+
+    ds = rec(state, "dataset")
+    gone = [p for p in (ds.get("train_path"), ds.get("validation_path")) if p and not os.path.isfile(p)]
+    if not gone:
+        return None
+    return combine({"dataset": dict.fromkeys(DATASET_FIELDS), "pending": None},
+                   say(f"The prepared file {', '.join(gone)} is missing, so there is nothing to upload and no "
+                       "cost to estimate. Give me the dataset again (a valid path or URI)."))
+
+
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
+    missing = _missing_files(state)
+    if missing:
+        return missing
     storage_rec, known = rec(state, "storage"), facts(state)
     pending = state.get("pending") or {}
     storage = platform_of(state, deps).storage
@@ -79,7 +95,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
             return combine(outcome.updates, {"storage": {"bucket": None, "bucket_declined": True}},
                            say("No bucket created. Name an existing bucket (`bucket NAME`) to upload to."),
                            ask("upload", "Which existing bucket should I use?"))
-        storage.create_bucket(outcome.args["bucket"], outcome.args["location"])
+        if not storage.bucket_exists(outcome.args["bucket"]):  # a resumed run may have created it already
+            storage.create_bucket(outcome.args["bucket"], outcome.args["location"])
         return combine(outcome.updates, {"storage": {"bucket": outcome.args["bucket"], "bucket_exists": True}},
                        say(f"Created bucket **{outcome.args['bucket']}**.", status=True))
     if pending.get("action") == UPLOAD:
