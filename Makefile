@@ -46,7 +46,8 @@ test: check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 serve: $(VENV)/.stamp-dev
-	$(VENV)/bin/langgraph dev --host 127.0.0.1 --port 2024 --no-browser --no-reload
+	LANGGRAPH_CLI_NO_ANALYTICS=1 LANGGRAPH_NO_VERSION_CHECK=true $(VENV)/bin/langgraph dev \
+		--config langgraph.dev.json --host 127.0.0.1 --port 2024 --no-browser --no-reload --n-jobs-per-worker 10
 
 bench: $(VENV)/.stamp-dev
 	$(PY) -m bench

@@ -14,6 +14,8 @@ each finished step synchronously, so an interrupted step simply runs again on re
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 import threading
 from dataclasses import dataclass
@@ -181,7 +183,7 @@ class Chat:
 
         ended_jobs: list[str] = []
         try:
-            with self.renderer.progress() as view:
+            with self.renderer.progress() as view, _StopOnInterrupt(self, view):
                 for mode, chunk in self.graph.stream(value, self.config, stream_mode=["tasks", "updates", "custom"],
                                                      durability="sync"):
                     if mode == "tasks" and "input" in chunk:
@@ -256,6 +258,7 @@ class Chat:
         if first_message:
             self.renderer.note(FIRST_QUESTION, style="bold")
             # Load while the human types: started only now so the imports don't slow the first prompt.
+            self.reader.prepare()
             self.start_loading()
             self.run_turn(self._message(self.read_message()))
         while True:
@@ -268,6 +271,45 @@ class Chat:
             loaded = self.loader.result
         if loaded is not None:
             loaded.saver.conn.close()
+
+
+class _StopOnInterrupt:
+    """Ctrl-C while a step runs: the first stops after that step, the second leaves at once.
+
+    LangGraph runs a streaming node in a worker thread and, on an exception, waits for
+    it to finish before unwinding, so a long step (watching a job) would hold Ctrl-C for
+    minutes. The first Ctrl-C says so and unwinds after the step (its result is saved);
+    the second prints the resume hint and exits the process now. That is safe: a step's
+    result is written only when it finishes (SQLite commits are atomic), so the cut step
+    simply runs again on resume, and steps that act check for their own earlier result.
+    """
+
+    def __init__(self, chat: Chat, view: Any) -> None:
+        self.chat, self.view = chat, view
+        self.count = 0
+        self.previous: Any = None
+
+    def __enter__(self) -> _StopOnInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.count += 1
+        self.view.stop()
+        if self.count == 1:
+            self.chat.renderer.note("Stopping after this step finishes (its result is saved). Press Ctrl-C again "
+                                    "to leave now; the step then runs again when you resume.", style="yellow")
+            raise KeyboardInterrupt
+        self.chat.renderer.console.print()
+        self.chat.renderer.note(RESUME_HINT.format(thread=self.chat.thread_id), style="bold")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
 
 
 def _png_path(deps: Any, values: dict[str, Any], info: Any) -> Path:

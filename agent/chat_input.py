@@ -21,6 +21,10 @@ class LineReader(Protocol):
         """One line of input; `default` is prefilled (terminal) or used when the line is empty (plain)."""
         ...
 
+    def prepare(self) -> None:
+        """Load what the first prompt needs (called before the graph starts loading in the background)."""
+        ...
+
 
 class PlainReader:
     """Line input from a non-terminal stdin: no editing, no colours; answers are echoed."""
@@ -28,6 +32,9 @@ class PlainReader:
     def __init__(self, stream: Any = None, out: Any = None) -> None:
         self.stream = stream or sys.stdin
         self.out = out or sys.stdout
+
+    def prepare(self) -> None:
+        return None
 
     def ask(self, prompt: str, default: str = "", history: bool = True) -> str:
         shown = f"{prompt}[{default}] " if default else prompt
@@ -60,6 +67,9 @@ class TerminalReader:
             self._session = PromptSession(history=FileHistory(str(self.history_path)))
             self._plain_session = PromptSession(history=InMemoryHistory())
         return self._session, self._plain_session
+
+    def prepare(self) -> None:
+        self._sessions()
 
     def ask(self, prompt: str, default: str = "", history: bool = True) -> str:
         from prompt_toolkit.formatted_text import ANSI

@@ -68,7 +68,8 @@ async def _postgres(uri: str) -> AsyncIterator[Any]:
     """An AsyncPostgresSaver over a small connection pool (concurrent runs don't queue on one connection)."""
     try:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-        from psycopg.rows import dict_row
+        from psycopg import AsyncConnection
+        from psycopg.rows import DictRow, dict_row
         from psycopg_pool import AsyncConnectionPool
     except ImportError as err:
         raise RuntimeError(f"{SERVER_DB_ENV} is a PostgreSQL URI but the driver is missing: "
@@ -76,10 +77,11 @@ async def _postgres(uri: str) -> AsyncIterator[Any]:
                            "psycopg[binary])") from err
     size = int(os.environ.get("TUNING_AGENT_SERVER_DB_POOL", "10"))
     pool = AsyncConnectionPool(uri, min_size=1, max_size=size, open=False,
+                               connection_class=AsyncConnection[DictRow],
                                kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})
     await pool.open(wait=True)
     try:
-        saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        saver = AsyncPostgresSaver(pool)
         await saver.setup()
         yield saver
     finally:

@@ -120,13 +120,14 @@ def await_decision(state: TuningState, args_model: type[BaseModel] | None = None
             decision = None
             continue
         args = dict(pending["args"])
-        if decision.type == "edit":
-            edited = decision.edited_action.args if decision.edited_action else {}
+        if decision.type in {"approve", "edit"}:
+            edited = decision.edited_action.args if decision.edited_action and decision.type == "edit" else {}
             merged = {**args, **{k: v for k, v in edited.items() if k in args}}
             unknown = sorted(set(edited) - set(args))
             try:
                 if unknown:
                     raise ValueError(f"unknown field(s) {', '.join(unknown)}; editable: {', '.join(args)}")
+                # An approved proposal is checked too: a proposal can be incomplete (e.g. no column fits).
                 args = args_model.model_validate(merged).model_dump() if args_model else merged
             except (ValidationError, ValueError) as err:
                 pending["error"] = _short_error(err)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -113,8 +114,8 @@ class DevServer:
             self.proc.wait(timeout=10)
 
     def log_tail(self, n: int = 60) -> str:
-        lines = self.log.read_text(encoding="utf-8", errors="replace").splitlines() if self.log.exists() else []
-        return "\n".join(lines[-n:])
+        text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+        return "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines()[-n:])
 
     def client(self) -> Any:
         from langgraph_sdk import get_sync_client
@@ -137,7 +138,8 @@ class ApiThread:
         self.last: Any = None
 
     def say(self, text: str) -> dict[str, Any] | None:
-        message = {"type": "human", "content": text, "id": uuid.uuid4().hex}
+        # Agent Chat UI sends content as a list of blocks, not a bare string.
+        message = {"type": "human", "content": [{"type": "text", "text": text}], "id": uuid.uuid4().hex}
         self.last = self.client.runs.wait(self.thread_id, ASSISTANT, input={"messages": [message]},
                                           raise_error=True)
         return self.interrupt

@@ -300,3 +300,27 @@ def test_tool_failure_becomes_words_and_keeps_state(home: Path, monkeypatch: pyt
     assert s.action == "upload_dataset"
     s.approve()
     assert s.state["dataset"]["uploaded"]
+
+
+def test_content_blocks_from_chat_uis_are_read_as_text(home: Path) -> None:
+    import uuid
+
+    from langchain_core.messages import HumanMessage
+
+    s = Session()
+    s.say("I want to tune a model to answer trivia questions")
+    s._run({"messages": [HumanMessage(content=[{"type": "text", "text": "yes"}], id=uuid.uuid4().hex)]})
+    assert s.state["category"] == "open"
+
+
+def test_approving_an_incomplete_mapping_is_refused(home: Path) -> None:
+    path = home / "one.csv"
+    path.write_text("text\n" + "".join(f"row {i} has some words\n" for i in range(12)), encoding="utf-8")
+    s = Session()
+    s.say("I want to tune a model to answer trivia questions")
+    s.approve()
+    s.say(f"use {path}")
+    assert s.action == "confirm_column_mapping"
+    s.approve()
+    assert s.action == "confirm_column_mapping"
+    assert "not accepted" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]

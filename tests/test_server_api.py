@@ -119,7 +119,11 @@ def _drive_user(server: DevServer, k: int, folder: Path) -> dict[str, Any]:
 
 def test_twenty_users_at_once_keep_their_own_state(server: DevServer, tmp_path: Path) -> None:
     with ThreadPoolExecutor(max_workers=USERS) as pool:
-        results = list(pool.map(lambda k: _drive_user(server, k, tmp_path), range(USERS)))
+        futures = [pool.submit(_drive_user, server, k, tmp_path) for k in range(USERS)]
+    failed = {k: repr(f.exception()) for k, f in enumerate(futures) if f.exception() is not None}
+    errors = [line for line in server.log_tail(4000).splitlines() if "Run encountered an error" in line]
+    assert not failed, f"{len(failed)} of {USERS} users failed: {failed}\nserver errors:\n" + "\n".join(errors[:5])
+    results = [f.result() for f in futures]
 
     from tools.platforms.local import LocalPlatform
 

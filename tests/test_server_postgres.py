@@ -101,6 +101,7 @@ def test_server_on_postgres_keeps_every_users_thread_across_a_crash(tmp_path: Pa
     with DevServer(tmp_path / "work2", home, config="langgraph.dev.json", extra_env=env) as second, \
             ThreadPoolExecutor(max_workers=users) as pool:
         finished = list(pool.map(lambda k: resume(k, second), range(users)))
+    assert not (home / "server-threads.sqlite").exists()  # everything went to PostgreSQL
     for k, values in enumerate(finished):
         dataset = values["dataset"]
         assert isinstance(dataset, dict)

@@ -54,13 +54,15 @@ def join_uri(scheme: str, bucket: str, key: str = "") -> str:
     return f"{scheme}://{bucket}/{key.lstrip('/')}"
 
 
-def job_prefix(scheme: str, bucket: str, now: datetime | None = None) -> str:
-    """The folder for one run: `SCHEME://BUCKET/tuning_agent_job_<YYYYmmdd_HHMMSS>/`.
+def job_prefix(scheme: str, bucket: str, now: datetime | None = None, run_id: str | None = None) -> str:
+    """The folder for one run: `SCHEME://BUCKET/tuning_agent_job_<YYYYmmdd_HHMMSS>[_<run_id>]/`.
 
     `now` defaults to the current UTC time; an aware datetime is converted to UTC, a
-    naive one is used as given (tests pass fixed times).
+    naive one is used as given (tests pass fixed times). `run_id` keeps two conversations
+    that upload in the same second (many users on one server) out of each other's folder.
     """
     when = now or datetime.now(UTC)
     if when.tzinfo is not None:
         when = when.astimezone(UTC)
-    return f"{scheme}://{bucket_name(bucket, scheme)}/{JOB_PREFIX_STEM}{when:%Y%m%d_%H%M%S}/"
+    suffix = f"_{run_id}" if run_id else ""
+    return f"{scheme}://{bucket_name(bucket, scheme)}/{JOB_PREFIX_STEM}{when:%Y%m%d_%H%M%S}{suffix}/"

@@ -39,17 +39,32 @@ def _threads(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"threads": [asdict(r) for r in rows], "db": str(path)})
         return 0
+    _print_table(rows, str(path))
+    print("Resume with: tuning-agent chat --thread ID")
+    return 0
+
+
+def _print_table(rows: list[Any], path: str) -> None:
+    """A rich table on a terminal; plain aligned columns (one thread per line) otherwise."""
+    import sys
+
+    columns = ("thread", "step", "last activity", "platform", "purpose")
+    cells = [(r.thread_id, r.step, r.last_activity, r.platform, r.purpose) for r in rows]
+    if not sys.stdout.isatty():
+        widths = [max(len(columns[i]), *(len(c[i]) for c in cells)) for i in range(len(columns) - 1)]
+        print(f"Saved conversations ({path})")
+        for line in [columns, *cells]:
+            print("  ".join(v.ljust(w) for v, w in zip(line[:-1], widths, strict=True)) + "  " + line[-1])
+        return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"Saved conversations ({path})", title_justify="left")
-    for column in ("thread", "step", "last activity", "platform", "purpose"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(row.thread_id, row.step, row.last_activity, row.platform, row.purpose)
+    for column in columns:
+        table.add_column(column, no_wrap=column == "thread", overflow="fold")
+    for cell in cells:
+        table.add_row(*cell)
     Console(highlight=False).print(table)
-    print("Resume with: tuning-agent chat --thread ID")
-    return 0
 
 
 def _summaries(path: Any, ids: list[str]) -> list[Any]:

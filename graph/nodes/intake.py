@@ -64,7 +64,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     known = facts(state)
     if message is None or (message.id is not None and known.get("seen") == message.id):
         return update
-    text = message.content if isinstance(message.content, str) else str(message.content)
+    text = message.text if not isinstance(message.content, str) else message.content  # UIs send text blocks
     pending = dict(state.get("pending") or {})
     new = _deterministic(text, pending, state)
     answer = parse.yes_no(text)

@@ -117,7 +117,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                                        f"(location {_bucket_location(state)}, uniform access)?"))
     from tools.storage_paths import job_prefix
 
-    prefix = job_prefix(storage.scheme, bucket)
+    prefix = job_prefix(storage.scheme, bucket, run_id=state.get("run_id"))
     ds = rec(state, "dataset")
     files = [p for p in (ds.get("train_path"), ds.get("validation_path")) if p]
     sizes = ", ".join(f"`{os.path.basename(p)}` ({os.path.getsize(p):,} bytes)" for p in files)

@@ -17,34 +17,34 @@ from tools.data.formats import _valid_roles
 Text = Annotated[str, msgspec.Meta(min_length=1)]
 
 
-class Message(msgspec.Struct):
+class Message(msgspec.Struct, gc=False):
     role: Literal["system", "user", "assistant"]
     content: Text
 
 
-class MessagesRow(msgspec.Struct):
+class MessagesRow(msgspec.Struct, gc=False):
     messages: Annotated[list[Message], msgspec.Meta(min_length=1)]
 
 
-class PromptRow(msgspec.Struct):
+class PromptRow(msgspec.Struct, gc=False):
     prompt: Text
     completion: Text
 
 
-class Part(msgspec.Struct):
+class Part(msgspec.Struct, gc=False):
     text: Text
 
 
-class Content(msgspec.Struct):
+class Content(msgspec.Struct, gc=False):
     role: Literal["user", "model"]
     parts: Annotated[list[Part], msgspec.Meta(min_length=1)]
 
 
-class Instruction(msgspec.Struct):
+class Instruction(msgspec.Struct, gc=False):
     parts: Annotated[list[Part], msgspec.Meta(min_length=1)]
 
 
-class GeminiRow(msgspec.Struct):
+class GeminiRow(msgspec.Struct, gc=False):
     contents: Annotated[list[Content], msgspec.Meta(min_length=1)]
     systemInstruction: Instruction | None = None  # the JSON field name
     system_instruction: Instruction | None = None
@@ -55,7 +55,7 @@ _DECODERS: dict[str, Any] = {
     "prompt_completion": msgspec.json.Decoder(PromptRow),
     "gemini": msgspec.json.Decoder(GeminiRow),
 }
-_ERRORS = (msgspec.ValidationError, msgspec.DecodeError)
+_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)
 
 
 def _decode(target: str, blob: bytes, n: int) -> list[Any] | None:

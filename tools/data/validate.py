@@ -2,10 +2,12 @@
 
 The file is read in blocks and split into lines (a line longer than the cap is
 reported and skipped, never held whole). Each block first takes a fast path: one
-orjson call parses all its lines, and the roles, contents, lengths and duplicate
-hashes are checked with a few C-level passes. A block with any doubt is re-checked
-line by line, which names every problem with its line, column and field. All
-problems are counted by kind; the first ones are kept in detail.
+msgspec call decodes and type-checks all its lines, and the roles, contents and
+lengths are checked with a few C-level passes. A block with any doubt is re-checked
+line by line, which names every problem with its line, column and field. Exact
+duplicates are found from 64-bit hashes of the lines. All problems are counted by
+kind; the first ones are kept in detail. Large files are validated in parallel
+ranges, one per core (see `chunked.py`), with the same report as one pass.
 """
 
 from __future__ import annotations
@@ -16,153 +18,46 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from tools.data.chunked import MAX_TRACKED_LINES, PARALLEL_MIN_BYTES, check_file
 from tools.data.convert import check_target
-from tools.data.fastcheck import CHECKERS
-from tools.data.formats import (
-    BLANK_LINE,
-    DUPLICATE,
-    INVALID_JSON,
-    LINE_TOO_LONG,
-    TOO_LONG,
-    check_record,
-    fast_chars,
-)
-from tools.data.limits import LengthLimit, length_limit
+from tools.data.formats import BLANK_LINE, DUPLICATE, LINE_TOO_LONG
+from tools.data.limits import length_limit
+from tools.data.lines import BLOCK_BYTES, Batch, LineChecker, line_batches, line_key
 from tools.data.models import DropReport, Problem, ValidationReport
 from tools.data.readers import Progress
 from tools.data.sources import DEFAULT_MAX_LINE_BYTES, _inspect_file
 from tools.errors import DataError
 
-#: Remember this many line hashes for the duplicate check (bounds memory on huge files).
-MAX_TRACKED_LINES = 5_000_000
-BLOCK_BYTES = 4 * 1024 * 1024
-
-#: A batch of lines: the number of its first line, the lines without their newline (`None`
-#: stands for a line over the length cap, which was skipped unread), and the same lines as
-#: one bytes object joined by newlines (for the fast path; meaningless when a line is None).
-Batch = tuple[int, list[bytes | None], bytes]
+__all__ = ["BLOCK_BYTES", "MAX_TRACKED_LINES", "Batch", "drop_invalid_rows", "line_batches", "scan",
+           "validate_jsonl"]
 
 
-def line_batches(path: Path, cap: int, progress: Progress | None = None,
-                 block: int = BLOCK_BYTES) -> Iterator[Batch]:
-    """Blocks of complete lines; memory stays within about `cap + block` bytes whatever the file."""
-    total = path.stat().st_size
-    done = 0
-    line_no = 0
-    carry = b""
-    skipping = False
-    with path.open("rb", buffering=0) as fh:
-        first = True
-        while True:
-            chunk = fh.read(block)
-            if not chunk:
-                break
-            done += len(chunk)
-            if first:
-                first = False
-                if chunk.startswith(b"\xef\xbb\xbf"):
-                    chunk = chunk[3:]
-            if skipping:  # the rest of an over-long line: drop it up to its newline
-                newline = chunk.find(b"\n")
-                if newline < 0:
-                    continue
-                chunk = chunk[newline + 1:]
-                skipping = False
-            data = carry + chunk
-            end = data.rfind(b"\n")
-            blob, carry = (data[:end], data[end + 1:]) if end >= 0 else (b"", data)
-            parts = blob.split(b"\n") if end >= 0 else []
-            lines: list[bytes | None] = list(parts)
-            if parts and max(map(len, parts)) > cap:
-                lines = [ln if len(ln) <= cap else None for ln in parts]
-            if len(carry) > cap:
-                lines.append(None)
-                carry = b""
-                skipping = True
-            if lines:
-                yield line_no + 1, lines, blob
-                line_no += len(lines)
-            if progress is not None:
-                progress(done, total)
-    if carry and not skipping:
-        yield line_no + 1, [carry if len(carry) <= cap else None], carry
+class Seen:
+    """The duplicate check in one pass: remembers the first line of the first MAX_TRACKED_LINES
+    distinct lines."""
 
+    def __init__(self) -> None:
+        self.first: dict[int, int] = {}
 
-class _Checker:
-    """Checks batches of lines for one target format, remembering hashes for the duplicate check."""
-
-    def __init__(self, target: str, limit: LengthLimit | None, cap: int) -> None:
-        import orjson
-
-        self.target = target
-        self.limit = limit
-        self.max_chars = limit.max_chars() if limit else None
-        self.cap = cap
-        self.loads = orjson.loads
-        self.decode_error = orjson.JSONDecodeError
-        self.seen: dict[int, int] = {}
-
-    def batch_ok(self, start: int, lines: list[bytes | None], blob: bytes) -> bool:
-        """True when every line in the batch is valid (and now remembered); False means "look closer"."""
-        if None in lines:
+    def add_new(self, start: int, lines: list[bytes]) -> bool:
+        """Remember a block of lines and return True if none of them was seen before; else change nothing."""
+        keys = list(map(line_key, lines))
+        if len(set(keys)) != len(keys) or not self.first.keys().isdisjoint(keys):
             return False
-        good: list[bytes] = lines  # type: ignore[assignment]
-        chars = self._chars(good, blob)
-        if chars is None:
-            return False
-        if self.max_chars is not None and max((c or 0 for c in chars), default=0) > self.max_chars:
-            return False
-        hashes = list(map(hash, good))
-        if len(set(hashes)) != len(hashes) or not self.seen.keys().isdisjoint(hashes):
-            return False
-        if len(self.seen) < MAX_TRACKED_LINES:
-            self.seen.update(zip(hashes, range(start, start + len(hashes)), strict=True))
+        room = MAX_TRACKED_LINES - len(self.first)
+        if room > 0:
+            self.first.update(zip(keys[:room], range(start, start + min(room, len(keys))), strict=True))
         return True
 
-    def _chars(self, lines: list[bytes], blob: bytes) -> list[int] | None:
-        """Characters per line (or [] when no length limit applies) if every line is valid, else None."""
-        fast = CHECKERS.get(self.target)
-        if fast is not None:
-            return fast(blob, len(lines), self.max_chars is not None)
-        loads = self.loads
-        try:
-            objs = [loads(line) for line in lines]
-        except self.decode_error:
-            return None
-        chars = [fast_chars(o, self.target) if type(o) is dict else None for o in objs]
-        return None if None in chars else chars  # type: ignore[return-value]
-
-    def line_problems(self, line_no: int, raw: bytes | None) -> list[Problem]:
-        """Every problem of one line, in detail."""
-        if raw is None:
-            return [Problem(line=line_no, kind=LINE_TOO_LONG, message=(
-                f"the line is longer than {self.cap:,} bytes; it was skipped unread"))]
-        stripped = raw.strip()
-        if not stripped:
-            return [Problem(line=line_no, kind=BLANK_LINE, message="blank line")]
-        try:
-            obj = self.loads(stripped)
-        except self.decode_error as err:
-            return [_json_problem(line_no, stripped, err)]
-        chars = fast_chars(obj, self.target) if type(obj) is dict else None
-        if chars is None:
-            found, chars = check_record(obj, self.target)
-            problems = [Problem(line=line_no, kind=k, message=m, field=f) for k, m, f in found]
-        else:
-            problems = []
-        limit = self.limit
-        if limit is not None and self.max_chars is not None and chars > self.max_chars:
-            problems.append(Problem(line=line_no, kind=TOO_LONG, message=(
-                f"about {int(chars * limit.tokens_per_char):,} tokens ({chars:,} characters × "
-                f"{limit.tokens_per_char} tokens/char), over {limit.model}'s limit of {limit.max_tokens:,}")))
-        key = hash(raw)
-        earlier = self.seen.get(key)
+    def check(self, line_no: int, raw: bytes) -> Problem | None:
+        """A duplicate problem if `raw` was seen before, else remember it."""
+        key = line_key(raw)
+        earlier = self.first.get(key)
         if earlier is not None:
-            problems.append(Problem(line=line_no, kind=DUPLICATE,
-                                    message=f"the same example as line {earlier}"))
-        elif len(self.seen) < MAX_TRACKED_LINES:
-            self.seen[key] = line_no
-        return problems
+            return Problem(line=line_no, kind=DUPLICATE, message=f"the same example as line {earlier}")
+        if len(self.first) < MAX_TRACKED_LINES:
+            self.first[key] = line_no
+        return None
 
 
 def scan(path: str | os.PathLike[str], target_format: str, *, model: str | None = None,
@@ -172,53 +67,42 @@ def scan(path: str | os.PathLike[str], target_format: str, *, model: str | None 
     check_target(target_format)
     source = _inspect_file(Path(os.fspath(path)).expanduser(), os.fspath(path))
     assert source.path is not None
-    checker = _Checker(target_format, length_limit(model), max_line_bytes)
+    checker = LineChecker(target_format, length_limit(model), max_line_bytes)
+    seen = Seen()
     for start, lines, blob in line_batches(source.path, max_line_bytes, progress):
-        if checker.batch_ok(start, lines, blob):
+        if checker.batch_ok(lines, blob) and seen.add_new(start, lines):  # type: ignore[arg-type]
             yield start, lines, None
-        else:
-            yield start, lines, [checker.line_problems(start + i, raw) for i, raw in enumerate(lines)]
-
-
-def _json_problem(line_no: int, raw: bytes, err: object) -> Problem:
-    msg = str(getattr(err, "msg", err))
-    if "utf-8" in msg.lower():
-        try:
-            raw.decode("utf-8")
-        except UnicodeDecodeError as uerr:
-            return Problem(line=line_no, column=uerr.start + 1, kind=INVALID_JSON,
-                           message=f"byte 0x{raw[uerr.start:uerr.start + 1].hex()} is not valid UTF-8")
-    return Problem(line=line_no, column=getattr(err, "colno", None), kind=INVALID_JSON,
-                   message=f"invalid JSON ({msg})")
+            continue
+        found: list[list[Problem]] = []
+        for line_no, raw in enumerate(lines, start):
+            problems, hashed = checker.line_problems(line_no, raw)
+            if hashed and raw is not None:
+                duplicate = seen.check(line_no, raw)
+                if duplicate is not None:
+                    problems.append(duplicate)
+            found.append(problems)
+        yield start, lines, found
 
 
 def validate_jsonl(path: str | os.PathLike[str], target_format: str, *, model: str | None = None,
                    max_problems: int = 20, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-                   progress: Progress | None = None) -> ValidationReport:
-    """Every problem counted by kind, the first `max_problems` in detail; `ok` when there are none."""
-    problems: list[Problem] = []
-    counts: dict[str, int] = {}
-    rows = valid = 0
-    for _, lines, found in scan(path, target_format, model=model, max_line_bytes=max_line_bytes,
-                                progress=progress):
-        if found is None:
-            rows += len(lines)
-            valid += len(lines)
-            continue
-        for line_problems in found:
-            if not line_problems or line_problems[0].kind != BLANK_LINE:
-                rows += 1
-            if not line_problems:
-                valid += 1
-            for problem in line_problems:
-                counts[problem.kind] = counts.get(problem.kind, 0) + 1
-                if len(problems) < max_problems:
-                    problems.append(problem)
+                   progress: Progress | None = None, workers: int | None = None,
+                   parallel_min_bytes: int = PARALLEL_MIN_BYTES) -> ValidationReport:
+    """Every problem counted by kind, the first `max_problems` in detail; `ok` when there are none.
+
+    Files of `parallel_min_bytes` or more are checked in up to `workers` processes (default:
+    one per available core); the report is the same either way.
+    """
+    check_target(target_format)
+    source = _inspect_file(Path(os.fspath(path)).expanduser(), os.fspath(path))
+    assert source.path is not None
+    totals = check_file(source.path, target_format, length_limit(model), max_line_bytes, max_problems,
+                        progress=progress, workers=workers, parallel_min_bytes=parallel_min_bytes)
     size = Path(os.fspath(path)).expanduser().stat().st_size
     notes = [] if model else ["No model given: example lengths were not checked (pass --model)."]
     return ValidationReport(path=os.fspath(path), target_format=target_format, model=model,
-                            ok=not counts, rows=rows, valid_rows=valid, bytes=size,
-                            problems=problems, counts=counts, notes=notes)
+                            ok=not totals.counts, rows=totals.rows, valid_rows=totals.valid, bytes=size,
+                            problems=totals.problems, counts=totals.counts, notes=notes)
 
 
 def drop_invalid_rows(path: str | os.PathLike[str], target_format: str, out_path: str | os.PathLike[str],

@@ -65,10 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.local.bench")
     parser.add_argument("models", nargs="*", default=list(ARCHITECTURES))
     parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
     import torch
 
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(args.threads)
     for model_id in args.models:
         print(json.dumps(bench(model_id, steps=args.steps)), flush=True)
     return 0

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -133,7 +134,7 @@ class LocalStorage:
                 progress(total, total)
             return self._info(dest, dest_uri)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f"{_TMP_PREFIX}{dest.name}.{os.getpid()}")
+        tmp = dest.with_name(f"{_TMP_PREFIX}{dest.name}.{os.getpid()}.{threading.get_ident()}")  # one per writer
         done = 0
         digest = hashlib.md5()
         try:

@@ -6,9 +6,10 @@ network call, else `local`; the reason is returned so the chat can say why.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from tools.platforms.base import Platform
+if TYPE_CHECKING:  # pydantic loads with the platform, not when the chat only resolves a name
+    from tools.platforms.base import Platform
 
 PlatformName = Literal["auto", "vertex", "local"]
 

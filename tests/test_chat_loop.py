@@ -1,0 +1,90 @@
+"""The chat loop in-process against the real graph and SQLite checkpoints (no training).
+
+A scripted reader stands in for the human; the renderer writes plain text to a buffer.
+Covers: the banner and first question, cards with edit/approve, questions at a card,
+quitting and resuming a thread (the open card comes back), and `tuning-agent threads`.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from agent.chat import ChatOptions, run_chat
+from agent.render import Renderer
+from tests.chat_fixtures import write_trivia_csv
+from tests.test_chat_render import ScriptReader
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("TUNING_AGENT_HOME", str(home))
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
+    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "TUNING_AGENT_ACCESS_TOKEN", "TUNING_AGENT_LLM",
+                 "GOOGLE_CLOUD_PROJECT"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+def chat(answers: list[str], thread: str | None = None, platform: str = "local") -> tuple[int, str, ScriptReader]:
+    out = io.StringIO()
+    renderer = Renderer(Console(file=out, force_terminal=False, no_color=True, width=120, soft_wrap=True))
+    reader = ScriptReader(answers)
+    code = run_chat(ChatOptions(platform=platform, llm="none", thread=thread), reader=reader, renderer=renderer)
+    return code, out.getvalue(), reader
+
+
+def test_new_thread_quit_at_a_card_and_resume_there(home: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    data = write_trivia_csv(tmp_path / "trivia.csv")
+    code, text, reader = chat(["I want to tune a model to answer trivia questions", "y", str(data),
+                               "what is a validation set?", "e", "answer", "question", "", "quit"],
+                              platform="auto")
+    assert code == 0
+    assert "Platform: local  (no Google credentials found: running locally)" in text
+    assert "LLM:      none" in text
+    assert "What would you like to tune a model for?" in text
+    assert "== Approve: choose_model_category ==" in text and "Category: **open** models." in text
+    assert "Validation set" in text  # the question at the card was answered from the knowledge texts
+    assert text.count("== Approve: confirm_column_mapping ==") >= 2  # shown again after the answer
+    assert [d for p, d in reader.asked if p.strip().endswith("_column:")] == ["question", "answer", ""]
+    assert "Mapping confirmed." in text and "== Approve: split_validation ==" in text
+    thread = text.rsplit("Resume with: tuning-agent chat --thread ", 1)[1].split()[0]
+
+    code, text, _ = chat(["n", "train on everything", "quit"], thread=thread)
+    assert code == 0
+    assert f"Thread:   {thread}  (resumed)" in text
+    assert text.index("Mapping confirmed.") < text.index("== Approve: split_validation ==")  # recap, then card
+    assert "== Approve: create_bucket ==" in text
+
+    from agent.cli import main
+
+    assert main(["threads"]) == 0
+    listing = capsys.readouterr().out
+    assert thread in listing and "create_bucket" in listing and "local" in listing
+    assert main(["threads", "--json"]) == 0
+    assert f'"thread_id": "{thread}"' in capsys.readouterr().out
+
+
+def test_a_new_thread_with_a_chosen_id_and_eof_at_the_first_prompt(home: Path) -> None:
+    code, text, _ = chat([], thread="my-run.1")
+    assert code == 0
+    assert "Thread:   my-run.1  (new)" in text
+    assert text.rstrip().endswith("Resume with: tuning-agent chat --thread my-run.1")
+
+
+def test_bad_thread_id_is_a_usage_error(home: Path) -> None:
+    from agent.cli import main
+
+    assert main(["chat", "--thread", "no spaces please", "--llm", "none"]) == 2
+
+
+def test_threads_without_any(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from agent.cli import main
+
+    assert main(["threads"]) == 0
+    assert "No saved conversations" in capsys.readouterr().out
