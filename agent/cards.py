@@ -98,7 +98,7 @@ def decide(payload: dict[str, Any], reader: LineReader, renderer: Renderer,
     allowed = allowed_decisions(payload)
     keys = "/".join(DECISION_KEYS[d][0] for d in DECISION_KEYS if d in allowed)
     while True:
-        text = reader.ask(f"{request['name']} [{keys}] > ").strip()
+        text = reader.ask(f"{request['name']} [{keys}] > ", history=False).strip()
         low = text.lower()
         if not text:
             continue

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from agent.cards import QUIT_WORDS, QuitChat, decide
 from agent.chat_input import LineReader, make_reader
 from agent.render import Renderer, make_console
 from agent.sessions import (
+    DB_HINT,
     HISTORY_NAME,
     THREAD_ID_RE,
     db_path,
@@ -112,6 +114,7 @@ class Chat:
         self.renderer = renderer
         self._loaded: Loaded | None = None
         self._plotted: set[str] = set()
+        self._replies = 0
 
     def start_loading(self) -> None:
         """Begin loading the graph in the background (idempotent)."""
@@ -182,6 +185,7 @@ class Chat:
         from tools.errors import ToolError
 
         ended_jobs: list[str] = []
+        self._replies = 0
         try:
             with self.renderer.progress() as view, _StopOnInterrupt(self, view):
                 for mode, chunk in self.graph.stream(value, self.config, stream_mode=["tasks", "updates", "custom"],
@@ -197,6 +201,15 @@ class Chat:
             self.renderer.note("The conversation is saved at the last finished step.")
         for name in ended_jobs:
             self.show_loss(name)
+        if not self._replies:
+            self._say_pending()
+
+    def _say_pending(self) -> None:
+        """A turn that printed nothing (the message changed nothing): repeat the open question."""
+        snapshot = self.graph.get_state(self.config)
+        pending = (snapshot.values or {}).get("pending") or {}
+        if pending.get("kind") == "question" and not pending_interrupt(snapshot):
+            self.renderer.note(str(pending.get("question") or ""), style="bold")
 
     def _show_updates(self, chunk: dict[str, Any]) -> list[str]:
         ended = []
@@ -205,6 +218,7 @@ class Chat:
                 continue
             for message in update.get("messages") or []:
                 if getattr(message, "type", "") == "ai":
+                    self._replies += 1
                     self.renderer.reply(str(message.content),
                                         status=bool((message.additional_kwargs or {}).get("status")))
             job = update.get("job") or {}
@@ -346,6 +360,16 @@ def run_chat(options: ChatOptions, reader: LineReader | None = None, renderer: R
     loader = _Loader(options, platform, llm_spec, path)
     reader = reader or make_reader(interactive, home / HISTORY_NAME)
     chat = Chat(thread_id, loader, reader, renderer)
+    try:
+        return _converse(chat, renderer, platform, platform_reason, llm_spec, llm_reason, new)
+    except sqlite3.DatabaseError as err:
+        renderer.error(f"The conversation file {path} cannot be read ({err}).", DB_HINT)
+        return 1
+
+
+def _converse(chat: Chat, renderer: Renderer, platform: str, platform_reason: str, llm_spec: str, llm_reason: str,
+              new: bool) -> int:
+    thread_id = chat.thread_id
     try:
         if not new:
             values = chat.graph.get_state(chat.config).values or {}

@@ -46,9 +46,17 @@ class PlainReader:
             self.out.flush()
             raise EOFError
         text = line.rstrip("\r\n")
-        self.out.write(text + "\n")
-        self.out.flush()
+        if not _isatty(self.stream):  # a terminal has echoed it already
+            self.out.write(text + "\n")
+            self.out.flush()
         return text if text.strip() else default
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 class TerminalReader:

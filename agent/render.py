@@ -147,7 +147,7 @@ class Renderer:
         self.console.print(Text("Training loss", style="bold"))
         self.console.print(Text(plot))
         if png:
-            self.console.print(Text(f"Loss plot saved to {png}", style="dim"))
+            self.console.print(Text(f"Loss plot saved to {png}", style="dim"), soft_wrap=True)
         self.console.print()
 
     def progress(self) -> ProgressView:

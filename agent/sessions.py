@@ -19,6 +19,7 @@ from typing import Any
 
 DB_NAME = "threads.sqlite"
 HISTORY_NAME = "chat_history"
+DB_HINT = "Move the file aside to start afresh (its saved conversations are then not listed)."
 THREAD_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 _ADJECTIVES = ("amber", "brave", "calm", "clever", "eager", "gentle", "golden", "happy", "jolly", "keen",
@@ -42,12 +43,18 @@ def thread_ids(path: Path) -> list[str]:
     """Every thread in the checkpoint file, most recently active first (no LangGraph import)."""
     if not path.exists():
         return []
-    with sqlite3.connect(path) as conn:
-        try:
-            rows = conn.execute("SELECT thread_id, MAX(checkpoint_id) AS last FROM checkpoints "
-                                "WHERE checkpoint_ns = '' GROUP BY thread_id ORDER BY last DESC").fetchall()
-        except sqlite3.OperationalError:  # the file exists but no checkpoint was ever written
-            return []
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("SELECT thread_id, MAX(checkpoint_id) AS last FROM checkpoints "
+                            "WHERE checkpoint_ns = '' GROUP BY thread_id ORDER BY last DESC").fetchall()
+    except sqlite3.OperationalError:  # the file exists but no checkpoint was ever written
+        return []
+    except sqlite3.DatabaseError as err:
+        from tools.errors import ToolError
+
+        raise ToolError(f"The conversation file {path} cannot be read ({err}).", DB_HINT) from None
+    finally:
+        conn.close()
     return [str(row[0]) for row in rows]
 
 

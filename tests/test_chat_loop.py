@@ -88,3 +88,15 @@ def test_threads_without_any(home: Path, capsys: pytest.CaptureFixture[str]) -> 
 
     assert main(["threads"]) == 0
     assert "No saved conversations" in capsys.readouterr().out
+
+
+def test_an_unreadable_conversation_file_is_reported_not_a_traceback(home: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from agent.cli import main
+
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "threads.sqlite").write_text("not a database, just text\n" * 10)
+    assert main(["chat", "--llm", "none", "--platform", "local"]) == 1
+    assert main(["threads"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("threads.sqlite cannot be read") == 2 and "Move the file aside" in err

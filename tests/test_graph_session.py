@@ -209,6 +209,7 @@ def test_full_local_session_to_a_tried_model(home: Path) -> None:
     assert job["succeeded"] and job["final_checkpoint_uri"].endswith("postprocess/node-0/checkpoints/final")
     s.approve()
     assert "Summary" in s.text()
+    assert "Base vs tuned" in s.text(), "the local platform shows a side-by-side"
     s.say("What is the capital of Japan?")
     assert s.text().startswith("**Tuned model:**")
     actions = [a["action"] for a in s.state["approvals"]]

@@ -93,3 +93,11 @@ def test_local_time_estimate_grows_with_tokens_and_model_size() -> None:
     assert 0 < tiny < small < big
     assert estimate_local_time(200_000, "local/smollm2-135m") > small
     assert set(CPU_TOKENS_PER_S) >= {"local/tiny", "local/smollm2-135m", "local/qwen3-0.6b"}
+
+
+def test_local_cost_line_says_free_and_how_long() -> None:
+    from tools.local.models import describe_local_cost
+
+    line = describe_local_cost(90_000, "local/smollm2-135m")
+    assert line.startswith("free (local)") and "minutes" in line
+    assert "seconds" in describe_local_cost(1_000, "local/tiny")

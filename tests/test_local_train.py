@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,18 @@ from tools.platforms.base import DeploySpec, JobInfo, JobSpec
 from tools.platforms.local import LocalPlatform
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _no_trainer_outlives_its_test(tmp_path: Path) -> Iterator[None]:
+    """Kill (by their recorded pids) any trainers a failing test left running."""
+    yield
+    for pid_file in tmp_path.glob("home/jobs/*/pid.json"):
+        info = json.loads(pid_file.read_text())
+        if local_jobs.pid_alive(info):
+            os.killpg(int(info["pid"]), signal.SIGKILL)
+    for proc in _forget_children():
+        proc.wait(timeout=30)
 
 
 def _forget_children() -> list[subprocess.Popen[bytes]]:

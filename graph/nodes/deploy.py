@@ -9,11 +9,12 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from graph.approvals import await_decision, propose
-from graph.common import combine, platform_of, rec, say
+from graph.common import combine, md_table, platform_of, progress, rec, say
 from graph.deps import Deps
 from graph.spec import deploy_spec, endpoint_name
 from graph.state import TuningState
 from knowledge import OpenModel, find_model, machine
+from tools.errors import ToolError
 
 ACTION = "deploy_model"
 
@@ -67,7 +68,22 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     outcome = await_decision(state, DeployArgs)
     if not outcome.approved:
         return combine(outcome.updates, {"deployment": {"wanted": False}}, say("Not deploying."))
-    info = platform.deploy(platform.get_job(job["name"]), deploy_spec(outcome.args))
+    progress("deploy", state="deploying", endpoint_display_name=outcome.args["endpoint_display_name"])
+    job_info = platform.get_job(job["name"])
+    info = platform.deploy(job_info, deploy_spec(outcome.args))
     price = f" at ${info.hourly_usd:.2f}/hour" if info.hourly_usd else ""
     return combine(outcome.updates, {"deployment": {"wanted": True, **info.model_dump(mode="json")}},
-                   say(f"Deployed: `{info.endpoint}`{price}.", status=True))
+                   say(f"Deployed: `{info.endpoint}`{price}.", status=True), _side_by_side(platform, job_info))
+
+
+def _side_by_side(platform: Any, job_info: Any) -> dict[str, Any]:
+    """On the local platform, base vs tuned answers on a few held-out prompts."""
+    if not hasattr(platform, "compare"):
+        return {}
+    try:
+        rows = platform.compare(job_info, n=3, max_tokens=64)
+    except ToolError as err:
+        return say(f"(No side-by-side comparison: {err})")
+    table = md_table(["prompt", "base model", "tuned model", "expected"],
+                     [[r["prompt"], r["base"], r["tuned"], r.get("expected", "")] for r in rows])
+    return say("Base vs tuned on a few held-out prompts:\n\n" + table)
