@@ -199,6 +199,11 @@ class Chat:
         except ToolError as err:
             self.renderer.error(err.message, err.hint)
             self.renderer.note("The conversation is saved at the last finished step.")
+        except Exception as err:  # an unexpected failure (network, a bug): keep the chat and the thread
+            log = _log_error(err)
+            self.renderer.error(f"{type(err).__name__}: {err}",
+                                f"The conversation is saved at the last finished step; press Enter to try that "
+                                f"step again. Details: {log}")
         for name in ended_jobs:
             self.show_loss(name)
         if not self._replies:
@@ -324,6 +329,20 @@ class _StopOnInterrupt:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(130)
+
+
+def _log_error(err: BaseException) -> Path:
+    """Append the traceback to `$TUNING_AGENT_HOME/chat_errors.log` (the screen gets one line)."""
+    import traceback
+    from datetime import datetime
+
+    from tools.settings import tuning_agent_home
+
+    path = tuning_agent_home() / "chat_errors.log"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(f"--- {datetime.now().isoformat(timespec='seconds')}\n")
+        fh.write("".join(traceback.format_exception(err)))
+    return path
 
 
 def _png_path(deps: Any, values: dict[str, Any], info: Any) -> Path:

@@ -100,3 +100,26 @@ def test_an_unreadable_conversation_file_is_reported_not_a_traceback(home: Path,
     assert main(["threads"]) == 1
     err = capsys.readouterr().err
     assert err.count("threads.sqlite cannot be read") == 2 and "Move the file aside" in err
+
+
+def test_an_unexpected_failure_is_reported_and_the_step_runs_again_on_enter(home: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph.nodes import split
+
+    original, calls = split.run, []
+
+    def flaky(state: object, deps: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("connection reset by peer")
+        return original(state, deps)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(split, "run", flaky)
+    data = write_trivia_csv(tmp_path / "trivia.csv")
+    code, text, _ = chat(["I want to tune a model to answer trivia questions", "y", str(data), "y", "", "quit"])
+    assert code == 0
+    assert "Error: ConnectionError: connection reset by peer" in text
+    assert "press Enter to try that step again" in text
+    assert "ConnectionError" in (home / "chat_errors.log").read_text()
+    assert "The step 'split' did not finish. Press Enter to run it again" in text
+    assert text.index("did not finish") < text.index("== Approve: split_validation ==")

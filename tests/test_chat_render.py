@@ -190,7 +190,8 @@ def test_progress_events_in_plain_and_styled_mode() -> None:
         view.event({"node": "monitor", "state": "JOB_STATE_RUNNING", "step": 4, "total": 18, "loss": 2.5})
         progress = view._progress
         descriptions = {task.description: task for task in progress.tasks}
-        assert descriptions["Converting"].completed == 4096 and descriptions["Converting"].fields["detail"] == "4.1 kB/4.1 kB"
+        converting = descriptions["Converting"]
+        assert converting.completed == 4096 and converting.fields["detail"] == "4.1 kB/4.1 kB"
         assert descriptions["Training"].fields["detail"] == "running, step 4/18, loss 2.500"
         assert descriptions["Preparing the data…"].total is None
     assert view._progress is None

@@ -73,8 +73,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         mapping, reasons = _recommend(ds, deps)
         return propose("columns", ACTION, mapping,
                        f"Columns: {', '.join(f'`{c}`' for c in ds['columns'])}\n\n{table}\n\n"
-                       f"Recommended mapping — prompt: **{mapping['prompt_column']}**, completion: "
-                       f"**{mapping['completion_column']}**, system: **{mapping['system_column'] or '—'}**\n"
+                       f"Recommended mapping — prompt: **{mapping['prompt_column'] or '—'}**, completion: "
+                       f"**{mapping['completion_column'] or '—'}**, system: **{mapping['system_column'] or '—'}**\n"
                        f"{reasons}\n\nApprove, edit the columns, or tell me which to use.")
     model = None if shape not in PLAIN else _args_model(ds["columns"])
     outcome = await_decision(state, model)

@@ -35,5 +35,6 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
             reply = platform_of(state, deps).predict(dep["endpoint"], text)
         except ToolError as err:
             reply = f"The endpoint did not answer: {err}"
-        return combine(say(f"**Tuned model:** {reply}"), {"facts": {"last_text": None}}, ask("done", QUESTION))
+        answer = reply.strip() or "(empty reply)"
+        return combine(say(f"**Tuned model:** {answer}"), {"facts": {"last_text": None}}, ask("done", QUESTION))
     return ask("done", QUESTION)

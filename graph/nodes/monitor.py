@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from graph.approvals import ask, await_decision, propose
-from graph.common import combine, platform_of, rec, say
+from graph.common import combine, md_table, platform_of, rec, say
 from graph.deps import Deps
 from graph.nodes.submit import job_record
 from graph.state import TuningState
@@ -37,7 +37,8 @@ def _describe(info: Any) -> str:
 def _ended(info: Any) -> dict[str, Any]:
     record = job_record(info)
     if info.succeeded:
-        stats = f" Data stats: {info.data_stats}." if info.data_stats else ""
+        shown = {k: v for k, v in info.data_stats.items() if isinstance(v, (int, float, str)) and k != "log_path"}
+        stats = "\n\n" + md_table(["statistic", "value"], [[k, v] for k, v in shown.items()]) if shown else ""
         return combine({"job": record}, say(f"✅ The job succeeded.{stats}"))
     advice = f"\n\nWhat to do: {info.advice}" if info.advice else ""
     return combine({"job": record}, say(f"❌ The job ended as **{info.state}**: {info.error_message or 'no message'}"

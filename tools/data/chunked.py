@@ -248,7 +248,7 @@ def _duplicates(results: list[RangeResult], offsets: list[int],
             earlier = seen.get(key)
             if earlier is None:
                 if len(seen) < MAX_TRACKED_LINES:
-                    seen[key] = offset + i + 1
+                    seen[key] = i + 1
                 continue
             n_dups += 1
             n_clean += flags[i] == CLEAN

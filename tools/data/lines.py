@@ -17,7 +17,7 @@ from tools.data.limits import LengthLimit
 from tools.data.models import Problem
 from tools.data.readers import Progress
 
-BLOCK_BYTES = 4 * 1024 * 1024
+BLOCK_BYTES = 1024 * 1024
 
 #: A batch of lines: the number of its first line, the lines without their newline (`None`
 #: stands for a line over the length cap, which was skipped unread), and the same lines as

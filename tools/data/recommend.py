@@ -125,7 +125,8 @@ def recommend_mapping(inspection: Inspection) -> MappingRecommendation:
         return sorted(items, key=lambda c: -c.score)
 
     text_cols = [c.name for c in columns if _is_text(c)]
-    if len(text_cols) < 2:
+    # The prompt must be text; a short numeric or boolean answer ("4", "true") can be the completion.
+    if not text_cols or len(columns) < 2:
         return MappingRecommendation(
             shape=shape, prompt=None, completion=None, needs_mapping=True,
             alternatives={"prompt": ranked("prompt", set()), "completion": ranked("completion", set())},
