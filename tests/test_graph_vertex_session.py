@@ -54,9 +54,19 @@ def test_open_model_session_on_vertex(cloud, tmp_path: Path) -> None:  # type: i
     assert deploy_args["region"] != "global" and deploy_args["machine_type"] == "g2-standard-24"
     assert "/hour" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
     s.approve()
-    assert s.state["deployment"]["endpoint"]
+    endpoint = s.state["deployment"]["endpoint"]
+    assert endpoint
     s.say("What is the capital of Japan?")
     assert "Tuned model" in s.text()
+    deploys = [r for r in cloud.requests if r.method == "POST" and r.path.endswith(":deploy")]
+    assert len(deploys) == 1
+    # A crash after the endpoint was created but before the step was saved: replay the open card.
+    card = next(h for h in s.graph.get_state_history(s.config)
+                if h.interrupts and h.interrupts[0].value["action_requests"][0]["name"] == "deploy_model")
+    replay = Session(s.deps, checkpointer=s.graph.checkpointer, thread_id=s.config["configurable"]["thread_id"])
+    replay.config = {**card.config, "recursion_limit": 100}
+    replay.approve()
+    assert len([r for r in cloud.requests if r.method == "POST" and r.path.endswith(":deploy")]) == 1
 
 
 def test_gemini_session_on_vertex_reports_endpoint(cloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
