@@ -38,5 +38,5 @@ def test_environment_variable_and_explicit_none(no_google: None, monkeypatch: py
 
 
 def test_unknown_provider_explains_what_to_install(no_google: None) -> None:
-    with pytest.raises(ToolError, match="init_chat_model|needs"):
+    with pytest.raises(ToolError, match=r"init_chat_model|needs"):
         make_llm("someprovider:some-model")
