@@ -195,8 +195,9 @@ def test_not_found_and_conflict_are_explained(fake_vertex: FakeVertex) -> None:
     with pytest.raises(CloudError) as conflict:
         jobs.submit_job(open_spec())
     assert conflict.value.code == 409 and "already exists" in (conflict.value.hint or "").lower()
-    # a 409 may mean "created by an earlier try": the run id was looked up again
-    assert len(fake_vertex.calls("tuningJobs.list")) == 2
+    # a 409 may mean "created by an earlier try": the run id was looked up again (each lookup
+    # asks with the label filter, then confirms "not found" with an unfiltered listing)
+    assert len(fake_vertex.calls("tuningJobs.list")) == 4
 
 
 def test_fake_answers_integer_enums_when_asked(fake_vertex: FakeVertex) -> None:
@@ -210,3 +211,17 @@ def test_fake_answers_integer_enums_when_asked(fake_vertex: FakeVertex) -> None:
     assert isinstance(as_int["state"], int) and as_int["supervisedTuningSpec"]["tuningMode"] == 2
     assert as_str["state"].startswith("JOB_STATE_")
     assert requests.get(url, timeout=5).status_code == 401  # no token, no answer
+
+
+def test_a_filter_the_service_ignores_cannot_cause_a_second_job(fake_vertex: FakeVertex) -> None:
+    first = jobs.submit_job(open_spec())
+    real_list = fake_vertex.state.list_jobs
+
+    def empty_when_filtered(parent: str, label_filter: dict[str, str]) -> list[dict[str, object]]:
+        # As if the service accepted the label filter and matched nothing.
+        return [] if label_filter else real_list(parent, label_filter)
+
+    fake_vertex.state.list_jobs = empty_when_filtered  # type: ignore[method-assign]
+    again = jobs.submit_job(open_spec())
+    assert again.name == first.name
+    assert len(fake_vertex.calls("tuningJobs.create")) == 1

@@ -76,8 +76,9 @@ def build_request(spec: JobSpec) -> tuple[str, Any, Any]:
 def find_job(run_id: str, project: str | None, location: str) -> JobInfo | None:
     """The newest job labelled with this run id, or None.
 
-    Asks the service to filter by label; if it refuses the filter, lists everything.
-    Labels are always checked here too, so a filter the service ignores is harmless.
+    Asks the service to filter by label; when the filter is refused or finds nothing, lists
+    everything and checks the labels here. A second job costs money, so "not found" is only
+    believed after the unfiltered listing agrees.
     """
     client = genai_client(project, location)
     wanted = label_value(run_id)
@@ -93,6 +94,8 @@ def find_job(run_id: str, project: str | None, location: str) -> JobInfo | None:
     except CloudError as err:
         if err.code != 400:
             raise
+        found = []
+    if not found:
         found = call_idempotent(lambda: matches(None), "list tuning jobs")
     if not found:
         return None
