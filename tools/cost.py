@@ -22,7 +22,6 @@ from tools.errors import ToolError
 #: Rough effective training throughput of a laptop CPU, in FLOP/s. A training step costs about
 #: 6 × parameters FLOPs per token (forward + backward), so time ≈ 6 · params · tokens / this.
 #: It is a rule of thumb for "seconds, minutes or hours", not a measurement of this machine.
-LOCAL_CPU_FLOPS = 5e10
 #: Epochs assumed for Gemini when none is given (the service chooses one from the data size if unset).
 GEMINI_DEFAULT_EPOCHS = 3
 
@@ -81,14 +80,6 @@ def _stats(stats_or_path: DatasetStats | str | os.PathLike[str]) -> DatasetStats
 
 def _money(usd: float) -> str:
     return f"${usd:,.2f}" if usd >= 0.01 else "under $0.01"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"about {max(1, round(seconds))} s"
-    if seconds < 5400:
-        return f"about {round(seconds / 60)} min"
-    return f"about {seconds / 3600:.1f} h"
 
 
 def estimate_training_cost(stats_or_path: DatasetStats | str | os.PathLike[str], model: str,
@@ -175,20 +166,24 @@ def _gemini_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEst
 
 
 def _local_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEstimate:
+    """Free, with the training time from the local platform's measured throughput."""
+    from tools.local.models import CPU_TOKENS_PER_S, STARTUP_S, describe_local_cost, estimate_local_time
+
     n_epochs = epochs or entry.epochs
     ratio = DEFAULT_TOKENS_PER_CHAR
     dataset_tokens = round(stats.total_chars * ratio)
     tokens = dataset_tokens * n_epochs
-    seconds = 6 * entry.params_m * 1e6 * tokens / LOCAL_CPU_FLOPS
+    seconds = estimate_local_time(tokens, entry.id)
+    rate = CPU_TOKENS_PER_S.get(entry.id)
     return CostEstimate(
         model=entry.display_name, model_id=entry.id, category="local", tuning_mode=None, epochs=n_epochs,
         dataset_chars=stats.total_chars, tokens_per_char=ratio, dataset_tokens=dataset_tokens,
         tokens=tokens, price_per_1m_tokens=None, price_verified=None, usd=0.0,
         estimated_training_time_s=round(seconds, 1),
-        label=f"free (local) — estimated training time {_duration(seconds)} on a CPU",
+        label=describe_local_cost(tokens, entry.id),
         assumptions=[f"{ratio} tokens per character (a rough average)",
-                     f"time ≈ 6 × {entry.params_m:g}M parameters × {tokens:,} tokens ÷ "
-                     f"{LOCAL_CPU_FLOPS:.0e} FLOP/s (a rough laptop-CPU rate, not a measurement)"])
+                     f"{tokens:,} training tokens at about {rate or 'a scaled'} tokens/s measured on a 2-core CPU, "
+                     f"plus about {STARTUP_S:.0f} s to start"])
 
 
 def deployment_hourly_cost(machine_type: str) -> HourlyCost:
