@@ -111,7 +111,7 @@ def test_search_datasets_peeks_records_and_columns(storage: LocalStorage, tmp_pa
     found = {c.uri: c for c in storage.search_datasets()}
     assert set(found) == {"local://bkt1/data/qa.jsonl", "local://bkt2/t.csv"}
     qa = found["local://bkt1/data/qa.jsonl"]
-    assert qa.format == "jsonl" and qa.columns == ["answer", "question"] and qa.first_records == rows[:3]
+    assert qa.format == "jsonl" and qa.columns == ["question", "answer"] and qa.first_records == rows
     assert found["local://bkt2/t.csv"].first_records == [{"text": "hello", "label": "1"},
                                                        {"text": "bye", "label": "0"}]
     assert [c.uri for c in storage.search_datasets(["bkt2"])] == ["local://bkt2/t.csv"]

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import base64
 import builtins
-import csv
 import hashlib
-import io
-import json
 import os
 import re
 import shutil
@@ -25,12 +22,12 @@ from tools.errors import CloudError, ToolError
 from tools.platforms.base import DatasetCandidate, ObjectInfo, ProgressCallback
 from tools.settings import tuning_agent_home
 from tools.storage_paths import join_uri, split_uri
+from tools.storage_preview import DATASET_EXTENSIONS
 
 SCHEME = "local"
 CHUNK = 1 << 20
 _TMP_PREFIX = ".tmp-upload-"
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
-_DATA_EXTS = {".jsonl": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 
 
 def file_md5_base64(path: str | Path) -> str:
@@ -175,11 +172,10 @@ class LocalStorage:
         for bucket in buckets or self.list_buckets():
             folder = self._require_bucket(bucket)
             for path in sorted(folder.rglob("*")):
-                fmt = _DATA_EXTS.get(path.suffix.lower())
+                fmt = DATASET_EXTENSIONS.get(path.suffix.lower())
                 if fmt is None or not path.is_file() or path.name.startswith(_TMP_PREFIX):
                     continue
-                records = peek_records(path, fmt)
-                columns = sorted({k for r in records for k in r})
+                records, columns = peek_records(path, fmt)
                 found.append(DatasetCandidate(uri=self.uri_for(path), size=path.stat().st_size,
                                               format=fmt, first_records=records, columns=columns))
                 if len(found) >= limit:
@@ -187,38 +183,16 @@ class LocalStorage:
         return found
 
 
-def peek_records(path: Path, fmt: str, n: int = 3) -> list[dict[str, object]]:
-    """Up to `n` first records of a dataset file; unreadable files give [] (they are still listed)."""
-    try:
-        if fmt == "jsonl":
-            rows: list[dict[str, object]] = []
-            with path.open(encoding="utf-8") as fh:
-                for line in fh:
-                    if line.strip():
-                        obj = json.loads(line)
-                        if isinstance(obj, dict):
-                            rows.append(obj)
-                    if len(rows) >= n:
-                        break
-            return rows
-        if fmt == "json":
-            if path.stat().st_size > 50 * CHUNK:
-                return []
-            data = json.loads(path.read_text(encoding="utf-8"))
-            items = data if isinstance(data, list) else [data]
-            return [r for r in items[:n] if isinstance(r, dict)]
-        if fmt == "csv":
-            with path.open(encoding="utf-8", newline="") as fh:
-                head = io.StringIO("".join(fh.readline() for _ in range(200)))
-            return [dict(r) for _, r in zip(range(n), csv.DictReader(head), strict=False)]
-        if fmt == "parquet":
-            import pyarrow.parquet as pq
+def peek_records(path: Path, fmt: str) -> tuple[list[dict[str, object]], list[str]]:
+    """(first records, columns) of a dataset file from its head, through the shared preview
+    parser; an unreadable file gives no records (it is still listed)."""
+    from tools.storage_preview import HEAD_BYTES, preview_parquet, preview_text
 
-            pf = pq.ParquetFile(path)
-            batch = next(pf.iter_batches(batch_size=n), None)
-            return [] if batch is None else batch.to_pylist()
-    except (OSError, ValueError, UnicodeDecodeError, StopIteration):
-        return []
-    except Exception:  # a damaged parquet file raises pyarrow's own errors
-        return []
-    return []
+    try:
+        with path.open("rb") as handle:
+            if fmt == "parquet":
+                return preview_parquet(handle)
+            head = handle.read(HEAD_BYTES)
+        return preview_text(head, fmt, complete=path.stat().st_size <= HEAD_BYTES)
+    except Exception:  # damaged files (pyarrow raises its own errors) are listed without a preview
+        return [], []
