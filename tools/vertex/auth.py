@@ -66,28 +66,27 @@ def _first_env(*names: str) -> Detected | None:
     return None
 
 
-def detect_project() -> Detected:
-    """The Google Cloud project the user most likely means, with its source."""
-    found = _first_env("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT")
+def _detect(env_names: tuple[str, ...], section: str, key: str, missing: str) -> Detected:
+    """The first environment variable set, else `[section] key` of the active gcloud config."""
+    found = _first_env(*env_names)
     if found:
         return found
     props, path = gcloud_properties()
-    project = props.get("core", {}).get("project")
-    if project:
-        return Detected(project, f"gcloud configuration {path}")
-    return Detected(None, "not set (no GOOGLE_CLOUD_PROJECT and no gcloud configuration)")
+    value = props.get(section, {}).get(key)
+    if value:
+        return Detected(value, f"gcloud configuration {path}")
+    return Detected(None, missing)
+
+
+def detect_project() -> Detected:
+    """The Google Cloud project the user most likely means, with its source."""
+    return _detect(("GOOGLE_CLOUD_PROJECT", "GCLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"), "core", "project",
+                   "not set (no GOOGLE_CLOUD_PROJECT and no gcloud configuration)")
 
 
 def detect_region() -> Detected:
     """The region the user most likely means, with its source (`global` is a valid answer)."""
-    found = _first_env("GOOGLE_CLOUD_LOCATION", "CLOUDSDK_COMPUTE_REGION")
-    if found:
-        return found
-    props, path = gcloud_properties()
-    region = props.get("compute", {}).get("region")
-    if region:
-        return Detected(region, f"gcloud configuration {path}")
-    return Detected(None, "not set")
+    return _detect(("GOOGLE_CLOUD_LOCATION", "CLOUDSDK_COMPUTE_REGION"), "compute", "region", "not set")
 
 
 def access_token_override() -> str | None:
