@@ -63,7 +63,9 @@ def test_langgraph_up_can_build_an_image_from_it(tmp_path: Path) -> None:
                          timeout=60, check=False)
     assert out.returncode == 0, out.stdout + out.stderr
     dockerfile = (tmp_path / "Dockerfile").read_text(encoding="utf-8")
-    assert 'LANGSERVE_GRAPHS=\'{"tuning_agent": "/deps/main/agent/server.py:graph"}\'' in dockerfile
+    # The image holds the checkout under /deps/<folder name>, whatever the clone is called.
+    graphs = json.dumps({"tuning_agent": f"/deps/{REPO.name}/agent/server.py:graph"})
+    assert f"LANGSERVE_GRAPHS='{graphs}'" in dockerfile
     assert "LANGGRAPH_CHECKPOINTER" not in dockerfile
 
 
