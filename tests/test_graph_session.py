@@ -325,3 +325,49 @@ def test_approving_an_incomplete_mapping_is_refused(home: Path) -> None:
     s.approve()
     assert s.action == "confirm_column_mapping"
     assert "not accepted" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
+
+
+def test_jsonl_is_checked_not_trusted(home: Path) -> None:
+    rows = [{"messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}]} for q, a in TRIVIA]
+    good = home / "chat.jsonl"
+    good.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    s = Session()
+    s.say("I want to tune gemini to answer trivia questions")
+    s.say(f"use {good}")
+    assert s.action == "confirm_column_mapping"
+    assert s.interrupt["action_requests"][0]["args"] == {"shape": "messages"}  # type: ignore[index]
+    s.approve()
+    s.reject("no")
+    train = Path(s.state["dataset"]["train_path"])
+    first = json.loads(train.read_text(encoding="utf-8").splitlines()[0])
+    assert [c["role"] for c in first["contents"]] == ["user", "model"], "assistant becomes model for Gemini"
+
+    broken = home / "broken.jsonl"
+    lines = [json.dumps(r) for r in rows]
+    lines[5] = lines[5][:-7]
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    s2 = Session()
+    s2.say("I want to tune gemini to answer trivia questions")
+    s2.say(f"use {broken}")
+    if s2.action == "confirm_column_mapping":
+        s2.approve()
+        s2.reject("no")
+    assert "line 6" in s2.text(), s2.text()
+    assert not s2.state["dataset"].get("prepared")
+
+
+def test_bucket_search_after_consent_lists_dataset_files(home: Path) -> None:
+    from tools.local.storage import LocalStorage
+
+    storage = LocalStorage()
+    storage.create_bucket("team-data")
+    storage.upload(str(write_csv(home)), "local://team-data/exports/trivia.csv")
+    s = Session()
+    s.say("I want to tune a model to answer trivia questions")
+    s.approve()
+    s.say("search my buckets")
+    assert s.action == "search_buckets"
+    s.approve()
+    assert "local://team-data/exports/trivia.csv" in s.text()
+    s.say("use local://team-data/exports/trivia.csv")
+    assert s.action == "confirm_column_mapping"

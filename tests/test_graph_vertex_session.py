@@ -98,3 +98,22 @@ def test_failed_job_is_explained_with_advice_and_not_deployed(cloud, tmp_path: P
     assert "failed" in s.text().lower() and "quota" in s.text().lower()
     assert s.state["job"]["advice"], "advice from the known-failures table"
     assert s.state["deployment"]["wanted"] is False
+
+
+def test_switching_model_recomputes_the_dollar_estimate(cloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    s = Session(Deps(platform_name="vertex", poll_s=0.01, watch_timeout_s=30))
+    s.say("I want to tune gemma 3 12b to answer trivia questions")
+    s.approve()
+    s.say(f"use {write_csv(tmp_path, TRIVIA * 10)}")
+    s.approve_until("approve_configuration")
+    first = s.interrupt["action_requests"][0]  # type: ignore[index]
+    assert "Estimated" in first["description"] and "$" in first["description"]
+    first_cost = s.state["cost"]
+    s.edit(base_model="meta/llama3_1@llama-3.1-8b-instruct")
+    second = s.interrupt["action_requests"][0]  # type: ignore[index]
+    assert second["args"]["base_model"] == "meta/llama3_1@llama-3.1-8b-instruct"
+    assert second["args"]["tuning_mode"] in {"PEFT_ADAPTER", "FULL"}
+    assert s.state["cost"]["usd"] != first_cost["usd"]
+    assert s.state["cost"]["price_per_1m_tokens"] == 0.67
+    s.edit(base_model="mistral 7b")
+    assert "not supported" in s.text().lower()
