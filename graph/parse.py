@@ -145,3 +145,31 @@ def column_mapping(text: str, columns: list[str]) -> dict[str, str]:
                     re.search(rf"\b{col_re}\b[`'\"]?\s*(?:as|for)\s*(?:the\s*)?({synonyms})\b", text.lower()):
                 found[role] = col
     return found
+
+
+_EPOCHS = re.compile(r"\b(\d{1,2})\s*epochs?\b|\bepochs?\s*(?:=|:|to|of)?\s*(\d{1,2})\b", re.I)
+_LR = re.compile(r"\b(?:learning[ -]rate|lr)\s*(?:=|:|to|of)?\s*(\d+(?:\.\d+)?(?:e-?\d+)?)", re.I)
+_MULTIPLIER = re.compile(r"\bmultiplier\s*(?:=|:|to|of)?\s*(\d+(?:\.\d+)?)", re.I)
+_RANK = re.compile(r"\b(?:rank|adapter(?: size)?)\s*(?:=|:|to|of)?\s*(\d{1,2})\b", re.I)
+
+
+def config_changes(text: str) -> dict[str, object]:
+    """Configuration changes a sentence asks for: "use 5 epochs and rank 8", "lr 1e-4", "llama 3.1 8b"."""
+    changes: dict[str, object] = {}
+    if match := _EPOCHS.search(text):
+        changes["epochs"] = int(match.group(1) or match.group(2))
+    if match := _LR.search(text):
+        changes["learning_rate"] = float(match.group(1))
+    if match := _MULTIPLIER.search(text):
+        changes["learning_rate_multiplier"] = float(match.group(1))
+    if match := _RANK.search(text):
+        changes["adapter_size"] = int(match.group(1))
+    low = text.lower()
+    if re.search(r"\bfull(?: tuning| fine-?tuning)?\b", low):
+        changes["tuning_mode"] = "FULL"
+    elif re.search(r"\b(lora|peft)\b", low):
+        changes["tuning_mode"] = "PEFT_ADAPTER"
+    model = model_mention(text) or (re.search(r"\blocal/[\w.-]+", text) or [None])[0]
+    if model:
+        changes["base_model"] = model
+    return changes

@@ -371,3 +371,17 @@ def test_bucket_search_after_consent_lists_dataset_files(home: Path) -> None:
     assert "local://team-data/exports/trivia.csv" in s.text()
     s.say("use local://team-data/exports/trivia.csv")
     assert s.action == "confirm_column_mapping"
+
+
+def test_configuration_changes_in_words(home: Path) -> None:
+    s = Session()
+    start(s, write_csv(home))
+    s.approve_until("approve_configuration")
+    s.reject("use 2 epochs and a learning rate of 0.001")
+    args = s.interrupt["action_requests"][0]["args"]  # type: ignore[index]
+    assert args["epochs"] == 2 and args["learning_rate"] == 0.001
+    assert "recomputed" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
+    s.reject("switch to gemma 3 12b")
+    assert "can't be used on this machine" in s.text()
+    s.approve()
+    assert s.state["hparams"]["approved"]

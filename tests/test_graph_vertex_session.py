@@ -117,3 +117,16 @@ def test_switching_model_recomputes_the_dollar_estimate(cloud, tmp_path: Path) -
     assert s.state["cost"]["price_per_1m_tokens"] == 0.67
     s.edit(base_model="mistral 7b")
     assert "not supported" in s.text().lower()
+
+
+def test_switching_to_a_model_with_other_modes_starts_from_its_baseline(cloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    s = Session(Deps(platform_name="vertex", poll_s=0.01, watch_timeout_s=30))
+    s.say("I want to tune gemma 3 27b to answer trivia questions")
+    s.approve()
+    s.say(f"use {write_csv(tmp_path, TRIVIA * 10)}")
+    s.approve_until("approve_configuration")
+    assert s.interrupt["action_requests"][0]["args"]["tuning_mode"] == "PEFT_ADAPTER"  # type: ignore[index]
+    s.reject("use gemma 3 12b instead")
+    args = s.interrupt["action_requests"][0]["args"]  # type: ignore[index]
+    assert args["base_model"] == "google/gemma3@gemma-3-12b-it" and args["tuning_mode"] == "FULL"
+    assert args["adapter_size"] is None

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from graph import parse
 from graph.approvals import await_decision, propose
 from graph.common import combine, facts, md_table, rec, say
 from graph.deps import Deps
@@ -44,17 +45,27 @@ def _cloud_model(state: TuningState, deps: Deps) -> OpenModel | GeminiModel:
     return picks[1].model if state.get("category") == "gemini" else picks[0].model
 
 
-def _problems(args: dict[str, Any], state: TuningState) -> list[str]:
-    """Catalog checks on an edited configuration (the LLM or a person may name anything)."""
+def _model_problem(name: str, state: TuningState) -> str | None:
+    """Why `name` cannot be tuned here (the LLM or a person may name anything), or None."""
+    if state.get("platform") == "local":
+        if isinstance(find_model(name), LocalModel) or os.path.isdir(name):
+            return None
+    else:
+        model = find_model(name)
+        if isinstance(model, (OpenModel, GeminiModel)) and model.category == state.get("category"):
+            return None
+    answer = nearest_supported(name)
+    if answer.supported and answer.model is not None:
+        where = "on this machine (pick a local/… model)" if state.get("platform") == "local" else \
+            f"in the {state.get('category')} category"
+        return f"{answer.model.display_name} can't be used {where}."
+    alts = ", ".join(f"`{m.base_model}`" for m in answer.alternatives)
+    return f"{answer.message} Try {alts}." if alts else answer.message
+
+
+def _setting_problems(args: dict[str, Any]) -> list[str]:
+    """Catalog checks on the settings for the chosen model."""
     model = find_model(args["base_model"])
-    local = state.get("platform") == "local"
-    if model is None or (not local and model.category != state.get("category")) or \
-            (local and not isinstance(model, LocalModel) and not os.path.isdir(args["base_model"])):
-        if local and os.path.isdir(args["base_model"]):
-            return []
-        answer = nearest_supported(args["base_model"])
-        alts = ", ".join(f"`{m.base_model}`" for m in answer.alternatives)
-        return [f"{answer.message} Try {alts}." if alts else answer.message]
     problems = []
     if isinstance(model, OpenModel):
         if args.get("tuning_mode") not in model.modes:
@@ -70,6 +81,27 @@ def _problems(args: dict[str, Any], state: TuningState) -> list[str]:
         if args.get("adapter_size") not in model.adapter_sizes:
             problems.append(f"{model.display_name} allows adapter sizes {model.adapter_sizes}.")
     return problems
+
+
+def _changed(state: TuningState, deps: Deps, proposed: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    """Apply the changes the user asked for: a new model starts from its own baseline, then the
+    other changes they named are laid on top; the card is shown again with the cost recomputed."""
+    args = dict(proposed)
+    if wanted.get("base_model") and wanted["base_model"] != proposed["base_model"]:
+        problem = _model_problem(str(wanted["base_model"]), state)
+        if problem:
+            return say("That model won't work:", f"- {problem}")
+        model = find_model(str(wanted["base_model"]))
+        if model is not None:
+            args = {**_proposal(state, deps, model), "output_uri": proposed.get("output_uri")}
+        else:  # a local model folder
+            args["base_model"] = str(wanted["base_model"])
+    args.update({k: v for k, v in wanted.items() if k != "base_model" and k in args})
+    problems = _setting_problems(args)
+    if problems:
+        return say("That configuration won't work:", *[f"- {p}" for p in problems])
+    cost = _cost(state, args)
+    return combine({"cost": cost}, _card(state, args, cost, "Updated configuration — the cost is recomputed:"))
 
 
 def _proposal(state: TuningState, deps: Deps, model: OpenModel | GeminiModel | LocalModel) -> dict[str, Any]:
@@ -121,22 +153,20 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
             key = "local_model" if state.get("platform") == "local" else "base_model"
             return combine({"model": {key: args["base_model"]}, "cost": cost}, _card(state, args, cost, note))
         outcome = await_decision(state, ConfigArgs)
+        proposed = dict(pending["args"])
         if not outcome.approved:
-            return combine(outcome.updates, say("Tell me what to change (model, epochs, learning rate, adapter "
-                                                "size), or edit the card."))
+            wanted = parse.config_changes(outcome.message or "")
+            if not wanted:
+                return combine(outcome.updates, say("Tell me what to change (model, epochs, learning rate, "
+                                                    "adapter size, full or LoRA), or edit the card."))
+            return combine(outcome.updates, _changed(state, deps, proposed, wanted))
         args = outcome.args
-        problems = _problems(args, state)
+        if outcome.type == "edit" and args != proposed:
+            edits = {k: v for k, v in args.items() if v != proposed.get(k)}
+            return combine(outcome.updates, _changed(state, deps, proposed, edits))
+        problems = _setting_problems(args)
         if problems:
             return combine(outcome.updates, say("That configuration won't work:", *[f"- {p}" for p in problems]))
-        if outcome.type == "edit" and args != pending.get("args"):
-            if args["base_model"] != pending["args"]["base_model"]:
-                model = find_model(args["base_model"])
-                if model is not None:
-                    args = {**_proposal(state, deps, model), "base_model": model.base_model,
-                            "output_uri": args.get("output_uri")}
-            cost = _cost(state, args)
-            return combine(outcome.updates, {"cost": cost},
-                           _card(state, args, cost, "Updated configuration — the cost is recomputed:"))
         key = "local_model" if state.get("platform") == "local" else "base_model"
         return combine(outcome.updates, {"hparams": {**args, "approved": True}, "model": {key: args["base_model"]}},
                        say("Configuration approved."))
