@@ -385,3 +385,12 @@ def test_configuration_changes_in_words(home: Path) -> None:
     assert "can't be used on this machine" in s.text()
     s.approve()
     assert s.state["hparams"]["approved"]
+
+
+def test_a_bucket_named_at_the_card_is_used_verbatim(home: Path) -> None:
+    s = Session()
+    start(s, write_csv(home))
+    s.approve_until("create_bucket")
+    s.reject("no, use bucket Team_Data.2026")
+    assert s.action == "create_bucket"
+    assert s.interrupt["action_requests"][0]["args"]["bucket"] == "Team_Data.2026"  # type: ignore[index]

@@ -130,3 +130,20 @@ def test_switching_to_a_model_with_other_modes_starts_from_its_baseline(cloud, t
     args = s.interrupt["action_requests"][0]["args"]  # type: ignore[index]
     assert args["base_model"] == "google/gemma3@gemma-3-12b-it" and args["tuning_mode"] == "FULL"
     assert args["adapter_size"] is None
+
+
+def test_deploy_machine_named_in_words_brings_its_gpu(cloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    s = Session(Deps(platform_name="vertex", poll_s=0.01, watch_timeout_s=30))
+    s.say("I want to tune gemma 3 12b to answer trivia questions")
+    _to_submit(s, write_csv(tmp_path, TRIVIA * 10))
+    s.approve()
+    s.approve()
+    assert s.action == "deploy_model"
+    s.reject("use a3-highgpu-1g please")
+    args = s.interrupt["action_requests"][0]["args"]  # type: ignore[index]
+    assert args["machine_type"] == "a3-highgpu-1g" and args["accelerator_type"] == "NVIDIA_H100_80GB"
+    assert "$12.63/hour" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
+    s.edit(machine_type="g2-standard-48")
+    body = [r for r in cloud.requests if r.method == "POST" and r.path.endswith(":deploy")][-1].body
+    spec = body["deployConfig"]["dedicatedResources"]["machineSpec"]
+    assert spec["machineType"] == "g2-standard-48" and spec["acceleratorCount"] == 4

@@ -4,6 +4,7 @@ Deployment is idempotent by endpoint display name (the run id)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -27,7 +28,7 @@ class DeployArgs(BaseModel):
     region: str | None = None
 
 
-def _proposal(state: TuningState) -> tuple[dict[str, Any], str]:
+def _proposal(state: TuningState, machine_type: str | None = None) -> tuple[dict[str, Any], str]:
     name = endpoint_name(state)
     if state.get("platform") == "local":
         return {"endpoint_display_name": name}, "Load the tuned model on this machine so you can try it?"
@@ -37,7 +38,7 @@ def _proposal(state: TuningState) -> tuple[dict[str, Any], str]:
         region = "us-central1"
     model = find_model(job.get("base_model") or rec(state, "hparams").get("base_model") or "")
     hint = model.deploy if isinstance(model, OpenModel) else None
-    spec = machine(hint.machine_type) if hint else machine("g2-standard-12")
+    spec = machine(machine_type or (hint.machine_type if hint else "g2-standard-12"))
     assert spec is not None
     args = {"endpoint_display_name": name, "machine_type": spec.machine_type,
             "accelerator_type": spec.accelerator_type, "accelerator_count": spec.accelerator_count,
@@ -67,10 +68,22 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return propose("deploy", ACTION, args, description)
     outcome = await_decision(state, DeployArgs)
     if not outcome.approved:
+        wanted = re.search(r"\b[a-z]\d-[a-z]+-\d+g?\b", outcome.message or "")
+        if wanted and machine(wanted.group(0)) and state.get("platform") != "local":
+            args, description = _proposal(state, wanted.group(0))
+            return combine(outcome.updates, propose("deploy", ACTION, args, description))
         return combine(outcome.updates, {"deployment": {"wanted": False}}, say("Not deploying."))
-    progress("deploy", state="deploying", endpoint_display_name=outcome.args["endpoint_display_name"])
+    args = dict(outcome.args)
+    if args.get("machine_type"):
+        paired = machine(args["machine_type"])
+        if paired is None:
+            return combine(outcome.updates, say(f"{args['machine_type']} is not a Model Garden machine I know; "
+                                                "pick one from the catalog (e.g. g2-standard-12)."))
+        # Machine and GPU come as fixed pairs in Model Garden: an edited machine brings its own GPU.
+        args.update(accelerator_type=paired.accelerator_type, accelerator_count=paired.accelerator_count)
+    progress("deploy", state="deploying", endpoint_display_name=args["endpoint_display_name"])
     job_info = platform.get_job(job["name"])
-    info = platform.deploy(job_info, deploy_spec(outcome.args))
+    info = platform.deploy(job_info, deploy_spec(args))
     price = f" at ${info.hourly_usd:.2f}/hour" if info.hourly_usd else ""
     return combine(outcome.updates, {"deployment": {"wanted": True, **info.model_dump(mode="json")}},
                    say(f"Deployed: `{info.endpoint}`{price}.", status=True), _side_by_side(platform, job_info))

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, field_validator
 
+from graph import parse
 from graph.approvals import ask, await_decision, propose
 from graph.common import combine, facts, platform_of, progress, rec, say
 from graph.deps import Deps
@@ -92,6 +93,9 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     if pending.get("action") == CREATE:
         outcome = await_decision(state, BucketArgs)
         if not outcome.approved:
+            named = parse.bucket(outcome.message or "")
+            if named:
+                return combine(outcome.updates, {"facts": {"bucket": named}})
             return combine(outcome.updates, {"storage": {"bucket": None, "bucket_declined": True}},
                            say("No bucket created. Name an existing bucket (`bucket NAME`) to upload to."),
                            ask("upload", "Which existing bucket should I use?"))
@@ -102,6 +106,9 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     if pending.get("action") == UPLOAD:
         outcome = await_decision(state, UploadArgs)
         if not outcome.approved:
+            named = parse.bucket(outcome.message or "")
+            if named:
+                return combine(outcome.updates, {"facts": {"bucket": named}})
             return combine(outcome.updates, say("Nothing uploaded. Say **upload** when you're ready, or name "
                                                 "another bucket."), ask("upload", "Upload now?"))
         result = _upload(state, deps, outcome.args)
