@@ -40,8 +40,11 @@ class TuningState(TypedDict, total=False):
     """`local` or `vertex`, fixed at the first turn so a resumed thread never switches."""
 
     facts: Annotated[Record | None, merge]
-    """What the user said that no step has consumed yet: purpose, task, requested model,
-    dataset, bucket, split ratio, yes/no to the open question, side question (intake writes it)."""
+    """What the newest messages said that no step has consumed yet (intake writes it; a step
+    sets a key back to None once used): purpose, category, model, project, region, dataset,
+    validation_dataset, validation_split, bucket, search_buckets, status; `answer`
+    {for, decision, message} for an open card; `yes` (a bare yes/no); `last_text`; `seen`
+    (id of the last message read, so a resumed run does not read it twice)."""
 
     category: str | None
     """`open` or `gemini` once chosen (replaced, not merged)."""
@@ -50,40 +53,49 @@ class TuningState(TypedDict, total=False):
     """{project, region, source, confirmed}: where jobs run. On the local platform: region `local`."""
 
     environment: Annotated[Record | None, merge]
-    """{checked, ok, checks: [{name, ok, severity, detail, fix}], missing_apis, enable_declined}."""
+    """{checked, passed, checks: [{name, ok, severity, detail, fix}], missing_apis, errors,
+    project_number, enable_declined}."""
 
     dataset: Annotated[Record | None, merge]
-    """{source, exists, kind, columns, samples, shape, rows, rows_exact, mapping, mapping_confirmed,
-    validation_source, split_decided, validation_split, train_path, validation_path, prepared,
-    prepare_report, problems, train_uri, validation_uri, uploaded, stats}."""
+    """{source, inspected, inspection (columns, a few samples, shape, row count), kind, columns,
+    samples, shape, rows, rows_exact, encoding_note, mapping {prompt_column, completion_column,
+    system_column} or {shape}, mapping_confirmed, validation_source, split_decided,
+    validation_split, train_path, validation_path, prepare_report, rows_train, prepared,
+    train_uri, validation_uri, uploaded}. All keys are listed in nodes/dataset_source.py
+    (DATASET_FIELDS) and reset together when another dataset is chosen."""
 
     model: Annotated[Record | None, merge]
-    """{base_model, display_name, category, requested, note}: the model to tune."""
+    """{base_model, display_name, requested}: the cloud model asked for or chosen; on the local
+    platform also {local_model}, the model actually tuned here."""
 
     hparams: Annotated[Record | None, merge]
-    """{tuning_mode, epochs, learning_rate, learning_rate_multiplier, adapter_size, approved}."""
+    """{base_model, tuning_mode, epochs, learning_rate, learning_rate_multiplier, adapter_size,
+    output_uri, approved}: exactly what the approved configuration card showed."""
 
     cost: Annotated[Record | None, merge]
-    """{label, usd, tokens, assumptions}: always an estimate; recomputed when the model changes."""
+    """tools.cost.CostEstimate as a dict ({label, usd, tokens, price_per_1m_tokens, assumptions, …}):
+    always an estimate; recomputed whenever the configuration changes."""
 
     storage: Annotated[Record | None, merge]
     """{bucket, bucket_exists, prefix, output_uri, bucket_declined}: where data and outputs live."""
 
     preflight: Annotated[Record | None, merge]
-    """{ok, problems, checked_for}: the last preflight result and the configuration it checked."""
+    """{ok, problems}: the last preflight result."""
 
     job: Annotated[Record | None, merge]
-    """{name, state, console_url, real_region, error_message, advice, final_checkpoint_uri,
-    tuned_model_endpoint, watch, submitted_at}."""
+    """{name, state, ended, succeeded, base_model, console_url, real_region, error_message, advice,
+    output_uri, final_checkpoint_uri, tuned_model_endpoint, submitted_at, declined, watch}."""
 
     deployment: Annotated[Record | None, merge]
-    """{wanted, endpoint, display_name, region, hourly_usd, machine_type, tried}."""
+    """{wanted, endpoint, display_name, region, model, state, hourly_usd, console_url, summarized}."""
 
     approvals: Annotated[list[Record], operator.add]
     """Audit trail (appended): {action, args, decision, message, time} for every decision."""
 
     pending: Record | None
-    """The question or approval now open: {kind: question|approval, step, action, args}."""
+    """The question or approval now open (replaced, not merged): approvals are {kind: "approval",
+    step, action, args, description, allowed, error}; questions are {kind: "question", step,
+    question, awaiting}. See graph/approvals.py."""
 
     side_reply: str | None
     """A side question waiting for `answer` (set by intake, cleared by answer)."""
