@@ -1,7 +1,7 @@
 """The LLM's prompts: small, one per role, filled at call time. Never the whole procedure.
 
-(design.md puts prompts in agent/, but the graph's nodes fill them and graph/ may not
-import agent/, so they live beside the advisor that uses them.)
+(design.md puts prompts in agent/, but the graph's nodes fill them and the layout rules
+forbid graph/ to depend on agent/, so they live beside the advisor that uses them.)
 """
 
 EXTRACT_FACTS = """You read one message from a person setting up a fine-tuning job and return only the facts \

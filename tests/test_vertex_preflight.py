@@ -30,14 +30,14 @@ class MemoryStorage:
         return bucket in self.list_buckets()
 
     def create_bucket(self, bucket: str, location: str | None = None) -> None:
-        raise NotImplementedError
+        raise AssertionError("preflight only reads: it must never call this")
 
     def upload(self, local_path: str, dest_uri: str,
                progress: ProgressCallback | None = None) -> ObjectInfo:
-        raise NotImplementedError
+        raise AssertionError("preflight only reads: it must never call this")
 
     def download(self, uri: str, local_path: str) -> str:
-        raise NotImplementedError
+        raise AssertionError("preflight only reads: it must never call this")
 
     def search_datasets(self, buckets: list[str] | None = None,
                         limit: int = 20) -> list[DatasetCandidate]:

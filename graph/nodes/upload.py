@@ -93,9 +93,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     if pending.get("action") == CREATE:
         outcome = await_decision(state, BucketArgs)
         if not outcome.approved:
-            named = parse.bucket(outcome.message or "")
-            if named:
-                return combine(outcome.updates, {"facts": {"bucket": named}})
+            if parse.bucket(outcome.message or ""):  # "use bucket X": propose again with X
+                return combine(outcome.updates, {"facts": {"bucket": parse.bucket(outcome.message or "")}})
             return combine(outcome.updates, {"storage": {"bucket": None, "bucket_declined": True}},
                            say("No bucket created. Name an existing bucket (`bucket NAME`) to upload to."),
                            ask("upload", "Which existing bucket should I use?"))
@@ -106,9 +105,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     if pending.get("action") == UPLOAD:
         outcome = await_decision(state, UploadArgs)
         if not outcome.approved:
-            named = parse.bucket(outcome.message or "")
-            if named:
-                return combine(outcome.updates, {"facts": {"bucket": named}})
+            if parse.bucket(outcome.message or ""):  # "use bucket X": propose again with X
+                return combine(outcome.updates, {"facts": {"bucket": parse.bucket(outcome.message or "")}})
             return combine(outcome.updates, say("Nothing uploaded. Say **upload** when you're ready, or name "
                                                 "another bucket."), ask("upload", "Upload now?"))
         result = _upload(state, deps, outcome.args)
