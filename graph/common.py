@@ -56,12 +56,12 @@ def facts(state: TuningState) -> dict[str, Any]:
     return rec(state, "facts")
 
 
-def md_table(headers: list[str], rows: list[list[Any]]) -> str:
-    """A small markdown table (values shortened and pipes escaped)."""
+def md_table(headers: list[str], rows: list[list[Any]], max_cell: int = 60) -> str:
+    """A small markdown table (values shortened to `max_cell` characters, pipes escaped)."""
     def cell(value: Any) -> str:
         text = "" if value is None else str(value)
         text = text.replace("\n", " ").replace("|", "\\|")
-        return text if len(text) <= 60 else text[:57] + "…"
+        return text if len(text) <= max_cell else text[:max_cell - 1] + "…"
 
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]

@@ -30,7 +30,7 @@ def _suggestions(purpose: str | None, deps: Deps) -> tuple[str, str]:
     picks = suggest_models(purpose, deps.today)
     rows = [[s.role, s.model.display_name, s.model.base_model, "; ".join(s.pros), "; ".join(s.cons)]
             for s in picks]
-    table = md_table(["", "model", "id", "pros", "cons"], rows)
+    table = md_table(["", "model", "id", "pros", "cons"], rows, max_cell=200)
     why = advisor.rationale(deps.llm, purpose or "", table) if purpose else None
     general = picks[2].model
     recommended = "gemini" if isinstance(general, GeminiModel) else "open"
