@@ -125,7 +125,7 @@ def _cost(state: TuningState, args: dict[str, Any]) -> dict[str, Any]:
 
 def _card(state: TuningState, args: dict[str, Any], cost: dict[str, Any], note: str) -> dict[str, Any]:
     shown = {k: v for k, v in args.items() if v is not None}
-    table = md_table(["setting", "value"], [[k, v] for k, v in shown.items()])
+    table = md_table(["setting", "value"], [[k, v] for k, v in shown.items()], max_cell=120)
     lines = [note, table, f"**{cost.get('label')}**"]
     lines += [f"- {a}" for a in cost.get("assumptions") or []]
     lines.append("Approve to use this configuration, or edit any value (the cost is recomputed).")

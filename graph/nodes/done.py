@@ -19,7 +19,7 @@ def _summary(state: TuningState) -> str:
             ["validation data", ds.get("validation_uri") or "—"], ["job", job.get("name")],
             ["state", job.get("state")], ["endpoint", dep.get("endpoint") or "—"],
             ["cost", rec(state, "cost").get("label")], ["approvals", len(state.get("approvals") or [])]]
-    return "Summary:\n\n" + md_table(["", ""], rows)
+    return "Summary:\n\n" + md_table(["", ""], rows, max_cell=120)
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
