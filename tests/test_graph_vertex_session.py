@@ -147,3 +147,24 @@ def test_deploy_machine_named_in_words_brings_its_gpu(cloud, tmp_path: Path) -> 
     body = [r for r in cloud.requests if r.method == "POST" and r.path.endswith(":deploy")][-1].body
     spec = body["deployConfig"]["dedicatedResources"]["machineSpec"]
     assert spec["machineType"] == "g2-standard-48" and spec["acceleratorCount"] == 4
+
+
+def test_environment_problems_get_fixes_and_apis_are_enabled_only_after_approval(  # type: ignore[no-untyped-def]
+        cloud, fake_admin, tmp_path: Path) -> None:
+    fake_admin.state.services["aiplatform.googleapis.com"] = "DISABLED"
+    fake_admin.state.permissions = {"resourcemanager.projects.get"}
+    s = Session(Deps(platform_name="vertex", poll_s=0.01, watch_timeout_s=30))
+    s.say("I want to tune gemma 3 12b to answer trivia questions")
+    s.approve()
+    assert s.action == "enable_apis"
+    card = s.interrupt["action_requests"][0]  # type: ignore[index]
+    assert card["args"]["apis"] == ["aiplatform.googleapis.com"]
+    assert "gcloud services enable aiplatform.googleapis.com" in card["description"]
+    assert fake_admin.state.services["aiplatform.googleapis.com"] == "DISABLED", "nothing before approval"
+    s.approve()
+    assert fake_admin.state.services["aiplatform.googleapis.com"] == "ENABLED"
+    assert "Some checks failed" in s.text() and "roles/aiplatform.user" in s.text()
+    assert s.action is None, "waits for the user to fix the roles"
+    fake_admin.state.permissions = None
+    s.say("check again")
+    assert "Environment checks passed" in s.text()

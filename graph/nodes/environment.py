@@ -25,9 +25,12 @@ class EnableArgs(BaseModel):
 
 
 def _report_rows(checks: list[dict[str, Any]]) -> str:
-    rows = [["✅" if c["ok"] else ("⚠️" if c["severity"] != "error" else "❌"), c["name"], c.get("detail") or "",
-             "" if c["ok"] else (c.get("fix") or "")] for c in checks]
-    return md_table(["", "check", "detail", "fix"], rows)
+    """The checks as a table, then each failing check's fix in full (commands must not be cut)."""
+    rows = [["✅" if c["ok"] else ("⚠️" if c["severity"] != "error" else "❌"), c["name"], c.get("detail") or ""]
+            for c in checks]
+    fixes = [f"- **{c['name']}**: {c['fix']}" for c in checks if not c["ok"] and c.get("fix")]
+    table = md_table(["", "check", "detail"], rows, max_cell=120)
+    return table + ("\n\nHow to fix:\n" + "\n".join(fixes) if fixes else "")
 
 
 def _check(state: TuningState) -> dict[str, Any]:
@@ -69,7 +72,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
             f"(same as `gcloud services enable {' '.join(apis)} --project {project}`)"))
     if env["errors"]:
         return combine({"environment": env},
-                       say("Some checks failed:\n\n" + table + "\n\nFix them (the commands are in the table), "
-                           "then say **check again**."), ask("environment", "Say 'check again' when ready."))
+                       say("Some checks failed:\n\n" + table + "\n\nFix them, then say **check again**."),
+                       ask("environment", "Say 'check again' when ready."))
     return combine({"environment": {**env, "passed": True}},
                    say("Environment checks passed:\n\n" + table))
