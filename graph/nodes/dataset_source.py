@@ -38,7 +38,7 @@ def _hf_suggestions(purpose: str | None) -> str:
     picks = [d for d in load_catalog().hf_datasets if task.name in d.tasks] or load_catalog().hf_datasets[:3]
     rows = [[d.name, ", ".join(d.splits), f"{d.prompt} → {d.completion}", f"{d.rows:,}", d.note]
             for d in picks[:4]]
-    return md_table(["Hugging Face dataset", "splits", "prompt → completion", "rows", "note"], rows)
+    return md_table(["Hugging Face dataset", "splits", "prompt → completion", "rows", "note"], rows, max_cell=120)
 
 
 def _exists(source: str, state: TuningState, deps: Deps) -> bool | None:
@@ -92,7 +92,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                            say("I won't look in your buckets."), ask("dataset_source", QUESTION))
         found = platform_of(state, deps).storage.search_datasets()
         rows = [[c.uri, f"{c.size:,}", c.format, ", ".join(c.columns[:6])] for c in found]
-        listing = md_table(["object", "bytes", "format", "columns"], rows) if rows else "No dataset files found."
+        listing = md_table(["object", "bytes", "format", "columns"], rows, max_cell=200) if rows else \
+            "No dataset files found."
         return combine(outcome.updates, {"facts": {"search_buckets": None}}, say(listing),
                        ask("dataset_source", QUESTION))
     source = known.get("dataset")

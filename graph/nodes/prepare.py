@@ -34,7 +34,7 @@ def target_format(category: str | None) -> str:
 def _problems_text(report: Any, name: str) -> str:
     rows = [[p.line, p.field or "", p.message] for p in report.problems[:8]]
     counts = ", ".join(f"{k}: {v}" for k, v in report.counts.items())
-    return f"**{name}** has problems ({counts}):\n\n" + md_table(["line", "field", "problem"], rows)
+    return f"**{name}** has problems ({counts}):\n\n" + md_table(["line", "field", "problem"], rows, max_cell=200)
 
 
 def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
