@@ -129,6 +129,9 @@ def submit_job(args: argparse.Namespace) -> int:
         else:
             print(f"Run id {spec.run_id!r} was already submitted:")
             print(describe(existing))
+            if existing.state in {"JOB_STATE_FAILED", "JOB_STATE_CANCELLED", "JOB_STATE_EXPIRED"}:
+                # A run id names one submission (that is what makes resubmitting safe).
+                print("That job has ended; to try again, submit with a new --run-id.")
         return 0
     check = getattr(platform, "preflight", None)
     if check is not None and not args.skip_preflight:

@@ -40,11 +40,11 @@ KNOWN_FAILURES: list[tuple[str, str]] = [
     (r"validation.*(exceed|too (large|many|big)|limit|more than|at most)",
      "Keep the validation file at most 25% of the training file's bytes and at most 5000 rows "
      "(a 10% split is safe)."),
+    (r"cmek|encryption",
+     "CMEK jobs cannot run in `global`; use the region of the KMS key."),
     (r"global endpoint|not supported in location global|location global",
      "This model cannot be tuned in `global`: submit again with an explicit region such as "
      "us-central1 (Gemini: us-central1 or europe-west4)."),
-    (r"cmek|encryption",
-     "CMEK jobs cannot run in `global`; use the region of the KMS key."),
     (r"publishermodel .* does not exist|publisher model .*not found",
      "That model is not offered for tuning in this region; check `tuning-agent models list "
      "--live` and the supported regions."),

@@ -159,7 +159,7 @@ def cancel_job(name: str) -> JobInfo:
     project, location, _ = parse_job_name(name)
     client = genai_client(project, location)
     current = get_job(name)
-    if current.ended:
+    if current.ended and current.state != "JOB_STATE_PAUSED":  # a paused job can still be cancelled
         return current
     call_idempotent(lambda: client.tunings.cancel(name=name), "cancel the tuning job")
     return get_job(name)

@@ -60,10 +60,17 @@ def _model_checks(spec: JobSpec, live_models: list[str] | None) -> list[str]:
         elif not isinstance(model, OpenModel):
             problems.append(f"Open model {spec.base_model!r} is not in the catalog of tunable open "
                             "models; pick one from `tuning-agent models list --category open`.")
+        elif name != model.base_model:
+            # The catalog lookup forgives case, dots and dashes; the service does not
+            # (llama3_1 vs llama3-2), and the name is sent exactly as given.
+            problems.append(f"Base model {spec.base_model!r} is close to, but not exactly, "
+                            f"`{model.base_model}`; the service only accepts the exact resource name.")
     elif spec.category == "gemini":
         if not isinstance(model, GeminiModel):
             problems.append(f"Gemini model {spec.base_model!r} is not one that supports tuning; pick "
                             "one from `tuning-agent models list --category gemini`.")
+        elif spec.base_model != model.id:
+            problems.append(f"Gemini model {spec.base_model!r}: use the exact model id `{model.id}`.")
         elif model.is_retired(None):
             problems.append(f"{model.display_name} was retired on {model.retire_date}; choose a "
                             "current Gemini model.")
@@ -144,7 +151,7 @@ def _data_checks(spec: JobSpec, storage: Storage, train_rows: int | None,
         info = storage.stat(uri)
         if info is None:
             problems.append(f"{label} dataset {uri} does not exist; upload it first "
-                            "(`tuning-agent data upload`) or correct the URI.")
+                            "(the chat's upload step, or `gcloud storage cp`) or correct the URI.")
         elif info.size == 0:
             problems.append(f"{label} dataset {uri} is empty; prepare it again.")
         else:
@@ -156,6 +163,9 @@ def _data_checks(spec: JobSpec, storage: Storage, train_rows: int | None,
                 f"The validation file is {ratio:.1%} of the training file's bytes; the limit is "
                 f"{limits.validation_max_bytes_ratio:.0%}. Split again with "
                 f"{limits.safe_validation_split:.0%} for validation.")
+    if spec.category == "gemini" and sizes.get("Training", 0) > limits.gemini_max_training_file_bytes:
+        problems.append(f"The training file is {sizes['Training'] / 1e9:.2f} GB; Gemini tuning accepts at most "
+                        f"{limits.gemini_max_training_file_bytes / 1e9:.0f} GB of JSONL. Use fewer examples.")
     max_rows = limits.validation_max_rows if spec.category == "open" else limits.gemini_validation_max_rows
     if val_rows is not None and val_rows > max_rows:
         problems.append(f"The validation file has {val_rows} rows; the limit is {max_rows}. "
