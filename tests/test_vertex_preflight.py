@@ -136,3 +136,25 @@ def test_check_or_raise_raises_with_every_problem() -> None:
     check_or_raise(open_spec(), storage(), check_live=False,
                    find_existing=lambda run_id: JobInfo(name="projects/1/locations/global/tuningJobs/1",
                                                         state="JOB_STATE_SUCCEEDED"))
+
+
+@pytest.mark.parametrize("typed", ["google/gemma-3@gemma-3-27b-it", "google/gemma3@gemma_3_27b_it"])
+def test_near_miss_resource_names_are_refused_with_the_exact_name(typed: str) -> None:
+    problems = preflight(open_spec(base_model=typed), storage(), live_models=LIVE)
+    assert any("google/gemma3@gemma-3-27b-it" in p and "exact" in p for p in problems), problems
+
+
+def test_long_form_resource_name_is_accepted() -> None:
+    spec = open_spec(base_model="publishers/google/models/gemma3@gemma-3-27b-it")
+    assert preflight(spec, storage(), live_models=LIVE) == []
+
+
+def test_gemini_display_name_is_refused_with_the_id() -> None:
+    problems = preflight(gemini_spec(base_model="Gemini 3.5 Flash"), storage(), live_models=LIVE)
+    assert any("`gemini-3.5-flash`" in p for p in problems), problems
+
+
+def test_gemini_training_file_over_1_gb() -> None:
+    problems = preflight(gemini_spec(), storage(train=1_200_000_000, val=1_000), live_models=LIVE,
+                         train_rows=1000, val_rows=100)
+    assert any("1 GB" in p for p in problems), problems
