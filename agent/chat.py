@@ -34,6 +34,7 @@ from agent.sessions import (
     new_thread_id,
     open_saver,
     pending_interrupt,
+    pending_interrupt_id,
     thread_config,
     thread_ids,
 )
@@ -160,7 +161,10 @@ class Chat:
 
             self.renderer.card(card)
             answer = decide(card, self.reader, self.renderer, is_question=is_question)
-            return self._message(answer.message) if answer.message is not None else Command(resume=answer.resume)
+            if answer.message is not None:
+                return self._message(answer.message)
+            card_id = pending_interrupt_id(snapshot)
+            return Command(resume={card_id: answer.resume} if card_id else answer.resume)
         if snapshot.next:
             self.renderer.note(f"The step '{', '.join(snapshot.next)}' did not finish. Press Enter to run it "
                                "again, or type a message.", style="yellow")

@@ -98,11 +98,21 @@ class ThreadSummary:
 
 def pending_interrupt(snapshot: Any) -> dict[str, Any] | None:
     """The open approval card's payload in a state snapshot, if any."""
+    found = _open_card(snapshot)
+    return found.value if found is not None else None
+
+
+def pending_interrupt_id(snapshot: Any) -> str | None:
+    """The open card's interrupt id: resuming by id can never answer a later card by mistake."""
+    found = _open_card(snapshot)
+    return found.id if found is not None else None
+
+
+def _open_card(snapshot: Any) -> Any:
     for task in snapshot.tasks or ():
         for item in task.interrupts or ():
-            value = item.value
-            if isinstance(value, dict) and value.get("action_requests"):
-                return value
+            if isinstance(item.value, dict) and item.value.get("action_requests"):
+                return item
     return None
 
 

@@ -21,8 +21,9 @@ effect may run before `interrupt()`):
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from langgraph.types import interrupt
 from pydantic import BaseModel, Field, ValidationError
@@ -50,8 +51,14 @@ class HITLResponse(BaseModel):
     decisions: list[Decision] = Field(min_length=1)
 
 
-#: Validated on resume: a structured response, or free text read as the user's answer.
-RESUME_SCHEMA = HITLResponse | str
+#: Shown to clients so they can render the form. It is not enforced by LangGraph (a JSON
+#: schema dict is passed through as-is): `_from_resume` reads what arrives and re-asks with
+#: an explanation instead of failing the run on a malformed answer.
+RESUME_SCHEMA: dict[str, Any] = {
+    "anyOf": [HITLResponse.model_json_schema(), {"type": "string", "description": "free text"}]}
+
+#: The older Agent Chat UI answer ([{"type": "accept"|"edit"|"response"|"ignore", "args": …}]).
+_LEGACY = {"accept": "approve", "edit": "edit", "response": "reject", "ignore": "reject"}
 
 
 class Outcome(BaseModel):
@@ -69,9 +76,14 @@ class Outcome(BaseModel):
 
 def propose(step: str, action: str, args: dict[str, Any], description: str,
             allowed: tuple[DecisionType, ...] = ALL_DECISIONS) -> dict[str, Any]:
-    """The state update that opens an approval; the router then re-enters `step`."""
+    """The state update that opens an approval; the router then re-enters `step`.
+
+    Each card gets an id: an answer typed as a chat message carries the id of the card it
+    was typed at, so it can never decide a later card (even one for the same action).
+    """
     return {"pending": {"kind": "approval", "step": step, "action": action, "args": args,
-                        "description": description, "allowed": list(allowed), "error": None}}
+                        "description": description, "allowed": list(allowed), "error": None,
+                        "id": uuid.uuid4().hex}}
 
 
 def ask(step: str, question: str) -> dict[str, Any]:
@@ -91,11 +103,21 @@ def payload(pending: Record) -> dict[str, Any]:
 
 
 def _from_resume(value: Any, pending: Record) -> Decision:
-    if isinstance(value, HITLResponse):
-        return value.decisions[0]
-    if isinstance(value, dict):  # a resume that skipped schema validation (dict schemas are not checked)
+    """Read a resume value; raises ValueError (shown on the re-asked card) when it makes no sense."""
+    if isinstance(value, str):
+        return Decision(type="reject", message=value)
+    if isinstance(value, list) and value and isinstance(value[0], dict) and value[0].get("type") in _LEGACY:
+        old = value[0]
+        kind = _LEGACY[old["type"]]
+        if kind == "edit":
+            args = (old.get("args") or {}).get("args", {})
+            return Decision(type="edit", edited_action=EditedAction(name=pending["action"], args=args))
+        return Decision(type=kind, message=old.get("args") if isinstance(old.get("args"), str) else None)
+    try:
         return HITLResponse.model_validate(value).decisions[0]
-    return Decision(type="reject", message=str(value))
+    except ValidationError as err:
+        raise ValueError('could not read the answer; send {"decisions": [{"type": "approve"}]}, '
+                         '{"type": "edit", "edited_action": {...}} or {"type": "reject", "message": "..."}') from err
 
 
 def _from_chat(answer: Record) -> Decision:
@@ -109,12 +131,16 @@ def await_decision(state: TuningState, args_model: type[BaseModel] | None = None
     pending = dict(state.get("pending") or {})
     facts = state.get("facts") or {}
     answer = facts.get("answer")
-    if answer and answer.get("for") != pending.get("action"):
-        answer = None  # typed while another question was open: not an answer to this one
+    if answer and (answer.get("for") != pending.get("action") or answer.get("card") != pending.get("id")):
+        answer = None  # typed while another card was open: not an answer to this one
     decision = _from_chat(answer) if answer else None
     while True:
         if decision is None:
-            decision = _from_resume(interrupt(payload(pending), response_schema=cast(Any, RESUME_SCHEMA)), pending)
+            try:
+                decision = _from_resume(interrupt(payload(pending), response_schema=RESUME_SCHEMA), pending)
+            except ValueError as err:
+                pending["error"] = str(err)
+                continue
         if decision.type not in pending["allowed"]:
             pending["error"] = f"'{decision.type}' is not allowed here; choose one of {pending['allowed']}."
             decision = None
@@ -139,6 +165,14 @@ def await_decision(state: TuningState, args_model: type[BaseModel] | None = None
     updates: dict[str, Any] = {"pending": None, "approvals": [record]}
     if answer:
         updates["facts"] = {"answer": None}
+    elif decision.message:
+        # Free text sent with a card's answer never passes intake: keep a dataset it names
+        # ("no, use other.csv instead") so the tree can go back to that step.
+        from graph.parse import dataset_ref
+
+        named = dataset_ref(decision.message)
+        if named:
+            updates["facts"] = {"dataset": named}
     return Outcome(type=decision.type, args=args, message=decision.message, updates=updates)
 
 

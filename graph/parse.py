@@ -173,3 +173,35 @@ def config_changes(text: str) -> dict[str, object]:
     if model:
         changes["base_model"] = model
     return changes
+
+
+_SPLIT_WORDS = re.compile(r"validat|split|hold(?:ing)? out|held out|holdout|eval", re.I)
+
+
+def facts_of(text: str, *, split_expected: bool = False) -> dict[str, object]:
+    """Every fact one message states that a step can use (absent keys: not stated)."""
+    found: dict[str, object] = {}
+    for key, value in (("category", category(text)), ("region", region(text)), ("project", project(text)),
+                       ("bucket", bucket(text)), ("model", model_mention(text)), ("dataset", dataset_ref(text))):
+        if value:
+            found[key] = value
+    # A bare number is a split only where a split is being discussed ("cuts handling time by 30%" is not).
+    split = validation_split(text) if split_expected or _SPLIT_WORDS.search(text) else None
+    if split is not None and 0 <= split < 0.5:
+        found["validation_split"] = split
+    low = text.lower()
+    if "search" in low and "bucket" in low:
+        found["search_buckets"] = True
+    if asks_status(text):
+        found["status"] = True
+    return found
+
+
+def plain_yes(text: str) -> bool:
+    """A yes with nothing else to act on ("yes", "ok, go ahead"), unlike "yes, but 2 epochs"."""
+    match = _YES.match(text)
+    if not match or _NO.match(text):
+        return False
+    rest = text[match.end():]
+    return not re.search(r"\d|[=:/@]|\b(but|instead|use|with|change|switch|only|except|not)\b", rest, re.I) \
+        and len(rest.split()) <= 4

@@ -20,16 +20,20 @@ STEPS: tuple[Step, ...] = ("category", "project_region", "environment", "dataset
 
 def _done(step: str, s: TuningState) -> bool:
     ds, job, dep = s.get("dataset") or {}, s.get("job") or {}, s.get("deployment") or {}
+    said = s.get("facts") or {}
+    before_job = not job.get("name")
     checks = {
-        "category": lambda: bool(s.get("category")),
-        "project_region": lambda: bool((s.get("project") or {}).get("confirmed")),
+        "category": lambda: bool(s.get("category")) and not (
+            before_job and said.get("category") and said["category"] != s.get("category")),
+        "project_region": lambda: bool((s.get("project") or {}).get("confirmed")) and not (
+            before_job and (said.get("region") or said.get("project")) and s.get("platform") != "local"),
         "environment": lambda: bool((s.get("environment") or {}).get("passed")),
         "dataset_source": lambda: bool(ds.get("inspected")) and not _new_dataset(s),
         "columns": lambda: bool(ds.get("mapping_confirmed")),
         "split": lambda: bool(ds.get("split_decided")),
         "prepare": lambda: bool(ds.get("prepared")),
         "upload": lambda: bool(ds.get("uploaded")),
-        "configure": lambda: bool((s.get("hparams") or {}).get("approved")),
+        "configure": lambda: bool((s.get("hparams") or {}).get("approved")) and not said.get("config_changes"),
         "preflight": lambda: bool((s.get("preflight") or {}).get("ok")),
         "submit": lambda: bool(job.get("name")),
         "monitor": lambda: bool(job.get("ended")),

@@ -14,5 +14,15 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     question = state.get("side_reply") or ""
     reply = advisor.answer_question(deps.llm, question)
     pending = state.get("pending") or {}
-    tail = "Back to where we were:" if pending else ""
-    return combine(say(reply, tail), {"side_reply": None})
+    job = state.get("job") or {}
+    update: dict[str, Any] = {"side_reply": None}
+    if pending.get("kind") == "question":
+        # The open question stands; end the turn instead of re-running its step (which may
+        # repeat a long listing, or start watching a job again).
+        update["pending"] = {**pending, "awaiting": True}
+    elif job.get("watch") and job.get("name") and not job.get("ended"):
+        update["pending"] = {"kind": "question", "step": "monitor", "awaiting": True,
+                             "question": "Ask for the status any time."}
+    tail = "Back to where we were:" if pending.get("kind") == "approval" else \
+        f"Back to where we were: {pending['question']}" if pending.get("question") else ""
+    return combine(say(reply, tail), update)

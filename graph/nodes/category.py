@@ -37,8 +37,39 @@ def _suggestions(purpose: str | None, deps: Deps) -> tuple[str, str]:
     return f"{table}\n\n{why or picks[0].why}", recommended
 
 
+#: What depends on the category and is redone after a switch (the data format, the model,
+#: the region list); the dataset's source, mapping and split decision are kept.
+_SWITCH_RESETS: dict[str, Any] = {
+    "project": {"confirmed": False}, "model": None, "hparams": None, "cost": None, "preflight": None,
+    "dataset": {"prepared": False, "uploaded": False, "train_path": None, "validation_path": None,
+                "train_uri": None, "validation_uri": None},
+}
+
+
+def _switch(state: TuningState, new: str) -> dict[str, Any]:
+    """Change the category of a session already under way (before any job exists)."""
+    current = state.get("category")
+    pending = state.get("pending") or {}
+    if pending.get("action") != ACTION:
+        return propose("category", ACTION, {"category": new},
+                       f"Switch from **{current}** to **{new}** models? The data is written again in the "
+                       f"{new} format, and the region and model are chosen again; your dataset, column mapping "
+                       "and split are kept.")
+    outcome = await_decision(state, CategoryArgs)
+    consumed = {"facts": {"category": None}}
+    if not outcome.approved or outcome.args["category"] == current:
+        return combine(outcome.updates, consumed, say(f"Staying with **{current}** models."))
+    chosen = outcome.args["category"]
+    return combine(outcome.updates, consumed, dict(_SWITCH_RESETS), {"category": chosen},
+                   say(f"Switched to **{chosen}** models."))
+
+
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     known = facts(state)
+    if state.get("category") and known.get("category") in {"open", "gemini"}:
+        if known["category"] == state.get("category"):
+            return {"facts": {"category": None}}
+        return _switch(state, known["category"])
     notes: list[dict[str, Any]] = []
     requested = known.get("model")
     if requested:
@@ -48,7 +79,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
             model = answer.model
             return combine(consumed, {"category": model.category, "pending": None},
                            {"model": {"base_model": model.base_model, "display_name": model.display_name,
-                                      "requested": requested}},
+                                      "requested": requested}, "facts": {"category": None}},
                            say(f"{model.display_name} (`{model.base_model}`) supports tuning: "
                                f"{'a Gemini' if model.category == 'gemini' else 'an open'} model."))
         options = "\n".join(f"- {m.display_name} (`{m.base_model}`)" for m in answer.alternatives)

@@ -135,6 +135,11 @@ def _card(state: TuningState, args: dict[str, Any], cost: dict[str, Any], note: 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     pending = state.get("pending") or {}
     try:
+        later = facts(state).get("config_changes")
+        if later and pending.get("action") != ACTION:
+            previous = {k: v for k, v in rec(state, "hparams").items() if k != "approved"}
+            return combine({"facts": {"config_changes": None}, "hparams": {"approved": False}, "preflight": None,
+                            "job": {"declined": False}}, _changed(state, deps, previous, later))
         if pending.get("action") != ACTION:
             if state.get("platform") == "local":
                 wanted = rec(state, "model").get("local_model") or TINY
@@ -171,6 +176,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return combine(outcome.updates, {"hparams": {**args, "approved": True}, "model": {key: args["base_model"]}},
                        say("Configuration approved."))
     except ToolError as err:
+        if os.path.isfile(rec(state, "dataset").get("train_path") or ""):
+            return combine({"pending": None}, say(f"That configuration won't work: {err}"))
         from graph.nodes.dataset_source import DATASET_FIELDS
 
         return combine({"dataset": dict.fromkeys(DATASET_FIELDS), "pending": None}, say(str(err)))

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from graph.approvals import ask, await_decision, propose
-from graph.common import combine, facts, md_table, platform_of, say
+from graph.common import combine, facts, md_table, platform_of, rec, say
 from graph.deps import Deps
 from graph.state import TuningState
 from knowledge import load_catalog
@@ -51,11 +51,15 @@ def _exists(source: str, state: TuningState, deps: Deps) -> bool | None:
     return os.path.isfile(os.path.expanduser(source))
 
 
-def _missing(source: str) -> dict[str, Any]:
+def _missing(source: str, keep: bool = False) -> dict[str, Any]:
+    """Say the file is not there (with close matches); `keep` leaves the current dataset as it was."""
     from tools.data import close_matches
 
     matches = [] if source.startswith(("gs://", "local://")) else close_matches(source)
     hint = ("\n\nDid you mean one of these?\n" + "\n".join(f"- `{m}`" for m in matches)) if matches else ""
+    if keep:
+        return say(f"I can't find **{source}**.{hint}\n\nI kept the dataset you already had; name another file "
+                   "to switch.")
     return combine(say(f"I can't find **{source}**.{hint}\n\nGive me a valid path or URI."),
                    {"dataset": dict.fromkeys(DATASET_FIELDS)}, ask("dataset_source", QUESTION))
 
@@ -101,10 +105,13 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         exists = _exists(source, state, deps)
         if exists is None and not source.startswith("hf://"):
             source = f"hf://{source}"
+        if exists is False:  # a typo must not throw away the dataset already prepared
+            keep = bool(rec(state, "dataset").get("inspected"))
+            return combine({"facts": {"dataset": None}}, _missing(source, keep=keep))
         update = combine({"facts": {"dataset": None}},
-                         {"dataset": {**dict.fromkeys(DATASET_FIELDS), "source": source}})
-        if exists is False:
-            return combine(update, _missing(source))
+                         {"dataset": {**dict.fromkeys(DATASET_FIELDS), "source": source}},
+                         # Everything decided for the previous data is decided again for this one.
+                         {"hparams": {"approved": False}, "preflight": None, "cost": None, "job": {"declined": False}})
         return combine(update, _inspect(source, state, deps))
     if known.get("search_buckets"):
         return propose("dataset_source", ACTION, {"buckets": "all buckets in the project"},

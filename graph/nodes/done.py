@@ -11,6 +11,8 @@ from graph.state import TuningState
 from tools.errors import ToolError
 
 QUESTION = "Type a prompt to try the tuned model, or ask me anything."
+NO_ENDPOINT = ("Ask me anything. Nothing is deployed: say **deploy** to deploy the tuned model, or start a new "
+               "conversation (`tuning-agent chat`) to tune another.")
 
 
 def _summary(state: TuningState) -> str:
@@ -23,18 +25,21 @@ def _summary(state: TuningState) -> str:
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
-    dep = rec(state, "deployment")
+    dep, job = rec(state, "deployment"), rec(state, "job")
     known = facts(state)
-    if not dep.get("summarized"):
-        follow = QUESTION if dep.get("endpoint") else "Ask me anything, or start over with a new dataset."
-        return combine({"deployment": {"summarized": True}}, say(_summary(state)), say(follow),
-                       ask("done", follow))
     text = (known.get("last_text") or "").strip()
-    if dep.get("endpoint") and text:
+    if not dep.get("summarized"):
+        follow = QUESTION if dep.get("endpoint") else NO_ENDPOINT
+        return combine({"deployment": {"summarized": True}}, say(_summary(state)), say(follow), ask("done", follow))
+    if not dep.get("endpoint"):
+        if job.get("succeeded") and (known.get("yes") or "deploy" in text.lower()):
+            return {"deployment": {"wanted": None, "summarized": False}}  # deploy after all: back to the card
+        return combine(say(NO_ENDPOINT), ask("done", NO_ENDPOINT))
+    if text:
         try:
             reply = platform_of(state, deps).predict(dep["endpoint"], text)
         except ToolError as err:
             reply = f"The endpoint did not answer: {err}"
         answer = reply.strip() or "(empty reply)"
         return combine(say(f"**Tuned model:** {answer}"), {"facts": {"last_text": None}}, ask("done", QUESTION))
-    return ask("done", QUESTION)
+    return combine(say(QUESTION), ask("done", QUESTION))

@@ -29,24 +29,16 @@ def _last_human(state: TuningState) -> HumanMessage | None:
 
 
 def _deterministic(text: str, pending: dict[str, Any], state: TuningState) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in (("category", parse.category(text)), ("region", parse.region(text)),
-                       ("project", parse.project(text)), ("bucket", parse.bucket(text)),
-                       ("model", parse.model_mention(text))):
-        if value:
-            found[key] = value
-    ref = parse.dataset_ref(text)
-    if ref:
-        found["validation_dataset" if "validation" in text.lower() and rec(state, "dataset").get("source")
-              else "dataset"] = ref
-    split = parse.validation_split(text)
-    if split is not None and 0 <= split < 0.5:
-        found["validation_split"] = split
-    low = text.lower()
-    if "search" in low and "bucket" in low:
-        found["search_buckets"] = True
-    if parse.asks_status(text):
-        found["status"] = True
+    found: dict[str, Any] = dict(parse.facts_of(text, split_expected=pending.get("action") == "split_validation"))
+    if found.get("dataset") and "validation" in text.lower() and rec(state, "dataset").get("source"):
+        found["validation_dataset"] = found.pop("dataset")
+    hparams, job = rec(state, "hparams"), rec(state, "job")
+    if hparams.get("approved") and not job.get("name") and pending.get("action") != "approve_configuration":
+        changes = parse.config_changes(text)  # "use 2 epochs instead", said after the configuration card
+        if changes.get("base_model") == hparams.get("base_model"):
+            changes.pop("base_model")
+        if changes:
+            found["config_changes"] = changes
     if not state.get("category") and not (state.get("facts") or {}).get("purpose") and \
             pending.get("kind") != "approval" and not parse.is_question(text) and parse.yes_no(text) is None:
         found["purpose"] = text.strip()
@@ -69,6 +61,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     new = _deterministic(text, pending, state)
     answer = parse.yes_no(text)
     relevant = {k for k in new if k != "purpose"}
+    llm_approved = False
     if deps.llm is not None and answer is None and not relevant:
         what = pending.get("action") or pending.get("question") or "the person's goal"
         llm_facts = advisor.extract_facts(deps.llm, text, str(what), state.get("category"))
@@ -79,14 +72,18 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
             update["side_reply"] = side
         if answer_text in {"approve", "reject"}:
             answer = answer_text == "approve"
+            llm_approved = answer
     trying_model = pending.get("step") == "done" and bool(rec(state, "deployment").get("endpoint"))
     if parse.is_question(text) and answer is None and not trying_model and \
             not ({k for k in new if k != "purpose"}):
         update["side_reply"] = text
         new.pop("purpose", None)
     elif pending.get("kind") == "approval":
-        new["answer"] = {"for": pending.get("action"), "decision": "approve" if answer else "reject",
-                         "message": None if answer is not None else text}
+        # Only a plain yes approves; anything more ("no, hold out 10%", "ok, use bucket X") is kept
+        # whole and read by the step as the person's answer.
+        approve = parse.plain_yes(text) or llm_approved
+        new["answer"] = {"for": pending.get("action"), "card": pending.get("id"),
+                         "decision": "approve" if approve else "reject", "message": None if approve else text}
     elif answer is not None:
         new["yes"] = answer
     new.setdefault("yes", None)

@@ -36,6 +36,11 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     except ToolError as err:
         problems = [str(err)]
     if problems:
+        storage = platform.storage
+        gone = [uri for uri in (spec.train_uri, spec.validation_uri) if uri and storage.stat(uri) is None]
+        if gone:  # the uploaded objects vanished: upload again instead of re-approving forever
+            return combine({"preflight": {"ok": False, "problems": problems}, "dataset": {"uploaded": False}},
+                           say(f"Preflight: the uploaded data is gone ({', '.join(gone)}). Let's upload it again."))
         return combine({"preflight": {"ok": False, "problems": problems}},
                        say("Preflight found problems — nothing was submitted:",
                            *[f"- {p}" for p in problems],

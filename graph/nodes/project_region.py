@@ -85,5 +85,5 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                        say("Tell me the project id and region (e.g. `project my-proj in us-central1`)."))
     if outcome.args["region"] not in valid:
         return combine(outcome.updates, _refuse(outcome.args["region"], valid, category))
-    return combine(outcome.updates, {"project": {**outcome.args, "confirmed": True}},
+    return combine(outcome.updates, {"project": {**outcome.args, "confirmed": True}, "preflight": None},
                    say(f"Project **{outcome.args['project']}**, region **{outcome.args['region']}**."))

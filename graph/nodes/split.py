@@ -51,9 +51,10 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                        f"{limits.validation_max_rows:,} rows; I shrink it to fit if needed and tell you. "
                        "Reject to train on everything.")
     outcome = await_decision(state, SplitArgs)
+    consumed = {"facts": {"validation_split": None}}
     if outcome.approved:
-        return combine(outcome.updates, _decided(float(outcome.args["validation_split"])))
+        return combine(outcome.updates, consumed, _decided(float(outcome.args["validation_split"])))
     ratio = parse.validation_split(outcome.message or "")
     if ratio is not None and 0 < ratio < 0.5:
-        return combine(outcome.updates, _decided(ratio))
-    return combine(outcome.updates, _decided(0.0))
+        return combine(outcome.updates, consumed, _decided(ratio))
+    return combine(outcome.updates, consumed, _decided(0.0))
