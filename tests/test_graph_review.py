@@ -11,7 +11,7 @@ from tests.graph_helpers import Session
 from tests.test_graph_session import TRIVIA, home, start, write_csv  # noqa: F401 - fixture reuse
 
 
-def test_a_switch_message_at_the_submit_card_never_submits_later(home: Path) -> None:  # noqa: F811
+def test_a_switch_message_at_the_submit_card_never_submits_later(home: Path) -> None:
     s = Session()
     start(s, write_csv(home))
     s.approve_until("submit_tuning_job")
@@ -29,7 +29,7 @@ def test_a_switch_message_at_the_submit_card_never_submits_later(home: Path) -> 
     assert s.deps.platform("local").list_jobs() == []
 
 
-def test_yes_or_no_followed_by_details_keeps_the_details(home: Path) -> None:  # noqa: F811
+def test_yes_or_no_followed_by_details_keeps_the_details(home: Path) -> None:
     s = Session()
     start(s, write_csv(home))
     s.approve()
@@ -41,7 +41,7 @@ def test_yes_or_no_followed_by_details_keeps_the_details(home: Path) -> None:  #
     assert s.interrupt["action_requests"][0]["args"]["bucket"] == "team-data"  # type: ignore[index]
 
 
-def test_yes_but_changes_the_configuration(home: Path) -> None:  # noqa: F811
+def test_yes_but_changes_the_configuration(home: Path) -> None:
     s = Session()
     start(s, write_csv(home))
     s.approve_until("approve_configuration")
@@ -51,7 +51,7 @@ def test_yes_but_changes_the_configuration(home: Path) -> None:  # noqa: F811
     assert not s.state.get("hparams", {}).get("approved")
 
 
-def test_a_typo_in_a_new_path_keeps_the_prepared_dataset(home: Path) -> None:  # noqa: F811
+def test_a_typo_in_a_new_path_keeps_the_prepared_dataset(home: Path) -> None:
     s = Session()
     start(s, write_csv(home))
     s.approve_until("submit_tuning_job")
@@ -63,7 +63,7 @@ def test_a_typo_in_a_new_path_keeps_the_prepared_dataset(home: Path) -> None:  #
     assert s.action == "submit_tuning_job"
 
 
-def test_changes_after_a_declined_submit_are_applied(home: Path) -> None:  # noqa: F811
+def test_changes_after_a_declined_submit_are_applied(home: Path) -> None:
     s = Session()
     start(s, write_csv(home))
     s.approve_until("submit_tuning_job")
@@ -76,7 +76,7 @@ def test_changes_after_a_declined_submit_are_applied(home: Path) -> None:  # noq
     assert "--epochs 2" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
 
 
-def test_vanished_upload_goes_back_to_upload(home: Path) -> None:  # noqa: F811
+def test_vanished_upload_goes_back_to_upload(home: Path) -> None:
     s = Session()
     start(s, write_csv(home))
     s.approve_until("approve_configuration")
@@ -88,7 +88,7 @@ def test_vanished_upload_goes_back_to_upload(home: Path) -> None:  # noqa: F811
     assert s.action == "upload_dataset"
 
 
-def test_declined_deployment_can_be_asked_for_later_and_every_turn_replies(home: Path) -> None:  # noqa: F811
+def test_declined_deployment_can_be_asked_for_later_and_every_turn_replies(home: Path) -> None:
     s = Session()
     start(s, write_csv(home))
     s.approve_until("deploy_model")
@@ -99,7 +99,7 @@ def test_declined_deployment_can_be_asked_for_later_and_every_turn_replies(home:
     assert s.action == "deploy_model"
 
 
-def test_changing_category_midway_asks_and_redoes_the_format(home: Path) -> None:  # noqa: F811
+def test_changing_category_midway_asks_and_redoes_the_format(home: Path) -> None:
     s = Session()
     start(s, write_csv(home))
     s.approve()  # mapping
@@ -113,7 +113,7 @@ def test_changing_category_midway_asks_and_redoes_the_format(home: Path) -> None
     assert '"contents"' in train and '"model"' in train
 
 
-def test_numbers_in_the_purpose_are_not_a_split(home: Path) -> None:  # noqa: F811
+def test_numbers_in_the_purpose_are_not_a_split(home: Path) -> None:
     s = Session()
     s.say("I want a support model that cuts handling time by 30%")
     s.approve()
@@ -122,7 +122,7 @@ def test_numbers_in_the_purpose_are_not_a_split(home: Path) -> None:  # noqa: F8
     assert s.interrupt["action_requests"][0]["args"] == {"validation_split": 0.2}  # type: ignore[index]
 
 
-def test_malformed_resumes_reask_instead_of_failing(home: Path) -> None:  # noqa: F811
+def test_malformed_resumes_reask_instead_of_failing(home: Path) -> None:
     s = Session()
     s.say("I want to tune a model to answer trivia questions")
     s._run(Command(resume={"decisions": [{"type": "accept"}]}))
