@@ -57,6 +57,8 @@ def next_step(state: TuningState) -> Step:
         return "answer"
     pending = state.get("pending") or {}
     for step in STEPS:
+        if pending.get("kind") == "approval" and pending.get("step") == step:
+            return step  # its card is open (a done step may reopen: e.g. a new region after configuring)
         if _done(step, state):
             continue
         if pending.get("kind") == "question" and pending.get("awaiting"):

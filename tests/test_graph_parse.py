@@ -62,3 +62,13 @@ def test_router_walks_in_order_and_stops_on_open_question() -> None:
     assert next_step(waiting) == "__end__"
     assert next_step({"side_reply": "what is LoRA?"}) == "answer"
     assert STEPS[-1] == "done"
+
+
+def test_router_visits_an_open_card_before_later_steps() -> None:
+    done_through_config = {"category": "open", "project": {"confirmed": True}, "environment": {"passed": True},
+                           "dataset": {"inspected": True, "mapping_confirmed": True, "split_decided": True,
+                                       "prepared": True, "uploaded": True},
+                           "hparams": {"approved": True}, "preflight": {"ok": True}}
+    reopened = {**done_through_config, "pending": {"kind": "approval", "step": "project_region"}}
+    assert next_step(reopened) == "project_region"
+    assert next_step(done_through_config) == "submit"

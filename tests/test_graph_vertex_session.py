@@ -168,3 +168,16 @@ def test_environment_problems_get_fixes_and_apis_are_enabled_only_after_approval
     fake_admin.state.permissions = None
     s.say("check again")
     assert "Environment checks passed" in s.text()
+
+
+def test_region_changed_after_configuration_is_confirmed_and_checked_again(cloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    s = Session(Deps(platform_name="vertex", poll_s=0.01, watch_timeout_s=30))
+    s.say("I want to tune gemma 3 12b to answer trivia questions")
+    _to_submit(s, write_csv(tmp_path, TRIVIA * 10))
+    s.say("use region us-east5 instead")
+    assert s.action == "confirm_project_region"
+    assert s.interrupt["action_requests"][0]["args"]["region"] == "us-east5"  # type: ignore[index]
+    s.approve()
+    s.approve_until("submit_tuning_job")
+    assert "--location us-east5" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
+    assert not [r for r in cloud.requests if r.method == "POST" and r.path.endswith("/tuningJobs")]
