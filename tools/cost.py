@@ -78,6 +78,14 @@ def _stats(stats_or_path: DatasetStats | str | os.PathLike[str]) -> DatasetStats
     return dataset_stats(stats_or_path)
 
 
+def _priced(tokens: int, price: float | None, why_no_price: str) -> tuple[float | None, str]:
+    """The dollar figure and the label for `tokens` at `price` per 1M (or why there is no figure)."""
+    if price is None:
+        return None, f"Estimated {tokens:,} training tokens; {why_no_price}, so no dollar figure"
+    usd = tokens / 1e6 * price
+    return usd, f"Estimated {_money(usd)} ({tokens:,} training tokens at ${price}/1M)"
+
+
 def _money(usd: float) -> str:
     return f"${usd:,.2f}" if usd >= 0.01 else "under $0.01"
 
@@ -116,13 +124,8 @@ def _open_cost(entry: Any, stats: DatasetStats, mode: str | None, epochs: int | 
     dataset_tokens = round(stats.total_chars * ratio)
     tokens = dataset_tokens * n_epochs
     price = spec.price_per_1m_tokens
-    if price is None:
-        usd = None
-        label = (f"Estimated {tokens:,} training tokens; no published price for {entry.display_name} "
-                 f"({mode}), so no dollar figure")
-    else:
-        usd = tokens / 1e6 * price
-        label = f"Estimated {_money(usd)} ({tokens:,} training tokens at ${price}/1M)"
+    usd, label = _priced(tokens, price, f"no published price for {entry.display_name} ({mode})")
+    if price is not None:
         assumptions.append(f"${price} per 1M training tokens (catalog list price; billing = dataset "
                            "tokens × epochs)")
     return CostEstimate(model=entry.display_name, model_id=entry.base_model, category="open",
@@ -143,14 +146,10 @@ def _gemini_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEst
     dataset_tokens = round(stats.total_chars * ratio)
     tokens = dataset_tokens * n_epochs
     price = entry.price_per_1m_tokens
+    usd, label = _priced(tokens, price, f"the catalog has no price for {entry.display_name} tuning")
     if price is None:
-        usd = None
-        label = (f"Estimated {tokens:,} training tokens; the catalog has no price for "
-                 f"{entry.display_name} tuning, so no dollar figure")
         assumptions.append("no price: check cloud.google.com/vertex-ai/generative-ai/pricing")
     else:
-        usd = tokens / 1e6 * price
-        label = f"Estimated {_money(usd)} ({tokens:,} training tokens at ${price}/1M)"
         if not entry.price_verified:
             label += " — price unverified"
             assumptions.append(f"${price} per 1M training tokens is UNVERIFIED "
