@@ -149,14 +149,12 @@ def _gemini_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEst
     usd, label = _priced(tokens, price, f"the catalog has no price for {entry.display_name} tuning")
     if price is None:
         assumptions.append("no price: check cloud.google.com/vertex-ai/generative-ai/pricing")
+    elif not entry.price_verified:
+        label += " — price unverified"
+        assumptions.append(f"${price} per 1M training tokens is UNVERIFIED "
+                           f"(source: {entry.price_source or 'unofficial'}); check the official pricing page")
     else:
-        if not entry.price_verified:
-            label += " — price unverified"
-            assumptions.append(f"${price} per 1M training tokens is UNVERIFIED "
-                               f"(source: {entry.price_source or 'unofficial'}); check the official "
-                               "pricing page")
-        else:
-            assumptions.append(f"${price} per 1M training tokens (official list price)")
+        assumptions.append(f"${price} per 1M training tokens (official list price)")
     return CostEstimate(model=entry.display_name, model_id=entry.id, category="gemini", tuning_mode=None,
                         epochs=n_epochs, dataset_chars=stats.total_chars, tokens_per_char=ratio,
                         dataset_tokens=dataset_tokens, tokens=tokens, price_per_1m_tokens=price,
