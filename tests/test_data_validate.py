@@ -180,3 +180,13 @@ def test_line_batches_match_splitlines_for_any_block_size(tmp_path: Path, block:
     assert [ln for _, lines, _ in batches for ln in lines] == text.encode().split(b"\n")
     assert all(blob == b"\n".join(lines) for _, lines, blob in batches)  # type: ignore[arg-type]
     assert batches[0][0] == 1
+
+
+def test_too_long_check_without_a_mode_uses_the_most_lenient_ratio() -> None:
+    from knowledge import find_model
+    from tools.data.limits import length_limit
+
+    llama = find_model("meta/llama3_1@llama-3.1-8b")
+    limit = length_limit("meta/llama3_1@llama-3.1-8b")
+    assert llama is not None and limit is not None
+    assert limit.tokens_per_char == min(s.tokens_per_char for s in llama.modes.values() if s.tokens_per_char)

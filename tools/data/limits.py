@@ -55,9 +55,10 @@ def tokens_per_char(model: Any, mode: str | None = None) -> float | None:
         modes = model.modes
         if mode and mode in modes and modes[mode].tokens_per_char:
             return float(modes[mode].tokens_per_char)
-        for spec in modes.values():
-            if spec.tokens_per_char:
-                return float(spec.tokens_per_char)
+        # Mode unknown: the smallest ratio, so no example that fits in some mode is dropped as too long
+        # (e.g. Llama: FULL 0.247 vs PEFT 0.317 tokens per character).
+        ratios = [float(spec.tokens_per_char) for spec in modes.values() if spec.tokens_per_char]
+        return min(ratios) if ratios else None
     return None
 
 
