@@ -145,3 +145,14 @@ def test_deploy_and_try(fake_vertex: FakeVertex, capsys: pytest.CaptureFixture[s
 def test_bad_job_name_is_a_clear_error(fake_vertex: FakeVertex, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "job", "status", "projects/x/tuningJobs", "--platform", "vertex")
     assert code == 1 and "Not a tuning job name" in err and "Traceback" not in err
+
+
+@needs_gcs
+def test_job_submit_checks_validation_rows_too(fake_vertex: FakeVertex, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    # 5001 validation rows stay under 25 % of the training bytes, so only the row limit catches them.
+    train, val = upload_dataset(tmp_path, train_lines=30_000, val_lines=5_001)
+    code, out, _ = run(capsys, *submit_argv(train, val, "--yes", "--json"))
+    assert code == 1
+    assert any("5001 rows" in p for p in json.loads(out)["problems"])
+    assert not fake_vertex.calls("tuningJobs.create")

@@ -135,7 +135,11 @@ def submit_job(args: argparse.Namespace) -> int:
         return 0
     check = getattr(platform, "preflight", None)
     if check is not None and not args.skip_preflight:
-        problems = check(spec, check_existing=False) if platform.name == "vertex" else check(spec)
+        if platform.name == "vertex":
+            train_rows, val_rows = _row_counts(platform, spec)
+            problems = check(spec, check_existing=False, train_rows=train_rows, val_rows=val_rows)
+        else:
+            problems = check(spec)
         if problems:
             if args.json:
                 print_json({"ok": False, "problems": problems})
@@ -153,6 +157,29 @@ def submit_job(args: argparse.Namespace) -> int:
     else:
         print(describe(info))
     return 0
+
+
+def _row_counts(platform: Any, spec: Any) -> tuple[int | None, int | None]:
+    """Rows of the validation file (and of the training file when Gemini's 30 % rule may apply),
+    read from storage, so preflight checks the row limits too; None where a file can't be read."""
+    import tempfile
+
+    from tools.errors import ToolError
+
+    def count(uri: str | None) -> int | None:
+        if not uri:
+            return None
+        try:
+            with tempfile.TemporaryDirectory() as folder:
+                path = platform.storage.download(uri, f"{folder}/data.jsonl")
+                with open(path, "rb") as handle:
+                    return sum(1 for line in handle if line.strip())
+        except ToolError:
+            return None  # preflight reports a missing object itself
+
+    val_rows = count(spec.validation_uri)
+    needs_train = spec.category == "gemini" and val_rows is not None and val_rows > 1000
+    return (count(spec.train_uri) if needs_train else None), val_rows
 
 
 def job_status(args: argparse.Namespace) -> int:
