@@ -138,21 +138,30 @@ def test_quit_mid_session_and_resume_to_the_end(workdir: Path) -> None:
     term.approve("submit_tuning_job", "monitor_job")
     term.expect("Training")
     term.child.sendintr()  # Ctrl-C while watching: stops after the step...
-    term.expect("Stopping after this step")
-    term.child.sendintr()  # ...and again: leave now
-    assert term.finish() == thread
+    # (a tiny job may finish first; then Ctrl-C lands at the next prompt and leaves at once)
+    if term.child.expect(["Stopping after this step", r"Resume with: tuning-agent chat --thread \S+"]) == 0:
+        term.child.sendintr()  # ...and again: leave now
+        assert term.finish() == thread
+    else:
+        term.child.expect(pexpect.EOF, timeout=30)
 
     term = Terminal(home, workdir, *LOCAL, "--thread", thread)
-    term.approve("monitor_job")  # the cut step's card comes back; the job kept running meanwhile
-    term.expect("Training loss", timeout=240)
-    term.approve("deploy_model")
+    # The job kept running meanwhile. Depending on when Ctrl-C landed, the resumed thread shows the
+    # watch card again, offers to re-run the cut step, or (the watch had finished) the deploy card.
+    again = term.child.expect([r"monitor_job \[[yen/]+\] > ", "did not finish. Press Enter to run it",
+                               r"deploy_model \[[yen/]+\] > "], timeout=90)
+    if again < 2:
+        term.child.sendline("y" if again == 0 else "")
+        term.expect("Training loss", timeout=240)
+        term.card("deploy_model")
+    term.child.sendline("y")
     term.expect("Type a prompt to try the tuned model")
     term.prompt()
     term.child.sendeof()
     assert term.finish() == thread
     text = term.transcript()
     assert "--epochs 1 " in text  # the submit card's equivalent command carries the edited value
-    assert text.count("Approve: upload_dataset") == 2 and text.count("Approve: monitor_job") == 2
+    assert text.count("Approve: upload_dataset") == 2 and text.count("Approve: monitor_job") in (1, 2)
 
 
 def test_scripted_with_piped_stdin(workdir: Path) -> None:
