@@ -4,8 +4,9 @@ A step that needs a decision does it in two passes, so that the proposal is save
 state before anyone is asked (a resumed node re-runs from its top; nothing with a side
 effect may run before `interrupt()`):
 
-1. `propose(...)` → the node returns `{"pending": ...}`; the router sends control back
-   to the same step.
+1. `propose(...)` → the node returns `{"pending": ...}` and posts the card's explanation
+   (what, why, cost, equivalent command) as an assistant message tagged with the card id;
+   the router sends control back to the same step.
 2. `await_decision(state, ArgsModel)` → reads an answer typed as a plain chat message
    (intake stores it in `facts["answer"]`), or interrupts with the payload
 
@@ -14,17 +15,27 @@ effect may run before `interrupt()`):
 
    and accepts `{"decisions": [{"type": "approve"} | {"type": "edit", "edited_action":
    {"name", "args"}} | {"type": "reject", "message"}]}` or a bare string (free text).
-   Edited args are validated and coerced with the step's pydantic model; invalid edits
-   re-ask with the error. The node then acts and returns `outcome.updates`, which clears
-   `pending` and appends the decision to the `approvals` audit trail.
+   The node then acts and returns `outcome.updates`, which clears `pending`, appends the
+   decision to the `approvals` audit trail and posts one short line ("Approved: …",
+   "Changed epochs 3 → 5", "Declined: …").
+
+Decisions are bound to cards. Every card has an id and the time it was opened. A
+resume keyed by interrupt id reaches only that card (LangGraph routes it); any answer
+— keyed, unkeyed or typed — whose run was created before the card opened decides
+nothing, and the card stays open (`stale`). So two approvals sent at once for one card
+(queued, or racing) can never approve the card shown after it. An edit naming another
+action, an invalid edit, or a bad resume re-asks: the step posts why and shows the card
+again (`Reask`, returned by the step wrapper).
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
+from langchain_core.messages import AIMessage
 from langgraph.types import interrupt
 from pydantic import BaseModel, Field, ValidationError
 
@@ -32,6 +43,31 @@ from graph.state import Record, TuningState
 
 DecisionType = Literal["approve", "edit", "reject"]
 ALL_DECISIONS: tuple[DecisionType, ...] = ("approve", "edit", "reject")
+
+#: Short human titles for each card's action (shown on the card and in the transcript).
+TITLES: dict[str, str] = {
+    "choose_model_category": "Choose the model category",
+    "confirm_project_region": "Confirm the project and region",
+    "enable_apis": "Enable the Google Cloud APIs",
+    "search_buckets": "Search your buckets for datasets",
+    "confirm_column_mapping": "Confirm the column mapping",
+    "split_validation": "Hold out a validation set",
+    "drop_invalid_rows": "Drop the invalid rows",
+    "create_bucket": "Create the bucket",
+    "upload_dataset": "Upload the dataset",
+    "approve_configuration": "Approve the model and settings",
+    "submit_tuning_job": "Start the tuning job",
+    "monitor_job": "Watch the job",
+    "deploy_model": "Deploy the tuned model",
+}
+
+#: Actions that spend money or change a project: only a plain typed yes or the card's approve
+#: button approves them, never an LLM's reading of free text.
+STRICT_ACTIONS = frozenset({"submit_tuning_job", "deploy_model", "enable_apis", "create_bucket"})
+
+
+def title(action: str) -> str:
+    return TITLES.get(action, action.replace("_", " ").capitalize())
 
 
 class EditedAction(BaseModel):
@@ -74,16 +110,39 @@ class Outcome(BaseModel):
         return self.type in {"approve", "edit"}
 
 
+class Reask(Exception):
+    """Raised by `await_decision` when the card must be shown again; the step wrapper
+    returns `update` (a message saying why, and the card re-proposed)."""
+
+    def __init__(self, update: dict[str, Any]) -> None:
+        super().__init__("reask")
+        self.update = update
+
+
+def _card_message(pending: Record, note: str | None = None) -> AIMessage:
+    """The card's explanation as an assistant message, tagged with the card id (renderers
+    that draw the card itself may skip it)."""
+    text = f"**{title(pending['action'])}**\n\n{pending['description']}"
+    if note:
+        text = f"{note}\n\n{text}"
+    return AIMessage(content=text, additional_kwargs={"card": pending["id"]})
+
+
+def _line(text: str) -> AIMessage:
+    return AIMessage(content=text, additional_kwargs={"status": True})
+
+
 def propose(step: str, action: str, args: dict[str, Any], description: str,
             allowed: tuple[DecisionType, ...] = ALL_DECISIONS) -> dict[str, Any]:
     """The state update that opens an approval; the router then re-enters `step`.
 
-    Each card gets an id: an answer typed as a chat message carries the id of the card it
-    was typed at, so it can never decide a later card (even one for the same action).
+    Each card gets an id and its opening time: an answer typed or sent before the card
+    opened can never decide it (even a card for the same action).
     """
-    return {"pending": {"kind": "approval", "step": step, "action": action, "args": args,
-                        "description": description, "allowed": list(allowed), "error": None,
-                        "id": uuid.uuid4().hex}}
+    pending = {"kind": "approval", "step": step, "action": action, "args": args, "title": title(action),
+               "description": description, "allowed": list(allowed), "error": None,
+               "id": uuid.uuid4().hex, "opened_at": time.time()}
+    return {"pending": pending, "messages": [_card_message(pending)]}
 
 
 def ask(step: str, question: str) -> dict[str, Any]:
@@ -93,13 +152,41 @@ def ask(step: str, question: str) -> dict[str, Any]:
 
 def payload(pending: Record) -> dict[str, Any]:
     """The interrupt value for an open approval."""
-    description = pending["description"]
+    description = f"**{title(pending['action'])}**\n\n{pending['description']}"
     if pending.get("error"):
         description = f"**Your edit was not accepted:** {pending['error']}\n\n{description}"
     return {
         "action_requests": [{"name": pending["action"], "args": pending["args"], "description": description}],
         "review_configs": [{"action_name": pending["action"], "allowed_decisions": pending["allowed"]}],
     }
+
+
+def run_created_at() -> float | None:
+    """When the current run was created (seconds), read from its UUIDv7 run id; None when unknown.
+
+    The LangGraph server gives every run a time-ordered UUIDv7 id when it is created (not when
+    a queued run starts); in-process callers may pass one as `configurable.run_id`.
+    """
+    try:
+        from langgraph.config import get_config
+
+        config = get_config()
+    except RuntimeError:
+        return None
+    raw = (config.get("configurable") or {}).get("run_id") or config.get("run_id")
+    try:
+        parsed = uuid.UUID(str(raw))
+    except ValueError:
+        return None
+    if parsed.version != 7:
+        return None
+    return (parsed.int >> 80) / 1000.0
+
+
+def stale(pending: Record) -> bool:
+    """Whether the current run was created before this card opened (so cannot answer it)."""
+    created, opened = run_created_at(), pending.get("opened_at")
+    return created is not None and isinstance(opened, (int, float)) and created < opened
 
 
 def _from_resume(value: Any, pending: Record) -> Decision:
@@ -126,53 +213,85 @@ def _from_chat(answer: Record) -> Decision:
     return Decision(type="reject", message=answer.get("message") or None)
 
 
+def _reask(pending: Record, error: str, consumed: dict[str, Any] | None = None) -> Reask:
+    """Show the card again (a new id, opened now) with `error` said first."""
+    again = {**pending, "error": error, "id": uuid.uuid4().hex, "opened_at": time.time()}
+    return Reask({**(consumed or {}), "pending": again,
+                  "messages": [_card_message(again, f"**Not accepted:** {error}")]})
+
+
+def _validated(decision: Decision, pending: Record, args_model: type[BaseModel] | None) -> dict[str, Any]:
+    """The card's arguments after this decision; ValueError/ValidationError when they are wrong."""
+    args = dict(pending["args"])
+    if decision.type not in {"approve", "edit"}:
+        return args
+    edited: dict[str, Any] = {}
+    if decision.type == "edit" and decision.edited_action:
+        if decision.edited_action.name != pending["action"]:
+            raise ValueError(f"that edit is for `{decision.edited_action.name}`, but the open card is "
+                             f"`{pending['action']}` ({title(pending['action'])}); nothing was changed.")
+        edited = decision.edited_action.args
+    unknown = sorted(set(edited) - set(args))
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(unknown)}; editable: {', '.join(args)}")
+    merged = {**args, **edited}
+    # An approved proposal is checked too: a proposal can be incomplete (e.g. no column fits).
+    return args_model.model_validate(merged).model_dump() if args_model else merged
+
+
+def _summary(decision: Decision, before: dict[str, Any], after: dict[str, Any], action: str) -> str:
+    if decision.type == "reject":
+        return f"Declined: {decision.message}" if decision.message else f"Declined: {title(action)}."
+    changed = [f"{k} {before.get(k)} → {v}" for k, v in after.items() if before.get(k) != v]
+    return ("Changed " + ", ".join(changed)) if changed else f"Approved: {title(action)}."
+
+
 def await_decision(state: TuningState, args_model: type[BaseModel] | None = None) -> Outcome:
-    """Block (interrupt) until the open approval is decided; return the validated outcome."""
-    pending = dict(state.get("pending") or {})
+    """Block (interrupt) until the open approval is decided; return the validated outcome.
+
+    Raises `Reask` when the answer cannot decide this card (sent before it opened, names
+    another action, fails validation): the step wrapper posts why and shows the card again.
+    """
+    pending = cast(Record, dict(state.get("pending") or {}))
     facts = state.get("facts") or {}
-    answer = facts.get("answer")
+    answer: Record | None = facts.get("answer")
     if answer and (answer.get("for") != pending.get("action") or answer.get("card") != pending.get("id")):
         answer = None  # typed while another card was open: not an answer to this one
-    decision = _from_chat(answer) if answer else None
-    while True:
-        if decision is None:
-            try:
-                decision = _from_resume(interrupt(payload(pending), response_schema=RESUME_SCHEMA), pending)
-            except ValueError as err:
-                pending["error"] = str(err)
-                continue
-        if decision.type not in pending["allowed"]:
-            pending["error"] = f"'{decision.type}' is not allowed here; choose one of {pending['allowed']}."
-            decision = None
-            continue
-        args = dict(pending["args"])
-        if decision.type in {"approve", "edit"}:
-            edited = decision.edited_action.args if decision.edited_action and decision.type == "edit" else {}
-            merged = {**args, **{k: v for k, v in edited.items() if k in args}}
-            unknown = sorted(set(edited) - set(args))
-            try:
-                if unknown:
-                    raise ValueError(f"unknown field(s) {', '.join(unknown)}; editable: {', '.join(args)}")
-                # An approved proposal is checked too: a proposal can be incomplete (e.g. no column fits).
-                args = args_model.model_validate(merged).model_dump() if args_model else merged
-            except (ValidationError, ValueError) as err:
-                pending["error"] = _short_error(err)
-                decision = None
-                continue
-        break
+    typed = answer is not None
+    if answer is not None:
+        decision = _from_chat(answer)
+    else:
+        raw = interrupt(payload(pending), response_schema=RESUME_SCHEMA)
+        if stale(pending):
+            raise Reask({"pending": pending, "messages": [_line(
+                f"An answer sent before the card “{title(pending['action'])}” was shown does not decide it; "
+                "it is still open.")]})
+        try:
+            decision = _from_resume(raw, pending)
+        except ValueError as err:
+            raise _reask(pending, str(err)) from None
+    consumed = {"facts": {"answer": None}} if typed else None
+    if decision.type not in pending["allowed"]:
+        raise _reask(pending, f"'{decision.type}' is not allowed here; choose one of {pending['allowed']}.", consumed)
+    try:
+        args = _validated(decision, pending, args_model)
+    except (ValidationError, ValueError) as err:
+        raise _reask(pending, _short_error(err), consumed) from None
     record = {"action": pending["action"], "args": args, "decision": decision.type,
               "message": decision.message, "time": datetime.now(UTC).isoformat(timespec="seconds")}
     updates: dict[str, Any] = {"pending": None, "approvals": [record]}
-    if answer:
+    if typed:
         updates["facts"] = {"answer": None}
-    elif decision.message:
-        # Free text sent with a card's answer never passes intake: keep a dataset it names
-        # ("no, use other.csv instead") so the tree can go back to that step.
-        from graph.parse import dataset_ref
+    else:
+        updates["messages"] = [_line(_summary(decision, dict(pending["args"]), args, pending["action"]))]
+        if decision.message:
+            # Free text sent with a card's answer never passes intake: keep a dataset it names
+            # ("no, use other.csv instead") so the tree can go back to that step.
+            from graph.parse import dataset_ref
 
-        named = dataset_ref(decision.message)
-        if named:
-            updates["facts"] = {"dataset": named}
+            named = dataset_ref(decision.message)
+            if named:
+                updates["facts"] = {"dataset": named}
     return Outcome(type=decision.type, args=args, message=decision.message, updates=updates)
 
 

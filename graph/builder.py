@@ -2,6 +2,8 @@
 
 `build_graph(deps, checkpointer)` is the one builder. The CLI passes a SQLite
 checkpointer, tests an in-memory one, and the LangGraph server none (it brings its own).
+The graph's input is messages only (`InputState`); per-run choices arrive as runtime
+context (`RunContext`); it runs under a small recursion limit (`RECURSION_LIMIT`).
 """
 
 from __future__ import annotations
@@ -10,71 +12,91 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from langgraph.graph import START, StateGraph
+from langgraph.runtime import Runtime
 
-from graph.approvals import ask
+from graph.approvals import Reask, ask
 from graph.common import combine, say
+from graph.context import InputState, RunContext
 from graph.deps import Deps
-from graph.nodes import (
-    answer,
-    category,
-    columns,
-    configure,
-    dataset_source,
-    deploy,
-    done,
-    environment,
-    intake,
-    monitor,
-    preflight,
-    prepare,
-    project_region,
-    split,
-    submit,
-    upload,
-)
-from graph.router import STEPS, next_step
+from graph.nodes import answer, intake
+from graph.router import ANSWER, END, HALT, first_unmet, next_step
 from graph.state import TuningState
+from graph.steps import STEP_NAMES, STEPS
 from tools.errors import ToolError
 
-STEP_MODULES = {
-    "answer": answer, "category": category, "project_region": project_region, "environment": environment,
-    "dataset_source": dataset_source, "columns": columns, "split": split, "prepare": prepare,
-    "upload": upload, "configure": configure, "preflight": preflight, "submit": submit,
-    "monitor": monitor, "deploy": deploy, "done": done,
-}
+#: Steps one run may take before LangGraph stops it: a turn is a handful of steps, so a
+#: loop shows up at once instead of filling a disk.
+RECURSION_LIMIT = 60
+
+#: What an error leaves in `facts`: the per-message facts are cleared so that the change
+#: that caused the error is not applied again; only the bookkeeping stays.
+_KEPT_FACTS = ("seen", "last_text", "purpose")
+
+
+def _clear_facts(state: TuningState) -> dict[str, Any]:
+    known = state.get("facts") or {}
+    return {"facts": {k: None for k in known if k not in _KEPT_FACTS}} if known else {}
+
+
+def _title(step: str) -> str:
+    return step.replace("_", " ").capitalize()
 
 
 def _bind(run: Callable[[TuningState, Deps], dict[str, Any]], deps: Deps, step: str) -> Any:
-    """The node for `step`: its module's `run` with `deps`, behind the one error boundary.
+    """The node for `step`: its module's `run` with this run's deps, behind the one error boundary.
 
     A `ToolError` (bad data, a refused cloud call) becomes a message that says what went
-    wrong and what to do; the state is kept and the step asks again on the next message.
+    wrong and what to do; the facts that led there are cleared and the step asks. `Reask`
+    (a card that must be shown again) returns its update. Every step's update also keeps
+    `turn_steps` for the router's loop guard.
     """
 
-    def node(state: TuningState) -> dict[str, Any]:
+    def node(state: TuningState, runtime: Runtime[RunContext]) -> dict[str, Any]:
         try:
-            return run(state, deps)
+            update = run(state, deps.for_run(runtime.context))
+        except Reask as again:
+            update = again.update
         except ToolError as err:
-            return combine(say(f"**{step.replace('_', ' ').capitalize()} failed:** {err}",
-                               "Nothing else was changed. Tell me how to proceed, or say **retry**."),
-                           {"pending": None}, ask(step, "How should I proceed?"))
+            update = combine(_clear_facts(state),
+                             say(f"**{_title(step)} failed:** {err}",
+                                 "Nothing else was changed. Tell me how to proceed, or say **retry**."),
+                             ask(step, "How should I proceed?"))
+        if step == ANSWER:
+            return update
+        if step == "intake":  # a new message starts a new turn
+            return {**update, "turn_steps": []}
+        asked = "pending" in update  # opened or closed a question or card: a human is involved
+        return {**update, "turn_steps": [] if asked else [*(state.get("turn_steps") or []), step]}
 
     node.__doc__ = run.__doc__
+    node.__name__ = step
     return node
+
+
+def _halt(state: TuningState) -> dict[str, Any]:
+    """The router would run a step a second time in this turn with no question in between: stop and ask."""
+    step = first_unmet(state)
+    return combine(_clear_facts(state), {"turn_steps": []},
+                   say(f"I'm going round in circles at **{_title(step)}**, so I stopped instead of repeating it.",
+                       "Tell me what to change, or say **retry**."),
+                   ask(step, "What should I change?"))
 
 
 def build_graph(deps: Deps | None = None, checkpointer: Any = None) -> Any:
     """Compile the tuning graph with these dependencies and (optionally) a checkpointer."""
     deps = deps or Deps()
-    builder = StateGraph(TuningState)
+    builder = StateGraph(TuningState, context_schema=RunContext, input_schema=InputState)
     builder.add_node("intake", _bind(intake.run, deps, "intake"))
-    targets: list[str] = ["answer", *STEPS]
-    for name in targets:
-        builder.add_node(name, _bind(STEP_MODULES[name].run, deps, name))
+    builder.add_node(ANSWER, _bind(answer.run, deps, ANSWER))
+    builder.add_node(HALT, _halt)
+    for step in STEPS:
+        builder.add_node(step.NAME, _bind(step.run, deps, step.NAME))
     builder.add_edge(START, "intake")
+    targets = [ANSWER, HALT, *STEP_NAMES]
     route_map: dict[Hashable, str] = {name: name for name in targets}
-    route_map["__end__"] = "__end__"
-    builder.add_conditional_edges("intake", next_step, route_map)
-    for name in targets:
+    route_map[END] = END
+    for name in ["intake", ANSWER, *STEP_NAMES]:
         builder.add_conditional_edges(name, next_step, route_map)
-    return builder.compile(checkpointer=checkpointer, name="tuning-agent")
+    builder.add_edge(HALT, END)
+    return builder.compile(checkpointer=checkpointer, name="tuning-agent").with_config(
+        recursion_limit=RECURSION_LIMIT)

@@ -46,6 +46,18 @@ def platform_of(state: TuningState, deps: Deps) -> Platform:
     return deps.platform(state.get("platform") or "local")
 
 
+def run_id(state: TuningState) -> str:
+    """This thread's run id, checked: it names folders, labels and endpoints."""
+    from graph.context import check_run_id
+
+    try:
+        return check_run_id(state.get("run_id"))
+    except ValueError as err:
+        from tools.errors import ToolError
+
+        raise ToolError(str(err), "Start a new conversation; this thread's state is not one I wrote.") from err
+
+
 def rec(state: TuningState, key: str) -> dict[str, Any]:
     """A state record, or an empty dict when the step has not run yet."""
     value = dict(state).get(key)

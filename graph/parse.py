@@ -169,7 +169,8 @@ def config_changes(text: str) -> dict[str, object]:
         changes["tuning_mode"] = "FULL"
     elif re.search(r"\b(lora|peft)\b", low):
         changes["tuning_mode"] = "PEFT_ADAPTER"
-    model = model_mention(text) or (re.search(r"\blocal/[\w.-]+", text) or [None])[0]
+    local = re.search(r"\blocal/[\w.-]+", text)
+    model = local.group(0).rstrip(".") if local else model_mention(text)
     if model:
         changes["base_model"] = model
     return changes

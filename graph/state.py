@@ -1,18 +1,20 @@
 """The graph state: one typed record per concern, each with the reducer that merges it.
 
-Records are plain dicts (JSON-friendly for every checkpointer and the server API) whose
-keys are documented here. A node returns only the keys it changes; `merge` folds a
-partial record into the stored one, so `{"dataset": {"mapping": {...}}}` keeps the
-dataset's other fields. Returning `None` for a record clears it (used when the user
-changes their mind, e.g. picks another dataset).
+Records are `TypedDict(total=False)`: plain dicts in the checkpoint (JSON-friendly for every
+checkpointer and the server API) whose keys mypy checks. A node returns only the keys it
+changes; `merge` folds a partial record into the stored one, so `{"dataset": {"mapping":
+{...}}}` keeps the dataset's other fields. Returning `None` for a record clears it. What a
+change resets is decided in one place, graph/invalidate.py; field lists (e.g.
+`DATASET_FIELDS`) are derived from these types, never copied.
 
+The graph's *input* is messages only (graph/context.py): every other key is written by nodes.
 Nothing here holds credentials or whole datasets: only paths, URIs, samples and stats.
 """
 
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
@@ -27,6 +29,193 @@ def merge(old: Record | None, new: Record | None) -> Record | None:
     return {**(old or {}), **new}
 
 
+class Facts(TypedDict, total=False):
+    """What the newest messages said that no step has consumed yet (intake writes it; the step
+    that uses a key sets it back to None)."""
+
+    purpose: str
+    category: str
+    model: str
+    project: str
+    region: str
+    dataset: str
+    validation_dataset: str
+    validation_split: float
+    bucket: str
+    search_buckets: bool
+    status: bool
+    config_changes: dict[str, Any]
+    """Configuration changes typed away from the configuration card ({epochs: 5, base_model: …})."""
+    answer: dict[str, Any]
+    """{for, card, decision, message}: an answer typed at the card open when it was typed."""
+    yes: bool | None
+    last_text: str
+    seen: str
+    """Id of the last message read, so a resumed run does not read it twice."""
+
+
+class Pending(TypedDict, total=False):
+    """The question or approval now open (replaced, not merged).
+
+    Approvals: kind "approval", step, action, title, args, description, allowed, error, id,
+    opened_at (epoch seconds; answers from runs created earlier cannot decide it).
+    Questions: kind "question", step, question, awaiting."""
+
+    kind: Literal["approval", "question"]
+    step: str
+    action: str
+    title: str
+    args: dict[str, Any]
+    description: str
+    allowed: list[str]
+    error: str | None
+    id: str
+    opened_at: float
+    question: str
+    awaiting: bool
+
+
+class ProjectRecord(TypedDict, total=False):
+    """Where jobs run. `fixed`: the platform decides it (local: region `local`), nothing to ask."""
+
+    project: str | None
+    region: str
+    source: str
+    confirmed: bool
+    fixed: bool
+
+
+class EnvironmentRecord(TypedDict, total=False):
+    checked: bool
+    passed: bool
+    checks: list[dict[str, Any]]
+    """[{name, ok, severity, detail, fix}]"""
+    missing_apis: list[str]
+    errors: list[str]
+    project_number: str | None
+    enable_declined: bool
+    note: str
+
+
+class DatasetRecord(TypedDict, total=False):
+    """The dataset from source to uploaded files (reset together when another dataset is chosen)."""
+
+    source: str
+    inspected: bool
+    inspection: dict[str, Any]
+    """tools.data.Inspection as a dict: columns, a few samples, shape, row count."""
+    kind: str
+    columns: list[str]
+    samples: list[dict[str, Any]]
+    shape: str
+    rows: int
+    rows_exact: bool
+    encoding_note: str | None
+    mapping: dict[str, Any]
+    """{prompt_column, completion_column, system_column} or {shape}."""
+    mapping_confirmed: bool
+    validation_source: str | None
+    split_decided: bool
+    validation_split: float
+    train_path: str | None
+    validation_path: str | None
+    prepare_report: dict[str, Any]
+    rows_train: int
+    prepared: bool
+    train_uri: str | None
+    validation_uri: str | None
+    uploaded: bool
+
+
+class ModelRecord(TypedDict, total=False):
+    """The catalog model asked for or chosen; on the local platform `local_model` is the one tuned."""
+
+    base_model: str
+    display_name: str
+    requested: str
+    local_model: str
+
+
+class HparamsRecord(TypedDict, total=False):
+    """Exactly what the approved configuration card showed (`approved` once it was approved)."""
+
+    base_model: str
+    tuning_mode: str | None
+    epochs: int
+    learning_rate: float | None
+    learning_rate_multiplier: float | None
+    adapter_size: int | None
+    output_uri: str | None
+    approved: bool
+
+
+class CostRecord(TypedDict, total=False):
+    """tools.cost.CostEstimate as a dict: always an estimate, recomputed with the configuration."""
+
+    label: str
+    usd: float | None
+    tokens: int
+    price_per_1m_tokens: float | None
+    assumptions: list[str]
+
+
+class StorageRecord(TypedDict, total=False):
+    bucket: str | None
+    bucket_exists: bool
+    prefix: str
+    output_uri: str
+    bucket_declined: bool
+
+
+class PreflightRecord(TypedDict, total=False):
+    ok: bool
+    problems: list[str]
+
+
+class JobRecord(TypedDict, total=False):
+    name: str
+    state: str
+    ended: bool
+    succeeded: bool
+    base_model: str | None
+    console_url: str | None
+    real_region: str | None
+    error_message: str | None
+    advice: str | None
+    output_uri: str | None
+    final_checkpoint_uri: str | None
+    tuned_model_endpoint: str | None
+    submitted_at: str
+    declined: bool
+    watch: bool | None
+
+
+class DeploymentRecord(TypedDict, total=False):
+    wanted: bool | None
+    endpoint: str | None
+    display_name: str
+    region: str | None
+    model: str | None
+    state: str
+    hourly_usd: float | None
+    console_url: str | None
+    summarized: bool
+
+
+class ApprovalRecord(TypedDict, total=False):
+    """One decision in the audit trail."""
+
+    action: str
+    args: dict[str, Any]
+    decision: str
+    message: str | None
+    time: str
+
+
+#: Every dataset field, derived from the type: reset together when another dataset is chosen.
+DATASET_FIELDS: tuple[str, ...] = tuple(DatasetRecord.__annotations__)
+
+
 class TuningState(TypedDict, total=False):
     """Everything one tuning conversation knows. Every field is optional until its step runs."""
 
@@ -34,68 +223,31 @@ class TuningState(TypedDict, total=False):
     """The transcript that UIs show (add_messages: appended, or replaced by id)."""
 
     run_id: str
-    """This conversation's idempotency key: labels the job, names the upload prefix and endpoint."""
+    """This conversation's idempotency key (`ta-` + 10 hex digits, checked where used): labels the
+    job, names the upload prefix, the local run folder and the endpoint."""
 
     platform: str
     """`local` or `vertex`, fixed at the first turn so a resumed thread never switches."""
 
-    facts: Annotated[Record | None, merge]
-    """What the newest messages said that no step has consumed yet (intake writes it; a step
-    sets a key back to None once used): purpose, category, model, project, region, dataset,
-    validation_dataset, validation_split, bucket, search_buckets, status; `answer`
-    {for, decision, message} for an open card; `yes` (a bare yes/no); `last_text`; `seen`
-    (id of the last message read, so a resumed run does not read it twice)."""
-
+    facts: Annotated[Facts | None, merge]
     category: str | None
     """`open` or `gemini` once chosen (replaced, not merged)."""
-
-    project: Annotated[Record | None, merge]
-    """{project, region, source, confirmed}: where jobs run. On the local platform: region `local`."""
-
-    environment: Annotated[Record | None, merge]
-    """{checked, passed, checks: [{name, ok, severity, detail, fix}], missing_apis, errors,
-    project_number, enable_declined}."""
-
-    dataset: Annotated[Record | None, merge]
-    """{source, inspected, inspection (columns, a few samples, shape, row count), kind, columns,
-    samples, shape, rows, rows_exact, encoding_note, mapping {prompt_column, completion_column,
-    system_column} or {shape}, mapping_confirmed, validation_source, split_decided,
-    validation_split, train_path, validation_path, prepare_report, rows_train, prepared,
-    train_uri, validation_uri, uploaded}. All keys are listed in nodes/dataset_source.py
-    (DATASET_FIELDS) and reset together when another dataset is chosen."""
-
-    model: Annotated[Record | None, merge]
-    """{base_model, display_name, requested}: the cloud model asked for or chosen; on the local
-    platform also {local_model}, the model actually tuned here."""
-
-    hparams: Annotated[Record | None, merge]
-    """{base_model, tuning_mode, epochs, learning_rate, learning_rate_multiplier, adapter_size,
-    output_uri, approved}: exactly what the approved configuration card showed."""
-
-    cost: Annotated[Record | None, merge]
-    """tools.cost.CostEstimate as a dict ({label, usd, tokens, price_per_1m_tokens, assumptions, …}):
-    always an estimate; recomputed whenever the configuration changes."""
-
-    storage: Annotated[Record | None, merge]
-    """{bucket, bucket_exists, prefix, output_uri, bucket_declined}: where data and outputs live."""
-
-    preflight: Annotated[Record | None, merge]
-    """{ok, problems}: the last preflight result."""
-
-    job: Annotated[Record | None, merge]
-    """{name, state, ended, succeeded, base_model, console_url, real_region, error_message, advice,
-    output_uri, final_checkpoint_uri, tuned_model_endpoint, submitted_at, declined, watch}."""
-
-    deployment: Annotated[Record | None, merge]
-    """{wanted, endpoint, display_name, region, model, state, hourly_usd, console_url, summarized}."""
-
-    approvals: Annotated[list[Record], operator.add]
-    """Audit trail (appended): {action, args, decision, message, time} for every decision."""
-
-    pending: Record | None
-    """The question or approval now open (replaced, not merged): approvals are {kind: "approval",
-    step, action, args, description, allowed, error}; questions are {kind: "question", step,
-    question, awaiting}. See graph/approvals.py."""
-
+    project: Annotated[ProjectRecord | None, merge]
+    environment: Annotated[EnvironmentRecord | None, merge]
+    dataset: Annotated[DatasetRecord | None, merge]
+    model: Annotated[ModelRecord | None, merge]
+    hparams: Annotated[HparamsRecord | None, merge]
+    cost: Annotated[CostRecord | None, merge]
+    storage: Annotated[StorageRecord | None, merge]
+    preflight: Annotated[PreflightRecord | None, merge]
+    job: Annotated[JobRecord | None, merge]
+    deployment: Annotated[DeploymentRecord | None, merge]
+    approvals: Annotated[list[ApprovalRecord], operator.add]
+    """Audit trail (appended): every decision."""
+    pending: Pending | None
     side_reply: str | None
     """A side question waiting for `answer` (set by intake, cleared by answer)."""
+
+    turn_steps: list[str]
+    """Steps that finished in this turn without a question or card in between (replaced): the
+    router's loop guard. Intake empties it; a step that opens or closes a question empties it."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from graph import parse
-from graph.router import STEPS, next_step
+from graph.router import next_step
+from graph.steps import STEP_NAMES
 
 
 @pytest.mark.parametrize(("text", "expected"), [("yes", True), ("Sure, go ahead", True), ("ok", True),
@@ -61,7 +62,7 @@ def test_router_walks_in_order_and_stops_on_open_question() -> None:
     waiting = {"category": "open", "pending": {"kind": "question", "awaiting": True}}
     assert next_step(waiting) == "__end__"
     assert next_step({"side_reply": "what is LoRA?"}) == "answer"
-    assert STEPS[-1] == "done"
+    assert STEP_NAMES[-1] == "done"
 
 
 def test_router_visits_an_open_card_before_later_steps() -> None:

@@ -9,6 +9,8 @@ from graph.common import combine, say
 from graph.deps import Deps
 from graph.state import TuningState
 
+NAME = "answer"
+
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     question = state.get("side_reply") or ""

@@ -14,9 +14,12 @@ from graph import advisor, parse
 from graph.approvals import await_decision, propose
 from graph.common import combine, facts, md_table, say
 from graph.deps import Deps
+from graph.invalidate import invalidate
 from graph.state import TuningState
 from knowledge import GeminiModel, nearest_supported
 from tools.recommend import detect_task, suggest_models
+
+NAME = "category"
 
 ACTION = "choose_model_category"
 
@@ -37,15 +40,6 @@ def _suggestions(purpose: str | None, deps: Deps) -> tuple[str, str]:
     return f"{table}\n\n{why or picks[0].why}", recommended
 
 
-#: What depends on the category and is redone after a switch (the data format, the model,
-#: the region list); the dataset's source, mapping and split decision are kept.
-_SWITCH_RESETS: dict[str, Any] = {
-    "project": {"confirmed": False}, "model": None, "hparams": None, "cost": None, "preflight": None,
-    "dataset": {"prepared": False, "uploaded": False, "train_path": None, "validation_path": None,
-                "train_uri": None, "validation_uri": None},
-}
-
-
 def _switch(state: TuningState, new: str) -> dict[str, Any]:
     """Change the category of a session already under way (before any job exists)."""
     current = state.get("category")
@@ -60,8 +54,16 @@ def _switch(state: TuningState, new: str) -> dict[str, Any]:
     if not outcome.approved or outcome.args["category"] == current:
         return combine(outcome.updates, consumed, say(f"Staying with **{current}** models."))
     chosen = outcome.args["category"]
-    return combine(outcome.updates, consumed, dict(_SWITCH_RESETS), {"category": chosen},
+    return combine(outcome.updates, consumed, invalidate("category"), {"category": chosen},
                    say(f"Switched to **{chosen}** models."))
+
+
+def done(state: TuningState) -> bool:
+    """A category is chosen, and no other one was named before a job exists."""
+    said = state.get("facts") or {}
+    before_job = not (state.get("job") or {}).get("name")
+    return bool(state.get("category")) and not (
+        before_job and bool(said.get("category")) and said.get("category") != state.get("category"))
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:

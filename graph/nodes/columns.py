@@ -16,6 +16,8 @@ from graph.common import combine, md_table, rec, say
 from graph.deps import Deps
 from graph.state import TuningState
 
+NAME = "columns"
+
 ACTION = "confirm_column_mapping"
 PLAIN = {"plain", "columns", "plain_columns", None}
 
@@ -58,6 +60,11 @@ def _recommend(ds: dict[str, Any], deps: Deps) -> tuple[dict[str, Any], str]:
                    f"suggested {mapping['prompt_column']} → {mapping['completion_column']}."
         mapping = llm_choice
     return mapping, reasons
+
+
+def done(state: TuningState) -> bool:
+    """The column mapping is confirmed."""
+    return bool((state.get("dataset") or {}).get("mapping_confirmed"))
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:

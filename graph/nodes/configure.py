@@ -1,9 +1,12 @@
 """configure: the model and its hyperparameters, with the estimated cost, approved together.
 
-Models come from the catalog only (an unsupported request gets the nearest supported
-choice). Hyperparameters start from the catalog baseline adjusted by dataset size.
-Editing the model or anything that changes the cost shows the card again with the cost
-recomputed; only an unchanged approval finishes the step.
+The platform decides which models it tunes (catalog models of the category on Vertex,
+local models here); an unsupported request is refused with the nearest choices.
+Hyperparameters start from the catalog baseline adjusted by dataset size, or from the
+configuration already shown (so edits survive a preflight failure or a re-upload).
+Every change — an edit on the card, or a sentence typed at any point before the job
+exists — goes through `ConfigArgs`, the card's own model, and is refused with the reason
+when invalid (the card that was open comes back). Only an unchanged approval finishes.
 """
 
 from __future__ import annotations
@@ -11,19 +14,20 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from graph import parse
 from graph.approvals import await_decision, propose
-from graph.common import combine, facts, md_table, rec, say
+from graph.common import combine, facts, md_table, platform_of, rec, say
 from graph.deps import Deps
+from graph.invalidate import invalidate
 from graph.state import TuningState
-from knowledge import GeminiModel, LocalModel, OpenModel, find_model, load_catalog, nearest_supported
+from knowledge import GeminiModel, LocalModel, OpenModel, find_model, load_catalog
 from tools.errors import ToolError
 from tools.recommend import recommend_hparams, suggest_models
 
+NAME = "configure"
 ACTION = "approve_configuration"
-TINY = "local/tiny"
 
 
 class ConfigArgs(BaseModel):
@@ -36,31 +40,19 @@ class ConfigArgs(BaseModel):
     output_uri: str | None = None
 
 
+def done(state: TuningState) -> bool:
+    """Model and settings approved, with no change to them waiting."""
+    return bool((state.get("hparams") or {}).get("approved")) and not (state.get("facts") or {}).get("config_changes")
+
+
 def _cloud_model(state: TuningState, deps: Deps) -> OpenModel | GeminiModel:
+    """The catalog model for this category: the one named earlier, else the suggestion for the purpose."""
     current = rec(state, "model").get("base_model")
     found = find_model(current) if current else None
     if isinstance(found, (OpenModel, GeminiModel)) and found.category == state.get("category"):
         return found
     picks = suggest_models(facts(state).get("purpose"), deps.today)
     return picks[1].model if state.get("category") == "gemini" else picks[0].model
-
-
-def _model_problem(name: str, state: TuningState) -> str | None:
-    """Why `name` cannot be tuned here (the LLM or a person may name anything), or None."""
-    if state.get("platform") == "local":
-        if isinstance(find_model(name), LocalModel) or os.path.isdir(name):
-            return None
-    else:
-        model = find_model(name)
-        if isinstance(model, (OpenModel, GeminiModel)) and model.category == state.get("category"):
-            return None
-    answer = nearest_supported(name)
-    if answer.supported and answer.model is not None:
-        where = "on this machine (pick a local/… model)" if state.get("platform") == "local" else \
-            f"in the {state.get('category')} category"
-        return f"{answer.model.display_name} can't be used {where}."
-    alts = ", ".join(f"`{m.base_model}`" for m in answer.alternatives)
-    return f"{answer.message} Try {alts}." if alts else answer.message
 
 
 def _setting_problems(args: dict[str, Any]) -> list[str]:
@@ -83,33 +75,53 @@ def _setting_problems(args: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _changed(state: TuningState, deps: Deps, proposed: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
-    """Apply the changes the user asked for: a new model starts from its own baseline, then the
-    other changes they named are laid on top; the card is shown again with the cost recomputed."""
-    args = dict(proposed)
-    if wanted.get("base_model") and wanted["base_model"] != proposed["base_model"]:
-        problem = _model_problem(str(wanted["base_model"]), state)
-        if problem:
-            return say("That model won't work:", f"- {problem}")
-        model = find_model(str(wanted["base_model"]))
-        if model is not None:
-            args = {**_proposal(state, deps, model), "output_uri": proposed.get("output_uri")}
-        else:  # a local model folder
-            args["base_model"] = str(wanted["base_model"])
-    args.update({k: v for k, v in wanted.items() if k != "base_model" and k in args})
-    problems = _setting_problems(args)
-    if problems:
-        return say("That configuration won't work:", *[f"- {p}" for p in problems])
-    cost = _cost(state, args)
-    return combine({"cost": cost}, _card(state, args, cost, "Updated configuration — the cost is recomputed:"))
+def _rows(state: TuningState) -> int:
+    return int(rec(state, "dataset").get("rows_train") or rec(state, "dataset").get("rows") or 0)
 
 
-def _proposal(state: TuningState, deps: Deps, model: OpenModel | GeminiModel | LocalModel) -> dict[str, Any]:
-    rows = int(rec(state, "dataset").get("rows_train") or rec(state, "dataset").get("rows") or 0)
-    hp = recommend_hparams(model, rows)
+def _baseline(state: TuningState, model: OpenModel | GeminiModel | LocalModel) -> dict[str, Any]:
+    hp = recommend_hparams(model, _rows(state))
     return {"base_model": model.base_model, "tuning_mode": hp["tuning_mode"], "epochs": hp["epochs"],
             "learning_rate": hp["learning_rate"], "learning_rate_multiplier": hp["learning_rate_multiplier"],
             "adapter_size": hp["adapter_size"], "output_uri": rec(state, "storage").get("output_uri")}
+
+
+def _apply(state: TuningState, deps: Deps, proposed: dict[str, Any],
+           wanted: dict[str, Any]) -> tuple[dict[str, Any] | None, list[str]]:
+    """`proposed` with the changes laid on top (a new model brings its own baseline, keeping the
+    epochs), validated like an edit on the card: (new args, []) or (None, why not)."""
+    args = dict(proposed)
+    name = wanted.get("base_model")
+    if name and name != proposed.get("base_model"):
+        problem = platform_of(state, deps).model_problem(str(name), state.get("category"))
+        if problem:
+            return None, [problem]
+        model = find_model(str(name))
+        if model is not None:
+            args = {**_baseline(state, model), "epochs": proposed.get("epochs"),
+                    "output_uri": proposed.get("output_uri")}
+        else:  # a model folder on this machine
+            args["base_model"] = str(name)
+    args.update({k: v for k, v in wanted.items() if k != "base_model" and k in args})
+    try:
+        args = ConfigArgs.model_validate(args).model_dump()
+    except ValidationError as err:
+        return None, [_why(err)]
+    problems = _setting_problems(args)
+    return (None, problems) if problems else (args, [])
+
+
+def _why(err: ValidationError) -> str:
+    """A validation error in words: the field, what was given and the valid range."""
+    parts = []
+    for e in err.errors():
+        field = ".".join(str(p) for p in e["loc"])
+        ctx = e.get("ctx") or {}
+        bounds = [f"{op} {ctx[key]}" for key, op in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
+                  if key in ctx]
+        rule = f" ({field} must be {' and '.join(bounds)})" if bounds else f" ({e['msg']})"
+        parts.append(f"{field} = {e.get('input')!r} is not allowed{rule}")
+    return "; ".join(parts)
 
 
 def _cost(state: TuningState, args: dict[str, Any]) -> dict[str, Any]:
@@ -123,61 +135,82 @@ def _cost(state: TuningState, args: dict[str, Any]) -> dict[str, Any]:
     return estimate.model_dump(mode="json")
 
 
-def _card(state: TuningState, args: dict[str, Any], cost: dict[str, Any], note: str) -> dict[str, Any]:
+def _card(state: TuningState, deps: Deps, args: dict[str, Any], note: str) -> dict[str, Any]:
+    """The configuration card (cost recomputed for exactly these settings)."""
+    cost = _cost(state, args)
     shown = {k: v for k, v in args.items() if v is not None}
     table = md_table(["setting", "value"], [[k, v] for k, v in shown.items()], max_cell=120)
     lines = [note, table, f"**{cost.get('label')}**"]
     lines += [f"- {a}" for a in cost.get("assumptions") or []]
     lines.append("Approve to use this configuration, or edit any value (the cost is recomputed).")
-    return propose("configure", ACTION, args, "\n\n".join(x for x in lines if x))
+    field = platform_of(state, deps).model_field
+    return combine({"cost": cost, "model": {field: args["base_model"]}},
+                   propose(NAME, ACTION, args, "\n\n".join(x for x in lines if x)))
+
+
+def _first_proposal(state: TuningState, deps: Deps) -> tuple[dict[str, Any], str]:
+    """What the card proposes when none is open: the configuration shown before (edits kept, output
+    folder following the latest upload), else the platform's model on the catalog baseline."""
+    previous = {k: v for k, v in rec(state, "hparams").items() if k != "approved"}
+    if previous.get("base_model") and previous.get("epochs"):
+        previous["output_uri"] = rec(state, "storage").get("output_uri") or previous.get("output_uri")
+        return previous, "Your configuration (as you left it; the cost is recomputed):"
+    platform = platform_of(state, deps)
+    target = _cloud_model(state, deps)
+    name, note = platform.default_model(rec(state, "model").get(platform.model_field), target.base_model)
+    model = find_model(name)
+    if not isinstance(model, (OpenModel, GeminiModel, LocalModel)):
+        model = target
+    if note is None:
+        note = f"**{model.display_name}** (`{model.base_model}`). {recommend_hparams(model, _rows(state))['reason']}"
+    return _baseline(state, model), note
+
+
+def _refused(problems: list[str]) -> dict[str, Any]:
+    return say("That change won't work — nothing was changed:", *[f"- {p}" for p in problems])
+
+
+def _typed_changes(state: TuningState, deps: Deps, wanted: dict[str, Any]) -> dict[str, Any]:
+    """A change typed while no configuration card is open (at a question, or at any other card)."""
+    consumed = {"facts": {"config_changes": None, "answer": None}}
+    base, _ = _first_proposal(state, deps)
+    args, problems = _apply(state, deps, base, wanted)
+    if args is None:  # refused: whatever was open stays open, nothing else moves
+        return combine(consumed, _refused(problems))
+    return combine(consumed, invalidate("hparams"), _card(state, deps, args, "Updated configuration — the cost is "
+                                                          "recomputed:"))
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     pending = state.get("pending") or {}
-    try:
-        later = facts(state).get("config_changes")
-        if later and pending.get("action") != ACTION:
-            previous = {k: v for k, v in rec(state, "hparams").items() if k != "approved"}
-            return combine({"facts": {"config_changes": None}, "hparams": {"approved": False}, "preflight": None,
-                            "job": {"declined": False}}, _changed(state, deps, previous, later))
-        if pending.get("action") != ACTION:
-            if state.get("platform") == "local":
-                wanted = rec(state, "model").get("local_model") or TINY
-                local = find_model(wanted)
-                model: Any = local if isinstance(local, LocalModel) else find_model(TINY)
-                target = rec(state, "model").get("display_name") or _cloud_model(state, deps).display_name
-                note = (f"Local run on this machine, standing in for **{target}**. `local/tiny` is built from "
-                        "your data in about a minute: a pipeline check, not a useful model. Edit base_model to "
-                        "a local model (e.g. `local/smollm2-135m`) if its weights are on this machine.")
-            else:
-                model = _cloud_model(state, deps)
-                rows = int(rec(state, "dataset").get("rows_train") or 0)
-                note = f"**{model.display_name}** (`{model.base_model}`). {recommend_hparams(model, rows)['reason']}"
-            args = _proposal(state, deps, model)
-            cost = _cost(state, args)
-            key = "local_model" if state.get("platform") == "local" else "base_model"
-            return combine({"model": {key: args["base_model"]}, "cost": cost}, _card(state, args, cost, note))
-        outcome = await_decision(state, ConfigArgs)
-        proposed = dict(pending["args"])
-        if not outcome.approved:
-            wanted = parse.config_changes(outcome.message or "")
-            if not wanted:
-                return combine(outcome.updates, say("Tell me what to change (model, epochs, learning rate, "
-                                                    "adapter size, full or LoRA), or edit the card."))
-            return combine(outcome.updates, _changed(state, deps, proposed, wanted))
-        args = outcome.args
-        if outcome.type == "edit" and args != proposed:
-            edits = {k: v for k, v in args.items() if v != proposed.get(k)}
-            return combine(outcome.updates, _changed(state, deps, proposed, edits))
-        problems = _setting_problems(args)
-        if problems:
-            return combine(outcome.updates, say("That configuration won't work:", *[f"- {p}" for p in problems]))
-        key = "local_model" if state.get("platform") == "local" else "base_model"
-        return combine(outcome.updates, {"hparams": {**args, "approved": True}, "model": {key: args["base_model"]}},
-                       say("Configuration approved."))
-    except ToolError as err:
-        if os.path.isfile(rec(state, "dataset").get("train_path") or ""):
-            return combine({"pending": None}, say(f"That configuration won't work: {err}"))
-        from graph.nodes.dataset_source import DATASET_FIELDS
-
-        return combine({"dataset": dict.fromkeys(DATASET_FIELDS), "pending": None}, say(str(err)))
+    wanted = facts(state).get("config_changes")
+    if pending.get("action") != ACTION:
+        if wanted:
+            return _typed_changes(state, deps, wanted)
+        args, note = _first_proposal(state, deps)
+        return _card(state, deps, args, note)
+    outcome = await_decision(state, ConfigArgs)
+    proposed = dict(pending["args"])
+    if not outcome.approved:
+        asked = parse.config_changes(outcome.message or "")
+        if not asked:
+            return combine(outcome.updates, say("Tell me what to change (model, epochs, learning rate, "
+                                                "adapter size, full or LoRA), or edit the card."),
+                           _card(state, deps, proposed, "The configuration is unchanged:"))
+        changed, problems = _apply(state, deps, proposed, asked)
+        if changed is None:
+            return combine(outcome.updates, _refused(problems), _card(state, deps, proposed, "Still proposed:"))
+        return combine(outcome.updates, _card(state, deps, changed, "Updated configuration — the cost is recomputed:"))
+    if outcome.type == "edit" and outcome.args != proposed:
+        edits = {k: v for k, v in outcome.args.items() if v != proposed.get(k)}
+        edited, problems = _apply(state, deps, proposed, edits)
+        if edited is None:
+            return combine(outcome.updates, _refused(problems), _card(state, deps, proposed, "Still proposed:"))
+        return combine(outcome.updates, _card(state, deps, edited, "Updated configuration — the cost is recomputed:"))
+    problems = _setting_problems(outcome.args)
+    if problems:
+        return combine(outcome.updates, _refused(problems), _card(state, deps, proposed, "Still proposed:"))
+    field = platform_of(state, deps).model_field
+    return combine(outcome.updates, {"hparams": {**outcome.args, "approved": True},
+                                     "model": {field: outcome.args["base_model"]}},
+                   say("Configuration approved."))

@@ -14,20 +14,16 @@ from pydantic import BaseModel
 from graph.approvals import ask, await_decision, propose
 from graph.common import combine, facts, md_table, platform_of, rec, say
 from graph.deps import Deps
+from graph.invalidate import invalidate
 from graph.state import TuningState
 from knowledge import load_catalog
 from tools.errors import ToolError
 from tools.recommend import detect_task
 
+NAME = "dataset_source"
+
 ACTION = "search_buckets"
 QUESTION = "Which dataset should I use? A local file, a gs:// URI, or a Hugging Face dataset id."
-
-#: Every dataset field, cleared when a different dataset is chosen.
-DATASET_FIELDS = ("source", "inspected", "kind", "columns", "samples", "shape", "rows", "rows_exact",
-                  "mapping", "mapping_confirmed", "validation_source", "split_decided", "validation_split",
-                  "train_path", "validation_path", "prepared", "prepare_report", "problems", "train_uri",
-                  "validation_uri", "uploaded", "stats", "encoding_note", "inspection", "column_types", "rows_train")
-
 
 class SearchArgs(BaseModel):
     buckets: str = "all buckets in the project"
@@ -61,7 +57,7 @@ def _missing(source: str, keep: bool = False) -> dict[str, Any]:
         return say(f"I can't find **{source}**.{hint}\n\nI kept the dataset you already had; name another file "
                    "to switch.")
     return combine(say(f"I can't find **{source}**.{hint}\n\nGive me a valid path or URI."),
-                   {"dataset": dict.fromkeys(DATASET_FIELDS)}, ask("dataset_source", QUESTION))
+                   invalidate("dataset"), ask("dataset_source", QUESTION))
 
 
 def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
@@ -72,7 +68,7 @@ def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
         found = inspect_source(source, sample_rows=5, storage_download=storage.download)
     except ToolError as err:
         return combine(say(f"I could not read **{source}**: {err}"),
-                       {"dataset": dict.fromkeys(DATASET_FIELDS)}, ask("dataset_source", QUESTION))
+                       invalidate("dataset"), ask("dataset_source", QUESTION))
     info = found.model_dump(mode="json")
     count = f"{info['row_count']:,}" + ("" if info.get("row_count_exact", True) else " (estimated)")
     columns = [c["name"] if isinstance(c, dict) else str(c) for c in info.get("columns", [])]
@@ -84,6 +80,18 @@ def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
                    say(f"Read **{source}**: {count} rows, shape **{info.get('shape')}**, columns: "
                        + ", ".join(f"`{c}`" for c in columns) + "." + (f"\n\nNote: {note}" if note else ""),
                        status=True))
+
+
+def done(state: TuningState) -> bool:
+    """A dataset was inspected, and no other one was named before a job exists."""
+    return bool((state.get("dataset") or {}).get("inspected")) and not new_dataset(state)
+
+
+def new_dataset(state: TuningState) -> bool:
+    """A dataset named after one was chosen, before any job exists: the user changed their mind."""
+    wanted = (state.get("facts") or {}).get("dataset")
+    return bool(wanted) and wanted != (state.get("dataset") or {}).get("source") \
+        and not (state.get("job") or {}).get("name")
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
@@ -108,10 +116,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         if exists is False:  # a typo must not throw away the dataset already prepared
             keep = bool(rec(state, "dataset").get("inspected"))
             return combine({"facts": {"dataset": None}}, _missing(source, keep=keep))
-        update = combine({"facts": {"dataset": None}},
-                         {"dataset": {**dict.fromkeys(DATASET_FIELDS), "source": source}},
-                         # Everything decided for the previous data is decided again for this one.
-                         {"hparams": {"approved": False}, "preflight": None, "cost": None, "job": {"declined": False}})
+        # Everything decided for the previous data is decided again for this one.
+        update = combine({"facts": {"dataset": None}}, invalidate("dataset"), {"dataset": {"source": source}})
         return combine(update, _inspect(source, state, deps))
     if known.get("search_buckets"):
         return propose("dataset_source", ACTION, {"buckets": "all buckets in the project"},

@@ -14,8 +14,11 @@ from graph.common import combine, md_table, platform_of, progress, rec, say
 from graph.deps import Deps
 from graph.spec import deploy_spec, endpoint_name
 from graph.state import TuningState
-from knowledge import OpenModel, find_model, machine
+from knowledge import machine
 from tools.errors import ToolError
+from tools.platforms.base import JobInfo, Platform
+
+NAME = "deploy"
 
 ACTION = "deploy_model"
 
@@ -28,25 +31,19 @@ class DeployArgs(BaseModel):
     region: str | None = None
 
 
-def _proposal(state: TuningState, machine_type: str | None = None) -> tuple[dict[str, Any], str]:
-    name = endpoint_name(state)
-    if state.get("platform") == "local":
-        return {"endpoint_display_name": name}, "Load the tuned model on this machine so you can try it?"
+def _proposal(state: TuningState, deps: Deps, machine_type: str | None = None) -> tuple[dict[str, Any], str]:
+    """The deploy card for this platform: its hardware, region and price."""
     job, project = rec(state, "job"), rec(state, "project")
-    region = job.get("real_region") or project.get("region")
-    if region in {None, "global"}:
-        region = "us-central1"
-    model = find_model(job.get("base_model") or rec(state, "hparams").get("base_model") or "")
-    hint = model.deploy if isinstance(model, OpenModel) else None
-    spec = machine(machine_type or (hint.machine_type if hint else "g2-standard-12"))
-    assert spec is not None
-    args = {"endpoint_display_name": name, "machine_type": spec.machine_type,
-            "accelerator_type": spec.accelerator_type, "accelerator_count": spec.accelerator_count,
-            "region": region}
-    return args, (f"Deploy the tuned model to a dedicated endpoint in **{region}** on **{spec.machine_type}** "
-                  f"({spec.accelerator_count}× {spec.accelerator_type}) at about **${spec.hourly_usd:.2f}/hour** "
-                  "(us-central1 list price; billed while the endpoint runs — delete it when done). "
-                  "Reject to skip deployment.")
+    proposal = platform_of(state, deps).deploy_proposal(
+        endpoint_name(state), job.get("base_model") or rec(state, "hparams").get("base_model"),
+        job.get("real_region") or project.get("region"), machine_type)
+    return dict(proposal.args), proposal.description
+
+
+def done(state: TuningState) -> bool:
+    """Deployed, or not wanted."""
+    dep = state.get("deployment") or {}
+    return dep.get("wanted") is False or bool(dep.get("endpoint"))
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
@@ -54,8 +51,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     if not job.get("succeeded"):
         return combine({"deployment": {"wanted": False}}, say("Nothing to deploy: the job did not succeed."))
     platform = platform_of(state, deps)
-    if state.get("category") == "gemini" and state.get("platform") != "local":
-        endpoint = job.get("tuned_model_endpoint")
+    endpoint = platform.served_endpoint(state.get("category"), job.get("tuned_model_endpoint"))
+    if endpoint:
         return combine({"deployment": {"wanted": True, "endpoint": endpoint}},
                        say(f"Gemini tuned models are served automatically. Your endpoint: `{endpoint}`."))
     pending = state.get("pending") or {}
@@ -64,14 +61,15 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         if existing is not None:
             return combine({"deployment": {"wanted": True, "endpoint": existing.endpoint}},
                            say(f"Already deployed: `{existing.endpoint}`."))
-        args, description = _proposal(state)
+        args, description = _proposal(state, deps)
         return propose("deploy", ACTION, args, description)
     outcome = await_decision(state, DeployArgs)
     if not outcome.approved:
         wanted = re.search(r"\b[a-z]\d-[a-z]+-\d+g?\b", outcome.message or "")
-        if wanted and machine(wanted.group(0)) and state.get("platform") != "local":
-            args, description = _proposal(state, wanted.group(0))
-            return combine(outcome.updates, propose("deploy", ACTION, args, description))
+        if wanted and machine(wanted.group(0)):
+            args, description = _proposal(state, deps, wanted.group(0))
+            if args != outcome.args:  # a platform with that hardware: the card again, on it
+                return combine(outcome.updates, propose("deploy", ACTION, args, description))
         return combine(outcome.updates, {"deployment": {"wanted": False}}, say("Not deploying."))
     args = dict(outcome.args)
     if args.get("machine_type"):
@@ -89,14 +87,14 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                    say(f"Deployed: `{info.endpoint}`{price}.", status=True), _side_by_side(platform, job_info))
 
 
-def _side_by_side(platform: Any, job_info: Any) -> dict[str, Any]:
-    """On the local platform, base vs tuned answers on a few held-out prompts."""
-    if not hasattr(platform, "compare"):
-        return {}
+def _side_by_side(platform: Platform, job_info: JobInfo) -> dict[str, Any]:
+    """Base vs tuned answers on a few held-out prompts, where the platform can run both."""
     try:
-        rows = platform.compare(job_info, n=3, max_tokens=64)
+        rows = platform.side_by_side(job_info, n=3, max_tokens=64)
     except ToolError as err:
         return say(f"(No side-by-side comparison: {err})")
+    if rows is None:
+        return {}
     table = md_table(["prompt", "base model", "tuned model", "expected"],
                      [[r["prompt"], r["base"], r["tuned"], r.get("expected", "")] for r in rows])
     return say("Base vs tuned on a few held-out prompts:\n\n" + table)

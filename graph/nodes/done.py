@@ -10,6 +10,8 @@ from graph.deps import Deps
 from graph.state import TuningState
 from tools.errors import ToolError
 
+NAME = "done"
+
 QUESTION = "Type a prompt to try the tuned model, or ask me anything."
 NO_ENDPOINT = ("Ask me anything. Nothing is deployed: say **deploy** to deploy the tuned model, or start a new "
                "conversation (`tuning-agent chat`) to tune another.")
@@ -22,6 +24,11 @@ def _summary(state: TuningState) -> str:
             ["state", job.get("state")], ["endpoint", dep.get("endpoint") or "—"],
             ["cost", rec(state, "cost").get("label")], ["approvals", len(state.get("approvals") or [])]]
     return "Summary:\n\n" + md_table(["", ""], rows, max_cell=120)
+
+
+def done(state: TuningState) -> bool:
+    """Never: the conversation stays here (summary, then test prompts)."""
+    return False
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:

@@ -12,9 +12,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from graph.approvals import ask, await_decision, propose
-from graph.common import combine, md_table, rec, say
+from graph.common import combine, md_table, platform_of, rec, say
 from graph.deps import Deps
 from graph.state import TuningState
+
+NAME = "environment"
 
 ACTION = "enable_apis"
 
@@ -33,20 +35,19 @@ def _report_rows(checks: list[dict[str, Any]]) -> str:
     return table + ("\n\nHow to fix:\n" + "\n".join(fixes) if fixes else "")
 
 
-def _check(state: TuningState) -> dict[str, Any]:
-    from tools.vertex.env import check_environment
-
+def _check(state: TuningState, deps: Deps) -> dict[str, Any]:
     project = rec(state, "project")
-    report = check_environment(project.get("project"), project.get("region"), category=state.get("category"))
-    checks = [c.model_dump() for c in report.checks]
-    return {"checked": True, "checks": checks, "missing_apis": list(report.missing_apis),
-            "errors": [c["name"] for c in checks if not c["ok"] and c["severity"] == "error"],
-            "project_number": report.project_number}
+    result = platform_of(state, deps).check_environment(project.get("project"), project.get("region"),
+                                                        state.get("category"))
+    return result.model_dump(exclude_none=True)
+
+
+def done(state: TuningState) -> bool:
+    """The environment checks passed."""
+    return bool((state.get("environment") or {}).get("passed"))
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
-    if state.get("platform") == "local":
-        return {"environment": {"checked": True, "passed": True, "note": "local platform: nothing to check"}}
     env = rec(state, "environment")
     pending = state.get("pending") or {}
     if pending.get("action") == ACTION:
@@ -55,13 +56,13 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
             return combine(outcome.updates, {"environment": {"enable_declined": True}},
                            say("I left the APIs as they are. Enable them yourself with the command above, "
                                "then say **check again**."), ask("environment", "Say 'check again' when ready."))
-        from tools.vertex.env import enable_apis
-
-        enabled = enable_apis(outcome.args["project"], outcome.args["apis"])
+        enabled = platform_of(state, deps).enable_apis(outcome.args["project"], outcome.args["apis"])
         return combine(outcome.updates, {"environment": {"checked": False}},
                        say(f"Enabled: {', '.join(enabled) or 'nothing new'}. Checking again…", status=True))
     if not env.get("checked") or not pending.get("awaiting", True):
-        env = {**env, **_check(state)}
+        env = {**env, **_check(state, deps)}
+    if env.get("passed"):  # the platform has nothing to check
+        return {"environment": env}
     table = _report_rows(env["checks"])
     project = rec(state, "project").get("project")
     if env["missing_apis"] and not env.get("enable_declined"):

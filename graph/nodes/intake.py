@@ -13,10 +13,13 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 
 from graph import advisor, parse
+from graph.approvals import STRICT_ACTIONS, stale
 from graph.common import facts, rec
 from graph.deps import Deps
 from graph.state import TuningState
 from tools.platforms import resolve_platform_name
+
+NAME = "intake"
 
 
 def _last_human(state: TuningState) -> HumanMessage | None:
@@ -33,7 +36,7 @@ def _deterministic(text: str, pending: dict[str, Any], state: TuningState) -> di
     if found.get("dataset") and "validation" in text.lower() and rec(state, "dataset").get("source"):
         found["validation_dataset"] = found.pop("dataset")
     hparams, job = rec(state, "hparams"), rec(state, "job")
-    if hparams.get("approved") and not job.get("name") and pending.get("action") != "approve_configuration":
+    if hparams and not job.get("name") and pending.get("action") != "approve_configuration":
         changes = parse.config_changes(text)  # "use 2 epochs instead", said after the configuration card
         if changes.get("base_model") == hparams.get("base_model"):
             changes.pop("base_model")
@@ -78,10 +81,15 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
             not ({k for k in new if k != "purpose"}):
         update["side_reply"] = text
         new.pop("purpose", None)
+    elif pending.get("kind") == "approval" and stale(pending):
+        # Typed before this card was shown (e.g. a second "yes" queued behind the first): it
+        # answers nothing here, and the card stays open.
+        new.pop("purpose", None)
     elif pending.get("kind") == "approval":
         # Only a plain yes approves; anything more ("no, hold out 10%", "ok, use bucket X") is kept
-        # whole and read by the step as the person's answer.
-        approve = parse.plain_yes(text) or llm_approved
+        # whole and read by the step as the person's answer. Cards that spend money or change a
+        # project never take the LLM's reading of free text as a yes.
+        approve = parse.plain_yes(text) or (llm_approved and pending.get("action") not in STRICT_ACTIONS)
         new["answer"] = {"for": pending.get("action"), "card": pending.get("id"),
                          "decision": "approve" if approve else "reject", "message": None if approve else text}
     elif answer is not None:

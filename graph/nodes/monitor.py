@@ -16,6 +16,8 @@ from graph.deps import Deps
 from graph.nodes.submit import job_record
 from graph.state import TuningState
 
+NAME = "monitor"
+
 ACTION = "monitor_job"
 
 
@@ -59,6 +61,11 @@ def _watch(state: TuningState, deps: Deps) -> dict[str, Any]:
         return _ended(last)
     return combine({"job": job_record(last)}, say(_describe(last), "I stopped watching; ask for the **status** "
                                                   "any time."), ask("monitor", "Ask for the status any time."))
+
+
+def done(state: TuningState) -> bool:
+    """The job ended."""
+    return bool((state.get("job") or {}).get("ended"))
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:

@@ -12,12 +12,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from graph.approvals import await_decision, propose
-from graph.common import combine, md_table, progress, rec, say
+from graph.common import combine, md_table, progress, rec, run_id, say
 from graph.deps import Deps
-from graph.nodes.dataset_source import DATASET_FIELDS
+from graph.invalidate import invalidate
 from graph.state import TuningState
 from tools.errors import ToolError
 from tools.settings import tuning_agent_home
+
+NAME = "prepare"
 
 ACTION = "drop_invalid_rows"
 
@@ -42,7 +44,7 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
     from tools.data import convert, validate_jsonl
 
     ds, fmt = rec(state, "dataset"), target_format(state.get("category"))
-    out_dir = tuning_agent_home() / "runs" / str(state.get("run_id")) / "data"
+    out_dir = tuning_agent_home() / "runs" / run_id(state) / "data"
     model = rec(state, "model").get("base_model")
     download = platform_of(state, deps).storage.download
     mapping = ds.get("mapping") or {}
@@ -88,12 +90,17 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
     return combine(update, {"dataset": {"prepared": True}}, say(*summary, "The files pass validation."))
 
 
+def done(state: TuningState) -> bool:
+    """Training (and validation) files written and valid."""
+    return bool((state.get("dataset") or {}).get("prepared"))
+
+
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     pending = state.get("pending") or {}
     if pending.get("action") == ACTION:
         outcome = await_decision(state, DropArgs)
         if not outcome.approved:
-            return combine(outcome.updates, {"dataset": dict.fromkeys(DATASET_FIELDS)},
+            return combine(outcome.updates, invalidate("dataset"),
                            say("Fix the rows listed above and give me the dataset again."))
         from tools.data import drop_invalid_rows
 
@@ -107,5 +114,5 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     try:
         return _convert(state, deps)
     except ToolError as err:
-        return combine({"dataset": dict.fromkeys(DATASET_FIELDS)},
+        return combine(invalidate("dataset"),
                        say(f"I could not prepare the data: {err}\n\nGive me a corrected dataset."))

@@ -13,11 +13,15 @@ from pydantic import BaseModel, field_validator
 
 from graph import parse
 from graph.approvals import ask, await_decision, propose
-from graph.common import combine, facts, rec, say
+from graph.common import combine, facts, platform_of, rec, say
+from graph.context import check_project
 from graph.deps import Deps
+from graph.invalidate import Change, invalidate
 from graph.state import TuningState
 from knowledge import valid_regions
 from tools.vertex.auth import detect_project, detect_region
+
+NAME = "project_region"
 
 ACTION = "confirm_project_region"
 
@@ -29,10 +33,7 @@ class ProjectRegionArgs(BaseModel):
     @field_validator("project")
     @classmethod
     def _project(cls, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise ValueError("a project id is required")
-        return value
+        return check_project(value.strip())
 
 
 def _valid(state: TuningState) -> list[str]:
@@ -49,9 +50,18 @@ def _refuse(region: str, valid: list[str], category: str) -> dict[str, Any]:
     )
 
 
+def done(state: TuningState) -> bool:
+    """Project and region confirmed, and no new ones named before a job exists (where they can change)."""
+    project, said = state.get("project") or {}, state.get("facts") or {}
+    before_job = not (state.get("job") or {}).get("name")
+    named = bool(said.get("region") or said.get("project"))
+    return bool(project.get("confirmed")) and not (before_job and named and not project.get("fixed"))
+
+
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
-    if state.get("platform") == "local":
-        return {"project": {"project": None, "region": "local", "confirmed": True, "source": "local platform"}}
+    fixed = platform_of(state, deps).fixed_location()
+    if fixed is not None:  # the platform decides where jobs run: nothing to ask
+        return {"project": fixed, "facts": {"region": None, "project": None}}
     known, current = facts(state), rec(state, "project")
     valid = _valid(state)
     category = state.get("category") or "open"
@@ -85,5 +95,6 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                        say("Tell me the project id and region (e.g. `project my-proj in us-central1`)."))
     if outcome.args["region"] not in valid:
         return combine(outcome.updates, _refuse(outcome.args["region"], valid, category))
-    return combine(outcome.updates, {"project": {**outcome.args, "confirmed": True}, "preflight": None},
+    changed: list[Change] = [c for c in ("project", "region") if outcome.args[c] != current.get(c)]
+    return combine(outcome.updates, invalidate(*changed), {"project": {**outcome.args, "confirmed": True}},
                    say(f"Project **{outcome.args['project']}**, region **{outcome.args['region']}**."))

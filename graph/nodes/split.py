@@ -18,6 +18,8 @@ from graph.deps import Deps
 from graph.state import TuningState
 from knowledge import load_catalog
 
+NAME = "split"
+
 ACTION = "split_validation"
 
 
@@ -31,6 +33,11 @@ def _decided(split: float) -> dict[str, Any]:
                        say("No validation file: all rows go to training."))
     return combine({"dataset": {"split_decided": True, "validation_split": split}},
                    say(f"Validation split: {split:.0%} of the rows (seeded, reproducible)."))
+
+
+def done(state: TuningState) -> bool:
+    """Validation decided (a split, a validation file, or none)."""
+    return bool((state.get("dataset") or {}).get("split_decided"))
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:

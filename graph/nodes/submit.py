@@ -13,6 +13,8 @@ from graph.deps import Deps
 from graph.spec import job_spec
 from graph.state import TuningState
 
+NAME = "submit"
+
 ACTION = "submit_tuning_job"
 
 
@@ -25,18 +27,22 @@ def job_record(info: Any) -> dict[str, Any]:
             "output_uri": info.output_uri}
 
 
-def run(state: TuningState, deps: Deps) -> dict[str, Any]:
-    from tools.vertex.jobs import equivalent_command
+def done(state: TuningState) -> bool:
+    """A job exists."""
+    return bool((state.get("job") or {}).get("name"))
 
+
+def run(state: TuningState, deps: Deps) -> dict[str, Any]:
+    platform = platform_of(state, deps)
     pending = state.get("pending") or {}
     job = rec(state, "job")
     if pending.get("action") != ACTION:
         if job.get("declined") and not facts(state).get("yes"):
             return ask("submit", "Say **submit** when you want to start the job.")
-        spec = job_spec(state)
+        spec = job_spec(state, platform)
         cost = rec(state, "cost")
         description = (f"Start the tuning job for **{spec.base_model}**. {cost.get('label', '')}\n\n"
-                       f"Equivalent command:\n\n```\n{equivalent_command(spec)}\n```")
+                       f"Equivalent command:\n\n```\n{platform.equivalent_command(spec)}\n```")
         return combine({"job": {"declined": False}}, propose(
             "submit", ACTION, spec.model_dump(exclude_none=True), description, allowed=("approve", "reject")))
     outcome = await_decision(state)
@@ -44,8 +50,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return combine(outcome.updates, {"job": {"declined": True}},
                        say("Nothing was submitted. Say **submit** when you're ready, or tell me what to change."),
                        ask("submit", "Submit the job?"))
-    spec = job_spec(state)
-    info = platform_of(state, deps).submit_job(spec)
+    spec = job_spec(state, platform)
+    info = platform.submit_job(spec)
     record = {**job_record(info), "submitted_at": datetime.now(UTC).isoformat(timespec="seconds")}
     link = f" — {info.console_url}" if info.console_url else ""
     return combine(outcome.updates, {"job": record},

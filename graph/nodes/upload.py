@@ -7,18 +7,23 @@ so a resumed thread never uploads twice.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from pydantic import BaseModel, field_validator
 
 from graph import parse
 from graph.approvals import ask, await_decision, propose
-from graph.common import combine, facts, platform_of, progress, rec, say
+from graph.common import combine, facts, platform_of, progress, rec, run_id, say
 from graph.deps import Deps
+from graph.invalidate import invalidate
 from graph.state import TuningState
 
+NAME = "upload"
+
 CREATE, UPLOAD = "create_bucket", "upload_dataset"
-LOCAL_BUCKET = "tuning-agent"
+#: Bucket names as Cloud Storage accepts them (and the local bucket folder, which must stay one folder).
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
 
 
 class BucketArgs(BaseModel):
@@ -29,8 +34,9 @@ class BucketArgs(BaseModel):
     @classmethod
     def _name(cls, value: str) -> str:
         value = value.strip().removeprefix("gs://").strip("/")
-        if not value:
-            raise ValueError("a bucket name is required")
+        if not BUCKET_RE.match(value) or ".." in value:
+            raise ValueError(f"{value!r} is not a valid bucket name: 3–63 lowercase letters, digits, dots, "
+                             "hyphens and underscores, starting and ending with a letter or digit")
         return value
 
 
@@ -39,16 +45,27 @@ class UploadArgs(BaseModel):
     destination: str
     files: list[str]
 
+    @field_validator("bucket")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        return BucketArgs._name(value)
 
-def _default_bucket(state: TuningState) -> str:
-    if state.get("platform") == "local":
-        return LOCAL_BUCKET
-    return f"{rec(state, 'project').get('project')}-tuning-agent"
+    @field_validator("destination")
+    @classmethod
+    def _destination(cls, value: str) -> str:
+        scheme, sep, rest = value.partition("://")
+        parts = rest.rstrip("/").split("/")
+        if not sep or scheme not in {"gs", "local"} or any(part in {"", ".", ".."} for part in parts):
+            raise ValueError(f"{value!r} is not a folder URI like gs://BUCKET/FOLDER/")
+        return value
 
 
-def _bucket_location(state: TuningState) -> str:
-    region = rec(state, "project").get("region") or "US"
-    return "US" if region in {"global", "local", "us"} else region
+def _default_bucket(state: TuningState, deps: Deps) -> str:
+    return platform_of(state, deps).default_bucket(rec(state, "project").get("project"))
+
+
+def _bucket_location(state: TuningState, deps: Deps) -> str:
+    return platform_of(state, deps).bucket_location(rec(state, "project").get("region"))
 
 
 def _upload(state: TuningState, deps: Deps, args: dict[str, Any]) -> dict[str, Any]:
@@ -66,21 +83,24 @@ def _upload(state: TuningState, deps: Deps, args: dict[str, Any]) -> dict[str, A
 
         info = storage.upload(path, prefix + name, on_progress)
         uris[key] = info.uri
-    return {"dataset": {**uris, "uploaded": True},
-            "storage": {"bucket": args["bucket"], "prefix": prefix, "output_uri": prefix + "output"}}
+    return combine(invalidate("upload"), {"dataset": {**uris, "uploaded": True},
+                   "storage": {"bucket": args["bucket"], "prefix": prefix, "output_uri": prefix + "output"}})
 
 
 def _missing_files(state: TuningState) -> dict[str, Any] | None:
     """When a prepared file vanished, start the dataset over instead of uploading nothing."""
-    from graph.nodes.dataset_source import DATASET_FIELDS
-
     ds = rec(state, "dataset")
     gone = [p for p in (ds.get("train_path"), ds.get("validation_path")) if p and not os.path.isfile(p)]
     if not gone:
         return None
-    return combine({"dataset": dict.fromkeys(DATASET_FIELDS), "pending": None},
+    return combine(invalidate("dataset"), {"pending": None},
                    say(f"The prepared file {', '.join(gone)} is missing, so there is nothing to upload and no "
                        "cost to estimate. Give me the dataset again (a valid path or URI)."))
+
+
+def done(state: TuningState) -> bool:
+    """The prepared files are in the bucket."""
+    return bool((state.get("dataset") or {}).get("uploaded"))
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
@@ -112,17 +132,17 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         result = _upload(state, deps, outcome.args)
         return combine(outcome.updates, result,
                        say(f"Uploaded to `{result['storage']['prefix']}`.", status=True))
-    bucket = known.get("bucket") or storage_rec.get("bucket") or _default_bucket(state)
+    bucket = known.get("bucket") or storage_rec.get("bucket") or _default_bucket(state, deps)
     update: dict[str, Any] = {"facts": {"bucket": None}, "storage": {"bucket": bucket}}
     if not storage.bucket_exists(bucket):
         if storage_rec.get("bucket_declined") and not known.get("bucket"):
             return combine(update, ask("upload", "Which existing bucket should I use?"))
-        return combine(update, propose("upload", CREATE, {"bucket": bucket, "location": _bucket_location(state)},
+        return combine(update, propose("upload", CREATE, {"bucket": bucket, "location": _bucket_location(state, deps)},
                                        f"Bucket **{bucket}** does not exist. Create it "
-                                       f"(location {_bucket_location(state)}, uniform access)?"))
+                                       f"(location {_bucket_location(state, deps)}, uniform access)?"))
     from tools.storage_paths import job_prefix
 
-    prefix = job_prefix(storage.scheme, bucket, run_id=state.get("run_id"))
+    prefix = job_prefix(storage.scheme, bucket, run_id=run_id(state))
     ds = rec(state, "dataset")
     files = [p for p in (ds.get("train_path"), ds.get("validation_path")) if p]
     sizes = ", ".join(f"`{os.path.basename(p)}` ({os.path.getsize(p):,} bytes)" for p in files)

@@ -147,10 +147,70 @@ class DeploymentInfo(BaseModel):
     console_url: str | None = None
 
 
+class EnvironmentResult(BaseModel):
+    """What the environment step records: the checks run and whether they all passed."""
+
+    checked: bool = True
+    passed: bool = False
+    checks: list[dict[str, object]] = Field(default_factory=list)
+    missing_apis: list[str] = Field(default_factory=list)
+    errors: list[str] = Field(default_factory=list)
+    project_number: str | None = None
+    note: str | None = None
+
+
+class DeployProposal(BaseModel):
+    """The deploy card's arguments and the sentence that explains them (hardware, price)."""
+
+    args: dict[str, object]
+    description: str
+
+
 class Platform(Protocol):
-    """A place that stores data, runs tuning jobs and serves the results."""
+    """A place that stores data, runs tuning jobs and serves the results.
+
+    It owns every difference between platforms, so the graph never branches on `name`:
+    where jobs run (`fixed_location`), environment checks, which models it tunes
+    (`model_problem`, `default_model`), the bucket it proposes, preflight, the equivalent
+    command, deploy hardware and the side-by-side comparison.
+    """
 
     name: str
+    model_field: str
+    """The `model` record field that names the model this platform tunes."""
+
+    def fixed_location(self) -> dict[str, object] | None:
+        """The project record when the platform decides it (nothing to ask), else None."""
+        ...
+
+    def check_environment(self, project: str | None, region: str | None,
+                          category: str | None) -> EnvironmentResult: ...
+    def enable_apis(self, project: str, apis: list[str]) -> list[str]: ...
+    def job_category(self, category: str | None) -> Category: ...
+    def job_location(self, project: str | None, region: str | None) -> tuple[str | None, str | None]: ...
+    def model_problem(self, name: str, category: str | None) -> str | None:
+        """Why `name` cannot be tuned here (None: it can)."""
+        ...
+
+    def default_model(self, wanted: str | None, target: str) -> tuple[str, str | None]:
+        """The model to propose (from `wanted`, else the platform's default) and a note, or None
+        for the note when `target` (the catalog pick) is itself tuned here."""
+        ...
+
+    def default_bucket(self, project: str | None) -> str: ...
+    def bucket_location(self, region: str | None) -> str: ...
+    def preflight(self, spec: JobSpec, *, train_rows: int | None = None,
+                  val_rows: int | None = None) -> list[str]: ...
+    def equivalent_command(self, spec: JobSpec) -> str: ...
+    def served_endpoint(self, category: str | None, tuned_model_endpoint: str | None) -> str | None:
+        """An endpoint that already serves this job's model (Gemini on Vertex), else None."""
+        ...
+
+    def deploy_proposal(self, display_name: str, base_model: str | None, region: str | None,
+                        machine_type: str | None = None) -> DeployProposal: ...
+    def side_by_side(self, job: JobInfo, n: int = 3, max_tokens: int = 64) -> list[dict[str, str]] | None:
+        """Base vs tuned answers on a few held-out prompts, where the platform can run both; else None."""
+        ...
 
     @property
     def storage(self) -> Storage: ...

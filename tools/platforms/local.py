@@ -19,7 +19,15 @@ from tools.local.jobs import LocalJobs
 from tools.local.status import read_json, write_json_atomic
 from tools.local.storage import LocalStorage
 from tools.local.train import FINAL_SUBDIR
-from tools.platforms.base import DeploymentInfo, DeploySpec, JobInfo, JobSpec
+from tools.platforms.base import (
+    Category,
+    DeploymentInfo,
+    DeployProposal,
+    DeploySpec,
+    EnvironmentResult,
+    JobInfo,
+    JobSpec,
+)
 from tools.settings import tuning_agent_home
 from tools.storage_paths import split_uri
 
@@ -27,6 +35,10 @@ from tools.storage_paths import split_uri
 MAX_SEQ_LEN = 1024
 BATCH_SIZE = 4
 DEPLOYMENTS_FILE = "deployments.json"
+#: The bucket folder the local platform uploads to.
+LOCAL_BUCKET = "tuning-agent"
+#: The fast pipeline check every local session can run.
+TINY = "local/tiny"
 
 
 def _threads(tiny: bool) -> int:
@@ -39,11 +51,72 @@ class LocalPlatform:
     """Tune and serve on this machine; `home` defaults to `$TUNING_AGENT_HOME`."""
 
     name = "local"
+    model_field = "local_model"
 
     def __init__(self, home: str | Path | None = None) -> None:
         self.home = Path(home) if home else tuning_agent_home()
         self.storage = LocalStorage(self.home / "buckets")
         self.jobs = LocalJobs(self.home / "jobs")
+
+    # ---- what differs from the cloud ---------------------------------------------------------
+
+    def fixed_location(self) -> dict[str, object] | None:
+        """Jobs run on this machine: no project or region to choose."""
+        return {"project": None, "region": "local", "confirmed": True, "fixed": True, "source": "local platform"}
+
+    def check_environment(self, project: str | None, region: str | None,
+                          category: str | None) -> EnvironmentResult:
+        return EnvironmentResult(passed=True, note="local platform: nothing to check")
+
+    def enable_apis(self, project: str, apis: list[str]) -> list[str]:
+        return []
+
+    def job_category(self, category: str | None) -> Category:
+        return "local"
+
+    def job_location(self, project: str | None, region: str | None) -> tuple[str | None, str | None]:
+        return None, None
+
+    def model_problem(self, name: str, category: str | None) -> str | None:
+        """Local catalog models and model folders on this machine tune here; nothing else does."""
+        from knowledge import LocalModel, find_model, load_catalog
+
+        model = find_model(name)
+        if isinstance(model, LocalModel) or os.path.isdir(name):
+            return None
+        local = ", ".join(f"`{m.base_model}`" for m in load_catalog().local_models)
+        shown = model.display_name if model is not None else name
+        return f"{shown} can't be used on this machine; pick a local model ({local}) or a model folder."
+
+    def default_model(self, wanted: str | None, target: str) -> tuple[str, str | None]:
+        """`wanted` when it is a local model, else `local/tiny`, standing in for the catalog pick."""
+        model = wanted if wanted and self.model_problem(wanted, None) is None else TINY
+        note = (f"Local run on this machine, standing in for **{target}**. `local/tiny` is built from "
+                "your data in about a minute: a pipeline check, not a useful model. Edit base_model to "
+                "a local model (e.g. `local/smollm2-135m`) if its weights are on this machine.")
+        return model, note
+
+    def default_bucket(self, project: str | None) -> str:
+        return LOCAL_BUCKET
+
+    def bucket_location(self, region: str | None) -> str:
+        return "US"
+
+    def equivalent_command(self, spec: JobSpec) -> str:
+        from tools.vertex.jobs import equivalent_command
+
+        return equivalent_command(spec)
+
+    def served_endpoint(self, category: str | None, tuned_model_endpoint: str | None) -> str | None:
+        return None
+
+    def deploy_proposal(self, display_name: str, base_model: str | None, region: str | None,
+                        machine_type: str | None = None) -> DeployProposal:
+        return DeployProposal(args={"endpoint_display_name": display_name},
+                              description="Load the tuned model on this machine so you can try it?")
+
+    def side_by_side(self, job: JobInfo, n: int = 3, max_tokens: int = 64) -> list[dict[str, str]] | None:
+        return self.compare(job, n=n, max_tokens=max_tokens)
 
     # ---- jobs ----------------------------------------------------------------------------
 
@@ -89,8 +162,13 @@ class LocalPlatform:
                 "final_path": str(output_dir / FINAL_SUBDIR), "max_seq_len": MAX_SEQ_LEN,
                 "batch_size": BATCH_SIZE, "threads": _threads(choice.is_tiny)}
 
-    def preflight(self, spec: JobSpec, **_: Any) -> list[str]:
+    def preflight(self, spec: JobSpec, *, train_rows: int | None = None, val_rows: int | None = None,
+                  **_: Any) -> list[str]:
         """Problems that would stop this job (empty list: ready to submit)."""
+        problems = [f"{uri} does not exist; upload the data again." for uri in (spec.train_uri, spec.validation_uri)
+                    if uri and self.storage.stat(uri) is None]
+        if problems:
+            return problems
         try:
             self.job_config(spec)
         except ToolError as err:

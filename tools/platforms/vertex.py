@@ -12,18 +12,26 @@ from collections.abc import Iterator
 from typing import Any
 
 from tools.platforms.base import (
+    Category,
     DeploymentInfo,
+    DeployProposal,
     DeploySpec,
+    EnvironmentResult,
     JobInfo,
     JobSpec,
     Storage,
 )
+
+#: Where a deployment goes when the job ran in `global` (the service's real region is unknown).
+DEFAULT_DEPLOY_REGION = "us-central1"
+DEFAULT_MACHINE = "g2-standard-12"
 
 
 class VertexPlatform:
     """Vertex AI in one project; `region` is the default tuning location (may be `global`)."""
 
     name = "vertex"
+    model_field = "base_model"
 
     def __init__(self, project: str | None = None, region: str | None = None) -> None:
         from tools.vertex.auth import detect_project, detect_region
@@ -57,6 +65,90 @@ class VertexPlatform:
         from tools.vertex.jobs import DEFAULT_LOCATION
 
         return self.region or DEFAULT_LOCATION.get(category, "us-central1")
+
+    # ---- what differs from the local platform -------------------------------------------------
+
+    def fixed_location(self) -> dict[str, object] | None:
+        """Project and region are the person's choice (the project_region card)."""
+        return None
+
+    def check_environment(self, project: str | None, region: str | None,
+                          category: str | None) -> EnvironmentResult:
+        """Credentials, APIs, the caller's permissions and service agents (read-only)."""
+        from tools.vertex.env import check_environment
+
+        report = check_environment(project, region, category=category)
+        checks = [c.model_dump() for c in report.checks]
+        return EnvironmentResult(checks=checks, missing_apis=list(report.missing_apis),
+                                 errors=[str(c["name"]) for c in checks if not c["ok"] and c["severity"] == "error"],
+                                 project_number=report.project_number)
+
+    def enable_apis(self, project: str, apis: list[str]) -> list[str]:
+        from tools.vertex.env import enable_apis
+
+        return list(enable_apis(project, apis))
+
+    def job_category(self, category: str | None) -> Category:
+        return "gemini" if category == "gemini" else "open"
+
+    def job_location(self, project: str | None, region: str | None) -> tuple[str | None, str | None]:
+        return project, region
+
+    def model_problem(self, name: str, category: str | None) -> str | None:
+        """Catalog models of the chosen category tune here; anything else gets the nearest supported."""
+        from knowledge import GeminiModel, OpenModel, find_model, nearest_supported
+
+        model = find_model(name)
+        if isinstance(model, (OpenModel, GeminiModel)) and model.category == category:
+            return None
+        answer = nearest_supported(name)
+        if answer.supported and answer.model is not None:
+            return f"{answer.model.display_name} can't be used in the {category} category."
+        alts = ", ".join(f"`{m.base_model}`" for m in answer.alternatives)
+        return f"{answer.message} Try {alts}." if alts else answer.message
+
+    def default_model(self, wanted: str | None, target: str) -> tuple[str, str | None]:
+        """The catalog pick itself (the note comes from the recommendation)."""
+        return target, None
+
+    def default_bucket(self, project: str | None) -> str:
+        return f"{project or self.project}-tuning-agent"
+
+    def bucket_location(self, region: str | None) -> str:
+        return "US" if region in {None, "global", "us"} else str(region)
+
+    def equivalent_command(self, spec: JobSpec) -> str:
+        from tools.vertex.jobs import equivalent_command
+
+        return equivalent_command(spec)
+
+    def served_endpoint(self, category: str | None, tuned_model_endpoint: str | None) -> str | None:
+        """Gemini tuned models are served by the service: their endpoint exists already."""
+        return tuned_model_endpoint if category == "gemini" else None
+
+    def deploy_proposal(self, display_name: str, base_model: str | None, region: str | None,
+                        machine_type: str | None = None) -> DeployProposal:
+        """A dedicated Model Garden endpoint on the catalog's hardware for the model, in a real region."""
+        from knowledge import OpenModel, find_model, machine
+
+        where = DEFAULT_DEPLOY_REGION if region in {None, "global"} else str(region)
+        model = find_model(base_model or "")
+        hint = model.deploy if isinstance(model, OpenModel) else None
+        chosen = machine(machine_type or "") if machine_type else None
+        spec = chosen or machine(hint.machine_type if hint else DEFAULT_MACHINE)
+        assert spec is not None
+        args: dict[str, object] = {"endpoint_display_name": display_name, "machine_type": spec.machine_type,
+                                   "accelerator_type": spec.accelerator_type,
+                                   "accelerator_count": spec.accelerator_count, "region": where}
+        return DeployProposal(args=args, description=(
+            f"Deploy the tuned model to a dedicated endpoint in **{where}** on **{spec.machine_type}** "
+            f"({spec.accelerator_count}× {spec.accelerator_type}) at about **${spec.hourly_usd:.2f}/hour** "
+            "(us-central1 list price; billed while the endpoint runs — delete it when done). "
+            "Reject to skip deployment."))
+
+    def side_by_side(self, job: JobInfo, n: int = 3, max_tokens: int = 64) -> list[dict[str, str]] | None:
+        """Not on Vertex: the base model is not deployed next to the tuned one."""
+        return None
 
     # ---- jobs ----------------------------------------------------------------------------
 

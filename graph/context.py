@@ -1,0 +1,88 @@
+"""Per-run choices, the graph's input schema, and the checks on ids that name places.
+
+The graph's input is `messages` only (`InputState`): a client of the server cannot write
+`pending`, `facts`, `dataset` or `run_id`; every other key is written by nodes. What a
+person chooses per run — platform, LLM spec, project, region, and the user whose
+workspace it is — travels in LangGraph's runtime context (`RunContext`, the graph's
+`context_schema`), so the CLI, Studio assistants and the server set them the same way:
+`graph.invoke(input, config, context={"platform": "local"})`, or an assistant's `context`.
+
+Ids are checked where they are used, not only on a card: a project id or region that
+fails is refused with a clear message before anything is written or any host is built.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+#: Google Cloud project ids: 6–30 characters, lowercase letters, digits and hyphens, starting
+#: with a letter and not ending with a hyphen.
+PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+#: The run ids intake writes (`ta-` and ten hex digits): safe in file paths, labels and names.
+RUN_ID_RE = re.compile(r"^ta-[0-9a-f]{10}$")
+PLATFORMS = ("auto", "vertex", "local")
+
+
+class InputState(TypedDict):
+    """What a run may carry in: new messages, and nothing else."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+
+
+def check_project(project: str) -> str:
+    """`project` when it is a valid project id; ValueError saying what a valid one looks like."""
+    if not PROJECT_RE.match(project or ""):
+        raise ValueError(f"{project!r} is not a valid Google Cloud project id: 6–30 characters, lowercase "
+                         "letters, digits and hyphens, starting with a letter (e.g. `my-project-123`).")
+    return project
+
+
+def check_region(region: str) -> str:
+    """`region` when the catalog lists it for some tuning category; ValueError with the list otherwise.
+
+    Regions become part of API hosts (`REGION-aiplatform.googleapis.com`): never build one
+    from a string that was not checked here first.
+    """
+    from knowledge import valid_regions
+
+    known = sorted(set(valid_regions("open")) | set(valid_regions("gemini")))
+    if region not in known:
+        raise ValueError(f"{region!r} is not a tuning region. Valid regions: {', '.join(known)}.")
+    return region
+
+
+def check_run_id(run_id: object) -> str:
+    """The run id when it has the shape intake writes; ValueError otherwise (it names folders)."""
+    if not isinstance(run_id, str) or not RUN_ID_RE.match(run_id):
+        raise ValueError(f"{run_id!r} is not a run id this agent wrote.")
+    return run_id
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Per-run choices (LangGraph runtime context); None means "the graph's default".
+
+    Validated when built, so a bad value fails the run before any node runs.
+    """
+
+    platform: str | None = None
+    """`auto`, `vertex` or `local`; fixed into state at a thread's first turn."""
+    llm: str | None = None
+    """An LLM spec (`none`, `auto`, or an `init_chat_model` spec); built by the graph's LLM factory."""
+    project: str | None = None
+    region: str | None = None
+    user: str | None = None
+    """The server user whose workspace this run works in (None: the terminal's single user)."""
+
+    def __post_init__(self) -> None:
+        if self.platform is not None and self.platform not in PLATFORMS:
+            raise ValueError(f"platform {self.platform!r} is not one of {', '.join(PLATFORMS)}.")
+        if self.project is not None:
+            check_project(self.project)
+        if self.region is not None:
+            check_region(self.region)
