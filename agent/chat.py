@@ -98,8 +98,8 @@ def _load(options: ChatOptions, platform: str, llm_spec: str, path: Path) -> Loa
         llm = make_llm(llm_spec)
     except Exception as err:  # a missing provider package or bad credentials: stay useful
         llm, warning = None, f"Could not start the LLM {llm_spec!r} ({err}); continuing in deterministic mode."
-    deps = Deps(platform_name=platform, llm=llm, project=options.project, region=options.region,
-                poll_s=options.poll_s)
+    # Instances and defaults; the per-run choices travel as the runtime context (see `Chat.context`).
+    deps = Deps(platform_name=platform, llm=llm, poll_s=options.poll_s)
     saver = open_saver(path)
     return Loaded(graph=build_graph(deps, checkpointer=saver), deps=deps, saver=saver, llm_warning=warning)
 
@@ -116,6 +116,14 @@ class Chat:
         self._loaded: Loaded | None = None
         self._plotted: set[str] = set()
         self._replies = 0
+
+    @property
+    def context(self) -> Any:
+        """This chat's per-run choices (graph/context.py), sent with every turn like a server run would."""
+        from graph.context import RunContext
+
+        options = self.loader.options
+        return RunContext(platform=self.loader.platform, project=options.project, region=options.region)
 
     def start_loading(self) -> None:
         """Begin loading the graph in the background (idempotent)."""
@@ -193,7 +201,7 @@ class Chat:
         try:
             with self.renderer.progress() as view, _StopOnInterrupt(self, view):
                 for mode, chunk in self.graph.stream(value, self.config, stream_mode=["tasks", "updates", "custom"],
-                                                     durability="sync"):
+                                                     durability="sync", context=self.context):
                     if mode == "tasks" and "input" in chunk:
                         view.step(str(chunk.get("name")))
                     elif mode == "custom" and isinstance(chunk, dict):
@@ -226,6 +234,8 @@ class Chat:
             if node.startswith("__") or not isinstance(update, dict):
                 continue
             for message in update.get("messages") or []:
+                if (message.additional_kwargs or {}).get("card"):
+                    continue  # a card's explanation: the card itself is drawn next
                 if getattr(message, "type", "") == "ai":
                     self._replies += 1
                     self.renderer.reply(str(message.content),
@@ -270,7 +280,7 @@ class Chat:
             if getattr(message, "type", "") == "human":
                 break
             last_turn.insert(0, message)
-        for message in last_turn[-3:]:
+        for message in [m for m in last_turn if not (m.additional_kwargs or {}).get("card")][-3:]:
             self.renderer.reply(str(message.content), status=bool((message.additional_kwargs or {}).get("status")))
         pending = values.get("pending") or {}
         if pending.get("kind") == "question" and not pending_interrupt(snapshot) and not snapshot.next:

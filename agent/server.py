@@ -33,8 +33,12 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def server_deps() -> Deps:
-    """The dependencies every server thread shares (platform and LLM from the environment)."""
-    return Deps(platform_name=os.environ.get("TUNING_AGENT_PLATFORM", "auto"), llm=make_llm())
+    """The defaults every server thread shares (platform and LLM from the environment).
+
+    An assistant or a run may choose otherwise through its context (graph/context.py:
+    `{"platform": "local", "llm": "none", "project": …, "region": …, "user": …}`); an LLM
+    spec named there is built once by `make_llm` and reused."""
+    return Deps(platform_name=os.environ.get("TUNING_AGENT_PLATFORM", "auto"), llm=make_llm(), llm_factory=make_llm)
 
 
 def server_db() -> str:

@@ -81,8 +81,10 @@ def open_saver(path: Path) -> Any:
 
 
 def thread_config(thread_id: str) -> dict[str, Any]:
-    """The run config for one thread (recursion limit high enough for a whole session's steps)."""
-    return {"configurable": {"thread_id": thread_id}, "recursion_limit": 200}
+    """The run config for one thread, under the graph's small recursion limit (a loop stops at once)."""
+    from graph.builder import RECURSION_LIMIT
+
+    return {"configurable": {"thread_id": thread_id}, "recursion_limit": RECURSION_LIMIT}
 
 
 @dataclass

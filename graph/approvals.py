@@ -161,32 +161,38 @@ def payload(pending: Record) -> dict[str, Any]:
     }
 
 
-def run_created_at() -> float | None:
-    """When the current run was created (seconds), read from its UUIDv7 run id; None when unknown.
+#: Set by the LangGraph server on every run it creates: when the request arrived (ms since the epoch).
+REQUEST_START_KEY = "__request_start_time_ms__"
 
-    The LangGraph server gives every run a time-ordered UUIDv7 id when it is created (not when
-    a queued run starts); in-process callers may pass one as `configurable.run_id`.
+
+def run_created_at() -> float | None:
+    """When the current run was created (epoch seconds), or None when unknown (then nothing is stale).
+
+    The LangGraph server records when each run's request arrived (`__request_start_time_ms__`
+    in `configurable`, a key clients cannot set) — not when a queued run starts. In-process
+    callers may pass a time-ordered UUIDv7 as `configurable.run_id` instead.
     """
     try:
         from langgraph.config import get_config
 
-        config = get_config()
+        configurable = get_config().get("configurable") or {}
     except RuntimeError:
         return None
-    raw = (config.get("configurable") or {}).get("run_id") or config.get("run_id")
+    started = configurable.get(REQUEST_START_KEY)
+    if isinstance(started, (int, float)) and started > 0:
+        return float(started) / 1000.0
     try:
-        parsed = uuid.UUID(str(raw))
+        parsed = uuid.UUID(str(configurable.get("run_id")))
     except ValueError:
         return None
-    if parsed.version != 7:
-        return None
-    return (parsed.int >> 80) / 1000.0
+    return (parsed.int >> 80) / 1000.0 if parsed.version == 7 else None
 
 
 def stale(pending: Record) -> bool:
     """Whether the current run was created before this card opened (so cannot answer it)."""
     created, opened = run_created_at(), pending.get("opened_at")
-    return created is not None and isinstance(opened, (int, float)) and created < opened
+    # The request time has millisecond resolution: a run created in the same millisecond counts as later.
+    return created is not None and isinstance(opened, (int, float)) and created + 0.001 < opened
 
 
 def _from_resume(value: Any, pending: Record) -> Decision:

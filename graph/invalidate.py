@@ -48,10 +48,10 @@ REDO: dict[Change, tuple[str, ...]] = {
     "split": ("prepare", "upload", "configure", "preflight"),
     "region": ("preflight",),
     "project": ("environment", "preflight"),
-    "upload_lost": ("upload", "preflight"),
+    "upload_lost": ("upload",),  # preflight records its own failure
     "upload": ("preflight",),
     "hparams": ("configure", "preflight"),
-    "preflight_failed": ("configure", "preflight"),
+    "preflight_failed": ("configure",),  # preflight records its own failure
 }
 
 

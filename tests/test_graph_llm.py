@@ -9,7 +9,7 @@ import pytest
 from graph.deps import Deps
 from tests.fake_llm import RecordingFakeLLM
 from tests.graph_helpers import Session
-from tests.test_graph_session import home, write_csv  # noqa: F401 - fixture reuse
+from tests.test_graph_session import write_csv
 
 
 def _facts(text: str) -> dict[str, object]:

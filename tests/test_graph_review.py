@@ -8,7 +8,7 @@ from pathlib import Path
 from langgraph.types import Command
 
 from tests.graph_helpers import Session
-from tests.test_graph_session import TRIVIA, home, start, write_csv  # noqa: F401 - fixture reuse
+from tests.test_graph_session import TRIVIA, start, write_csv
 
 
 def test_a_switch_message_at_the_submit_card_never_submits_later(home: Path) -> None:

@@ -18,13 +18,6 @@ TRIVIA = [("What is the capital of France?", "Paris"), ("What is 2+2?", "4"), ("
           ("How many continents are there?", "Seven")]
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TUNING_AGENT_HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def write_csv(folder: Path, rows: list[tuple[str, str]] = TRIVIA, name: str = "trivia.csv") -> Path:
     path = folder / name
     lines = ["question,answer"] + [f'"{q}","{a}"' for q, a in rows]

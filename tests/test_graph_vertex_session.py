@@ -8,9 +8,6 @@ from pathlib import Path
 import pytest
 
 from graph.deps import Deps
-from tests.fake_admin import fake_admin_fixture  # noqa: F401
-from tests.fake_vertex.fixtures import fake_vertex_fixture  # noqa: F401
-from tests.gcs_fixtures import gcs_emulator_fixture  # noqa: F401
 from tests.graph_helpers import Session
 from tests.test_graph_session import TRIVIA, write_csv
 

@@ -116,9 +116,11 @@ def _why(err: ValidationError) -> str:
     parts = []
     for e in err.errors():
         field = ".".join(str(p) for p in e["loc"])
-        ctx = e.get("ctx") or {}
-        bounds = [f"{op} {ctx[key]}" for key, op in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
-                  if key in ctx]
+        info = ConfigArgs.model_fields.get(field)
+        limits = {key: getattr(m, key) for m in (info.metadata if info else []) for key in ("ge", "gt", "le", "lt")
+                  if getattr(m, key, None) is not None}
+        bounds = [f"{op} {limits[key]}" for key, op in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
+                  if key in limits]
         rule = f" ({field} must be {' and '.join(bounds)})" if bounds else f" ({e['msg']})"
         parts.append(f"{field} = {e.get('input')!r} is not allowed{rule}")
     return "; ".join(parts)

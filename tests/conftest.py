@@ -1,0 +1,25 @@
+"""Fixtures every test module may use without importing them.
+
+`home` gives each test its own `$TUNING_AGENT_HOME` and working folder; the emulator and
+fake-server fixtures are registered here from the modules that define them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fake_admin import fake_admin_fixture
+from tests.fake_vertex.fixtures import fake_vertex_fixture
+from tests.gcs_fixtures import gcs_emulator_fixture
+
+__all__ = ["fake_admin_fixture", "fake_vertex_fixture", "gcs_emulator_fixture", "home"]
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh `$TUNING_AGENT_HOME` under the test's folder, which is also the working folder."""
+    monkeypatch.setenv("TUNING_AGENT_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
