@@ -7,13 +7,14 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 TORCH_SPEC ?= torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: chat test check lint typecheck serve bench clean help
+.PHONY: chat test check lint typecheck serve bench mutants clean help
 
 help:
 	@echo "make chat   - set up and start the terminal chat (local platform unless Google Cloud is configured)"
 	@echo "make test   - set up, lint, type-check and run the test suite"
 	@echo "make serve  - run the LangGraph dev server on 127.0.0.1:2024 (Studio / Agent Chat UI)"
 	@echo "make bench  - run the benchmarks in bench/ (by hand; prints figures)"
+	@echo "make mutants - mutation testing of the modules where a silent change costs money (by hand)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +43,10 @@ typecheck: $(VENV)/.stamp-dev
 
 check: lint typecheck
 
+# The Postgres tests run when .ci/postgres.sh can start a server (as in CI); the wrapper says
+# clearly when it cannot. TUNING_AGENT_TEST_POSTGRES=0 skips the attempt.
 test: check
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	bash .ci/with-postgres.sh $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 serve: $(VENV)/.stamp-dev
 	LANGGRAPH_CLI_NO_ANALYTICS=1 LANGGRAPH_NO_VERSION_CHECK=true $(VENV)/bin/langgraph dev \

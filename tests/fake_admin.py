@@ -13,7 +13,9 @@ It answers the calls `tools.vertex.env` makes, with the real services' JSON shap
 State is a plain dataclass the test edits (`server.state`): which APIs are on, which
 permissions the caller holds, the IAM bindings, which calls answer 403 or 503, and
 the bearer token it insists on. Every request is recorded in `server.requests`.
-Errors use Google's `{"error": {"code", "message", "status"}}` form.
+Errors use Google's `{"error": {"code", "message", "status"}}` form. Every POST body is
+parsed into the real request proto (`BODY_MESSAGES`; unknown fields and enum names
+refused with the service's 400), as the real JSON front end does.
 
 Use the `fake_admin` fixture (`from tests.fake_admin import fake_admin_fixture  # noqa: F401`):
 it starts one server per test and points
@@ -32,6 +34,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+
+from tests.fake_vertex.schema import check_body
+from tests.fake_vertex.state import ApiError
 
 PROJECT = "tuning-test-project"
 NUMBER = "123456789012"
@@ -85,6 +90,20 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"/v1/(?P<op>operations/[^/]+)"), "get_operation"),
 ]
 
+#: The request proto each POST body must parse into (module, class).
+BODY_MESSAGES: dict[str, tuple[str, str]] = {
+    "test_permissions": ("google.iam.v1.iam_policy_pb2", "TestIamPermissionsRequest"),
+    "get_iam_policy": ("google.iam.v1.iam_policy_pb2", "GetIamPolicyRequest"),
+    "batch_enable": ("google.cloud.service_usage_v1.types", "BatchEnableServicesRequest"),
+}
+
+
+def _body_message(kind: str) -> Any:
+    import importlib
+
+    module, name = BODY_MESSAGES[kind]
+    return getattr(importlib.import_module(module), name)
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: FakeAdminServer
@@ -135,6 +154,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._error(503, "UNAVAILABLE", "The service is currently unavailable.")
             if kind in state.forbidden:
                 return self._error(403, "PERMISSION_DENIED", "The caller does not have permission")
+            if kind in BODY_MESSAGES:
+                try:
+                    check_body(_body_message(kind), body, kind)
+                except ApiError as err:
+                    self.server.refused.append(f"{method} {path}: {err.message}")
+                    return self._send(err.http, err.body())
             params = match.groupdict()
             project = params.get("p")
             if project is not None and project not in {state.project_id, state.project_number}:
@@ -198,6 +223,8 @@ class FakeAdminServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.state = state or AdminState()
         self.requests: list[dict[str, Any]] = []
+        #: Bodies refused by the proto check, as "METHOD PATH: message".
+        self.refused: list[str] = []
         self.lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)

@@ -3,7 +3,8 @@
 Tests talk to it through the real google-cloud-storage client, which follows
 `STORAGE_EMULATOR_HOST` (and then uses anonymous credentials). One emulator process
 is started lazily for the whole test session (in memory, on a free port) and stopped
-at exit; every test that asks for the fixture gets a wiped emulator and
+at exit. It runs through `tests.gcs_strict_emulator`, which refuses bucket names that
+Cloud Storage refuses (the bare emulator creates any); every test that asks for the fixture gets a wiped emulator and
 `STORAGE_EMULATOR_HOST` set for that test only.
 
 Use it from any test module with one import (pytest finds fixture objects in the
@@ -68,8 +69,10 @@ def emulator_host() -> str:
         port = _free_port()
         env = dict(os.environ)
         env.pop("STORAGE_EMULATOR_HOST", None)
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         _process = subprocess.Popen(
-            [sys.executable, "-m", "gcp_storage_emulator", "start", "--host", "127.0.0.1",
+            [sys.executable, "-m", "tests.gcs_strict_emulator", "start", "--host", "127.0.0.1",
              "--port", str(port), "--in-memory", "--quiet"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
         )

@@ -14,8 +14,9 @@ from tests.fake_admin import (
 )
 from tests.gcs_fixtures import gcs_emulator_fixture  # noqa: F401
 from tools.errors import CloudError, ToolError
+from tools.vertex import rest
 from tools.vertex.env import EnvReport, check_environment, enable_apis
-from tools.vertex.rest import RestClient, resourcemanager_base
+from tools.vertex.rest import AdminClients
 
 AGENT_AIP = f"serviceAccount:service-{NUMBER}@gcp-sa-aiplatform.iam.gserviceaccount.com"
 AGENT_TUNE = f"serviceAccount:service-{NUMBER}@gcp-sa-vertex-tune.iam.gserviceaccount.com"
@@ -153,21 +154,34 @@ def test_invalid_region_lists_valid_ones(fake_admin: FakeAdminServer) -> None:
     assert not check_environment(region="global", category="gemini").check("region").ok  # type: ignore[union-attr]
 
 
-def test_transient_503_is_retried_for_get(fake_admin: FakeAdminServer) -> None:
-    fake_admin.state.unavailable = {"get_project": 1}
-    rest = RestClient(backoff_s=0.01)
-    data = rest.get(f"{resourcemanager_base()}/v3/projects/{PROJECT}")
-    assert data["name"] == f"projects/{NUMBER}"
+def test_transient_503_is_retried_for_reads(fake_admin: FakeAdminServer,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rest, "READ_RETRY_INITIAL_S", 0.01)
+    fake_admin.state.unavailable = {"get_project": 1, "test_permissions": 2}
+    admin = AdminClients()
+    assert admin.get_project(PROJECT) == (f"projects/{NUMBER}", "ACTIVE")
     assert len(fake_admin.calls("GET", f"/v3/projects/{PROJECT}")) == 2
+    assert admin.held_permissions(PROJECT, ["aiplatform.tuningJobs.create"]) == {"aiplatform.tuningJobs.create"}
+    assert len(fake_admin.calls("POST", ":testIamPermissions")) == 3
 
 
-def test_post_is_not_retried(fake_admin: FakeAdminServer) -> None:
-    fake_admin.state.unavailable = {"test_permissions": 1}
-    rest = RestClient(backoff_s=0.01)
+def test_enable_is_sent_once(fake_admin: FakeAdminServer) -> None:
+    fake_admin.state.unavailable = {"batch_enable": 1}
     with pytest.raises(CloudError) as info:
-        rest.post(f"{resourcemanager_base()}/v3/projects/{PROJECT}:testIamPermissions", {"permissions": []})
+        enable_apis(PROJECT, ["aiplatform.googleapis.com"], poll_s=0.01)
     assert info.value.code == 503 and info.value.status == "UNAVAILABLE" and info.value.retryable
-    assert len(fake_admin.calls("POST", ":testIamPermissions")) == 1
+    assert len(fake_admin.calls("POST", "services:batchEnable")) == 1
+
+
+def test_admin_clients_send_what_the_protos_allow(fake_admin: FakeAdminServer) -> None:
+    """The official clients' bodies pass the fake's proto check (nothing refused)."""
+    check_environment()
+    enable_apis(PROJECT, ["aiplatform.googleapis.com"], poll_s=0.01)
+    assert fake_admin.refused == []
+    [permissions] = fake_admin.calls("POST", ":testIamPermissions")
+    assert permissions["body"]["permissions"][0] == "aiplatform.tuningJobs.create"
+    [policy] = fake_admin.calls("POST", ":getIamPolicy")
+    assert policy["body"] == {"options": {"requestedPolicyVersion": 3}}
 
 
 def test_unreachable_endpoint_is_a_failed_check(fake_admin: FakeAdminServer,

@@ -381,9 +381,10 @@ def test_configuration_changes_in_words(home: Path) -> None:
 
 
 def test_a_bucket_named_at_the_card_is_used_verbatim(home: Path) -> None:
+    """A valid name is proposed exactly as typed (dots and underscores kept, nothing added)."""
     s = Session()
     start(s, write_csv(home))
     s.approve_until("create_bucket")
-    s.reject("no, use bucket Team_Data.2026")
+    s.reject("no, use bucket team_data.2026")
     assert s.action == "create_bucket"
-    assert s.interrupt["action_requests"][0]["args"]["bucket"] == "Team_Data.2026"  # type: ignore[index]
+    assert s.interrupt["action_requests"][0]["args"]["bucket"] == "team_data.2026"  # type: ignore[index]

@@ -229,6 +229,6 @@ def test_unreachable_storage(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STORAGE_EMULATOR_HOST", "http://127.0.0.1:9")
     gcs = GcsStorage("p", retry_timeout_s=0.5)
     with pytest.raises(CloudError) as info:
-        gcs.bucket_exists("b")
+        gcs.bucket_exists("bkt")
     assert info.value.status == "UNAVAILABLE" and info.value.retryable
     assert "Could not reach Cloud Storage" in info.value.message and "after retries" in info.value.message

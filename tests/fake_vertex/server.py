@@ -5,7 +5,9 @@ google-cloud-aiplatform REST transport (Model Garden deploy, operations, endpoin
 predict) call. Every request is recorded (`fake.requests`) so tests can assert on the
 exact body an SDK sent; unknown routes answer 404 and are printed loudly and kept in
 `fake.unknown` so a missing route is found at once. Faults are queued per route key
-(`fake.inject("tuningJobs.create", 503)`).
+(`fake.inject("tuningJobs.create", 503)`). Every body is parsed into its route's proto
+from the installed SDK (`BODY_MESSAGES`, `tests.fake_vertex.schema`): an unknown field,
+a wrong type or an enum name the proto lacks gets the service's 400.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fake_vertex.schema import check_body
 from tests.fake_vertex.state import PROJECT_NUMBER, ApiError, FakeState
 
 JOB_STATES = ["JOB_STATE_UNSPECIFIED", "JOB_STATE_QUEUED", "JOB_STATE_PENDING", "JOB_STATE_RUNNING",
@@ -53,6 +56,25 @@ ROUTES: list[tuple[str, str, str]] = [
     ("POST", rf"{V}/{P}/endpoints/(?P<id>[^/:]+):generateContent", "endpoints.generateContent"),
 ]
 
+#: The proto message each route's JSON body must parse into (module, class), per API version.
+#: Routes without a body (GETs) are not listed.
+BODY_MESSAGES: dict[str, tuple[str, str]] = {
+    "tuningJobs.create": ("types", "TuningJob"),
+    "tuningJobs.cancel": ("types", "CancelTuningJobRequest"),
+    "deploy": ("types", "DeployRequest"),
+    "endpoints.predict": ("types", "PredictRequest"),
+    "endpoints.generateContent": ("types", "GenerateContentRequest"),
+}
+
+
+def body_message(route: str, version: str) -> Any:
+    """The proto-plus class a route's body is parsed into, from the installed aiplatform SDK."""
+    import importlib
+
+    module, name = BODY_MESSAGES[route]
+    package = "google.cloud.aiplatform_v1beta1" if version == "v1beta1" else "google.cloud.aiplatform_v1"
+    return getattr(importlib.import_module(f"{package}.{module}"), name)
+
 
 @dataclass
 class Fault:
@@ -62,6 +84,7 @@ class Fault:
     message: str = "injected fault"
     delay_s: float = 0.0
     after: bool = False  # do the work, then answer with the error (an "ambiguous" failure)
+    drop: bool = False  # close the connection without an answer (a timeout: no HTTP code at all)
 
 
 @dataclass
@@ -88,6 +111,10 @@ class FakeVertex:
     unknown: list[str] = field(default_factory=list)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     require_token: bool = True
+    #: Parse every body into the route's proto (unknown fields and enum names refused), as
+    #: the real front end does. Refusals are kept in `refused` for the test to read.
+    strict: bool = True
+    refused: list[str] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
 
@@ -112,12 +139,16 @@ class FakeVertex:
             self._server = None
 
     def inject(self, route: str, status: int | None, message: str | None = None, *,
-               times: int = 1, delay_s: float = 0.0, after: bool = False) -> None:
-        """Queue `times` faults for a route key such as `tuningJobs.get` or `deploy`."""
+               times: int = 1, delay_s: float = 0.0, after: bool = False, drop: bool = False) -> None:
+        """Queue `times` faults for a route key such as `tuningJobs.get` or `deploy`.
+
+        `drop=True` hangs up without any answer (before the work, or after it with `after=True`),
+        which the client sees as a transport error with no HTTP code.
+        """
         default = f"{STATUS_NAMES.get(status or 0, 'ERROR')}: injected fault"
         for _ in range(times):
             self.faults.setdefault(route, []).append(
-                Fault(status, message or default, delay_s, after))
+                Fault(status, message or default, delay_s, after, drop))
 
     def calls(self, route: str) -> list[Recorded]:
         """The recorded requests that hit a route key."""
@@ -186,10 +217,17 @@ def _make_handler(fake: FakeVertex) -> type[BaseHTTPRequestHandler]:
                 self._send(401, ApiError(401, "UNAUTHENTICATED",
                                          "Request is missing required authentication credential.").body())
                 return
+            if route in BODY_MESSAGES and fake.strict:
+                try:
+                    check_body(body_message(route, params.get("version") or "v1beta1"), body, route)
+                except ApiError as err:
+                    fake.refused.append(f"{method} {parts.path}: {err.message}")
+                    self._send(err.http, err.body())
+                    return
             fault = fake._take_fault(route)
             if fault and fault.delay_s:
                 time.sleep(fault.delay_s)
-            if fault and fault.status and not fault.after:
+            if fault and (fault.status or fault.drop) and not fault.after:
                 self._send_fault(fault)
                 return
             try:
@@ -197,12 +235,16 @@ def _make_handler(fake: FakeVertex) -> type[BaseHTTPRequestHandler]:
             except ApiError as err:
                 self._send(err.http, err.body())
                 return
-            if fault and fault.status:
+            if fault and (fault.status or fault.drop):
                 self._send_fault(fault)
                 return
             self._send(200, _to_int_enums(result) if int_enums else result)
 
         def _send_fault(self, fault: Fault) -> None:
+            if fault.drop:
+                self.close_connection = True
+                self.connection.shutdown(2)  # SHUT_RDWR: the client reads EOF, no status line
+                return
             status = fault.status or 500
             err = ApiError(status, STATUS_NAMES.get(status, "UNKNOWN"), fault.message)
             self._send(status, err.body())

@@ -9,13 +9,13 @@ an ordinary failure — a missing credential or a 403 becomes a failed `Check` w
 `fix` is the exact gcloud command or console page. `enable_apis` is the one mutating
 call here, and is only made after the user approves it.
 
-REST calls go through `tools.vertex.rest` (Service Usage, Resource Manager);
-bucket checks through google-cloud-storage.
+Service Usage and Resource Manager are called through their official clients
+(`tools.vertex.rest.AdminClients`: retries, operation polling and typed errors from
+google-api-core); bucket checks through google-cloud-storage.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -135,7 +135,7 @@ def check_environment(project: str | None = None, region: str | None = None, *,
     """
     from tools.storage_paths import bucket_name
     from tools.vertex import auth
-    from tools.vertex.rest import CREDENTIALS_HINT, RestClient, caller_member
+    from tools.vertex.rest import CREDENTIALS_HINT, AdminClients, caller_member
 
     report = EnvReport()
     found = auth.detect_project() if not project else auth.Detected(project, "given")
@@ -174,7 +174,7 @@ def check_environment(project: str | None = None, region: str | None = None, *,
     if not report.project:
         return report
 
-    rest = RestClient(creds)
+    rest = AdminClients(creds)
     _guard(report, "project_number", lambda: _check_project_number(report, rest))
     for service in REQUIRED_APIS:
         _guard(report, f"api:{service}", lambda s=service: _check_api(report, rest, s))  # type: ignore[misc]
@@ -204,11 +204,9 @@ def _check_region(report: EnvReport, category: str | None) -> None:
 
 
 def _check_project_number(report: EnvReport, rest: Any) -> None:
-    from tools.vertex.rest import resourcemanager_base
-
     project = report.project
     try:
-        data = rest.get(f"{resourcemanager_base()}/v3/projects/{project}", what=f"Reading project {project}")
+        name, state = rest.get_project(project)
     except CloudError as err:
         if err.code in {403, 404} and err.status != "UNAUTHENTICATED":
             fix = (err.hint if "enable" in (err.hint or "").lower() else
@@ -218,13 +216,11 @@ def _check_project_number(report: EnvReport, rest: Any) -> None:
             raise CloudError(f"Project {project} was not found, or this account may not read it "
                              f"({err.message}).", fix, code=err.code, status=err.status) from err
         raise
-    name = str(data.get("name", ""))
     number = name.split("/", 1)[1] if name.startswith("projects/") else ""
     if not number.isdigit():
         raise CloudError(f"Resource Manager returned no project number for {project} (name={name!r}).")
     report.project_number = number
-    state = data.get("state")
-    if state and state != "ACTIVE":
+    if state not in {"ACTIVE", "STATE_UNSPECIFIED"}:
         report.add("project_number", False, f"Project {project} ({number}) is {state}.",
                    f"Restore it: `gcloud projects undelete {project}`, or choose another project.")
         return
@@ -232,12 +228,9 @@ def _check_project_number(report: EnvReport, rest: Any) -> None:
 
 
 def _check_api(report: EnvReport, rest: Any, service: str) -> None:
-    from tools.vertex.rest import serviceusage_base
-
     project = report.project
     try:
-        data = rest.get(f"{serviceusage_base()}/v1/projects/{project}/services/{service}",
-                        what=f"Checking {service}")
+        state = rest.service_state(project, service)
     except CloudError as err:
         if err.code == 403:
             role = "roles/serviceusage.serviceUsageConsumer"
@@ -247,7 +240,6 @@ def _check_api(report: EnvReport, rest: Any, service: str) -> None:
                        "warning")
             return
         raise
-    state = data.get("state", "STATE_UNSPECIFIED")
     if state == "ENABLED":
         report.add(f"api:{service}", True, f"{service} is enabled")
         return
@@ -259,13 +251,8 @@ def _check_api(report: EnvReport, rest: Any, service: str) -> None:
 
 
 def _check_caller(report: EnvReport, rest: Any) -> None:
-    from tools.vertex.rest import resourcemanager_base
-
     project = report.project or "PROJECT_ID"
-    wanted = [*CALLER_PERMISSIONS, *STORAGE_PERMISSIONS]
-    data = rest.post(f"{resourcemanager_base()}/v3/projects/{project}:testIamPermissions",
-                     {"permissions": wanted}, what="Testing the caller's permissions")
-    held = set(data.get("permissions") or [])
+    held = rest.held_permissions(project, [*CALLER_PERMISSIONS, *STORAGE_PERMISSIONS])
     member = _who(report)
     missing = [p for p in CALLER_PERMISSIONS if p not in held]
     if missing:
@@ -330,12 +317,9 @@ def _has_object_rw(roles: set[str]) -> bool:
 
 
 def _check_agents(report: EnvReport, rest: Any, creds: Any, category: str | None) -> None:
-    from tools.vertex.rest import resourcemanager_base
-
     project, number = report.project or "PROJECT_ID", report.project_number or ""
     try:
-        policy = rest.post(f"{resourcemanager_base()}/v3/projects/{project}:getIamPolicy",
-                           {"options": {"requestedPolicyVersion": 3}}, what="Reading the project IAM policy")
+        bindings = rest.iam_bindings(project)
     except CloudError as err:
         if err.code != 403:
             raise
@@ -344,7 +328,7 @@ def _check_agents(report: EnvReport, rest: Any, creds: Any, category: str | None
                    f"{project}` and check that service-{number}@gcp-sa-aiplatform.iam.gserviceaccount.com "
                    "has roles/aiplatform.serviceAgent.", "warning")
         return
-    roles = _members_roles(policy.get("bindings") or [])
+    roles = _members_roles(bindings)
 
     agent, role = _service_agent(number, AIPLATFORM_AGENT[0]), AIPLATFORM_AGENT[1]
     if role in roles.get(agent, set()):
@@ -405,10 +389,15 @@ def enable_apis(project: str, services: list[str] | tuple[str, ...] = REQUIRED_A
                 credentials: Any = None, poll_s: float = 2.0, timeout_s: float = 90.0) -> list[str]:
     """Enable APIs on a project (mutating: call only after approval); return those now enabled.
 
-    Service Usage `services:batchEnable` starts an operation, which is polled until
-    done or `timeout_s`; a still-running operation raises a retryable CloudError.
+    Service Usage `services:batchEnable` starts an operation, which google-api-core polls
+    every `poll_s` until done or `timeout_s`; a still-running operation raises a retryable
+    CloudError.
     """
-    from tools.vertex.rest import RestClient, serviceusage_base
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    from google.api_core import exceptions
+
+    from tools.vertex.rest import AdminClients, wait_for
 
     names = list(dict.fromkeys(s.strip() for s in services if s.strip()))
     bad = [s for s in names if "." not in s or " " in s]
@@ -417,25 +406,17 @@ def enable_apis(project: str, services: list[str] | tuple[str, ...] = REQUIRED_A
                         "Use names like aiplatform.googleapis.com.")
     if not project:
         raise ToolError("No project given for enabling APIs.", "Pass --project PROJECT_ID.")
-    rest = RestClient(credentials)
-    base = serviceusage_base()
-    operation = rest.post(f"{base}/v1/projects/{project}/services:batchEnable", {"serviceIds": names},
-                          what=f"Enabling {', '.join(names)} on {project}")
-    deadline = time.monotonic() + timeout_s
-    while not operation.get("done"):
-        if time.monotonic() >= deadline:
-            raise CloudError(f"Enabling {', '.join(names)} on {project} is still running "
-                             f"({operation.get('name')}).",
-                             "It usually takes a minute or two: run `tuning-agent env check` again shortly.",
-                             retryable=True)
-        time.sleep(poll_s)
-        operation = rest.get(f"{base}/v1/{operation['name']}", what="Waiting for the API enable operation")
-    if operation.get("error"):
-        error = operation["error"]
-        raise CloudError(f"Enabling {', '.join(names)} on {project} failed: {error.get('message', error)}",
+    operation = AdminClients(credentials).start_enable(project, names)
+    try:
+        response = wait_for(operation, poll_s=poll_s, timeout_s=timeout_s)
+    except (FutureTimeout, exceptions.RetryError) as err:
+        raise CloudError(f"Enabling {', '.join(names)} on {project} is still running "
+                         f"({operation.operation.name}).",
+                         "It usually takes a minute or two: run `tuning-agent env check` again shortly.",
+                         retryable=True) from err
+    except exceptions.GoogleAPICallError as err:
+        raise CloudError(f"Enabling {', '.join(names)} on {project} failed: {err.message}",
                          "Check that billing is enabled for the project and that you have "
-                         "roles/serviceusage.serviceUsageAdmin.", code=error.get("code"))
-    enabled = [str(s.get("name", "")).rsplit("/", 1)[-1]
-               for s in (operation.get("response") or {}).get("services") or []
-               if s.get("state", "ENABLED") == "ENABLED"]
+                         "roles/serviceusage.serviceUsageAdmin.", code=err.code) from err
+    enabled = [str(s.name).rsplit("/", 1)[-1] for s in response.services if s.state.name == "ENABLED"]
     return enabled or names

@@ -11,7 +11,9 @@ output checks call. Why it looks the way it does:
 - uploads are idempotent by content: an existing destination with the same MD5 is
   returned as is, so a resumed session never uploads twice;
 - a bucket the user names is used exactly as named (a leading `gs://` is stripped);
-  a new bucket is made only by the explicit `create_bucket`;
+  a new bucket is made only by the explicit `create_bucket`; a name Cloud Storage
+  would refuse (`check_bucket_name`) is refused here with the rule it breaks, before
+  any call, so the user learns the rules instead of reading a raw 400;
 - the dataset search reads only the first 64 KiB of each candidate (a ranged read;
   Parquet reads its footer and first row group through a seekable reader);
 - every google.api_core error becomes a `CloudError` that says what was refused and
@@ -26,8 +28,10 @@ from __future__ import annotations
 import base64
 import builtins
 import hashlib
+import ipaddress
 import mimetypes
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -45,6 +49,39 @@ MiB = 1024 * 1024
 DEFAULT_CHUNK_SIZE = 8 * MiB
 #: Objects listed per bucket by the dataset search before it stops looking there.
 SEARCH_SCAN_LIMIT = 5000
+
+#: What Cloud Storage allows in a bucket name, said once for every refusal.
+BUCKET_RULES = ("Bucket names use 3-63 lowercase letters, digits, '-', '_' and '.', start and end with a "
+                "letter or digit, are not IP addresses, do not start with 'goog' and do not contain "
+                "'google' (dotted names may be up to 222 characters, 63 per part). E.g. my-project-tuning.")
+_BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9._-]*[a-z0-9]$")
+_GOOGLE_LOOKALIKE = re.compile(r"g[o0][o0]g[l1]e")
+
+
+def check_bucket_name(name: str) -> str:
+    """`name` if Cloud Storage accepts it as a bucket name; else a ToolError naming the broken rule."""
+    problem = None
+    parts = name.split(".")
+    if not 3 <= len(name) <= (222 if "." in name else 63):
+        problem = f"it has {len(name)} characters"
+    elif not _BUCKET_CHARS.match(name):
+        problem = ("it has an uppercase letter or a character other than a-z, 0-9, '-', '_' and '.'"
+                   if re.search(r"[^a-z0-9._-]", name) else "it does not start and end with a letter or digit")
+    elif any(not 1 <= len(part) <= 63 for part in parts):
+        problem = "a dot-separated part is empty or longer than 63 characters"
+    elif name.startswith("goog"):
+        problem = "it starts with 'goog'"
+    elif _GOOGLE_LOOKALIKE.search(name):
+        problem = "it contains 'google' or a look-alike"
+    else:
+        try:
+            ipaddress.IPv4Address(name)
+            problem = "it is an IP address"
+        except ValueError:
+            pass
+    if problem:
+        raise ToolError(f"{name!r} is not a valid Cloud Storage bucket name: {problem}.", BUCKET_RULES)
+    return name
 
 
 def new_job_prefix(bucket: str, now: Any = None) -> str:
@@ -157,7 +194,7 @@ class GcsStorage:
 
     def bucket_exists(self, bucket: str) -> bool:
         """Whether the bucket exists (and this account may see it)."""
-        name = bucket_name(bucket)
+        name = check_bucket_name(bucket_name(bucket))
         with self._errors(f"looking up bucket gs://{name}", name):
             return self.client.lookup_bucket(name, retry=self._retry) is not None
 
@@ -189,10 +226,11 @@ class GcsStorage:
     def create_bucket(self, bucket: str, location: str | None = None) -> None:
         """Create a bucket with uniform bucket-level access (mutating; call after approval).
 
-        The name is used exactly as given. `location` is a region such as
-        `us-central1` (best next to the tuning region); None lets the service choose.
+        The name is used exactly as given, and refused before any call when Cloud Storage
+        would refuse it. `location` is a region such as `us-central1` (best next to the
+        tuning region); None lets the service choose.
         """
-        name = bucket_name(bucket)
+        name = check_bucket_name(bucket_name(bucket))
         with self._errors(f"creating bucket gs://{name}", name):
             new = self.client.bucket(name)
             new.iam_configuration.uniform_bucket_level_access_enabled = True

@@ -1,0 +1,103 @@
+"""A second job or endpoint costs money: submit and deploy never make one by accident.
+
+Requirement: one run id is at most one job; when several exist (a user resubmitted by hand,
+or a retry landed), the newest is the one meant. A create whose answer was lost — a 5xx
+after the work, or no answer at all — is followed by a lookup, never by a blind second
+create. The same holds for deploy.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fake_vertex import FakeVertex
+from tests.fake_vertex.fixtures import fake_vertex_fixture  # noqa: F401
+from tests.test_vertex_jobs import open_spec
+from tools.errors import CloudError
+from tools.platforms.base import DeploySpec, JobInfo
+from tools.vertex import deploy, jobs
+
+L4 = dict(machine_type="g2-standard-12", accelerator_type="NVIDIA_L4", accelerator_count=1)
+
+
+def make_job(fake: FakeVertex, run_id: str, created: str, state: str = "JOB_STATE_RUNNING") -> str:
+    """A job already in the service for `run_id`, created at `created` (an ISO time)."""
+    body = {"baseModel": "google/gemma3@gemma-3-4b-it", "outputUri": "gs://bkt/job/out",
+            "supervisedTuningSpec": {"trainingDatasetUri": "gs://bkt/job/train.jsonl"},
+            "labels": {"tuning_agent_run_id": run_id, "created_by": "tuning-agent"}}
+    job = fake.state.create_job("demo-project", "global", body, "v1beta1")
+    stored = fake.state.jobs[job["name"]]
+    stored["createTime"] = created
+    stored["state"] = state
+    return str(job["name"])
+
+
+def test_the_newest_of_several_jobs_for_a_run_id_is_returned(fake_vertex: FakeVertex) -> None:
+    # Stored out of time order, so neither the first nor the last listed is the newest.
+    make_job(fake_vertex, "run-open-1", "2026-03-01T10:00:00.000000Z", "JOB_STATE_FAILED")
+    newest = make_job(fake_vertex, "run-open-1", "2026-03-03T10:00:00.000000Z")
+    make_job(fake_vertex, "run-open-1", "2026-03-02T10:00:00.000000Z", "JOB_STATE_CANCELLED")
+    make_job(fake_vertex, "other-run", "2026-03-04T10:00:00.000000Z")
+    found = jobs.find_job("run-open-1", "demo-project", "global")
+    assert found is not None and found.name == newest
+    info = jobs.submit_job(open_spec())
+    assert info.name == newest
+    assert fake_vertex.calls("tuningJobs.create") == []
+
+
+def test_no_job_for_the_run_id_means_none(fake_vertex: FakeVertex) -> None:
+    make_job(fake_vertex, "other-run", "2026-03-04T10:00:00.000000Z")
+    assert jobs.find_job("run-open-1", "demo-project", "global") is None
+
+
+def test_a_create_that_got_no_answer_is_looked_up_not_repeated(fake_vertex: FakeVertex) -> None:
+    fake_vertex.inject("tuningJobs.create", None, drop=True, after=True)  # created; the answer lost
+    info = jobs.submit_job(open_spec())
+    assert len(fake_vertex.calls("tuningJobs.create")) == 1
+    assert len(fake_vertex.state.jobs) == 1
+    assert info.name == next(iter(fake_vertex.state.jobs))
+    # The lookup after the lost answer happened (two before the create: filtered, then unfiltered).
+    lists_after_create = [r for r in fake_vertex.requests[fake_vertex.requests.index(
+        fake_vertex.calls("tuningJobs.create")[0]):] if r.route == "tuningJobs.list"]
+    assert lists_after_create
+
+
+def test_a_create_that_got_no_answer_and_made_nothing_is_an_error(fake_vertex: FakeVertex) -> None:
+    fake_vertex.inject("tuningJobs.create", None, drop=True)  # hung up before creating
+    with pytest.raises(CloudError) as caught:
+        jobs.submit_job(open_spec())
+    assert caught.value.code is None and caught.value.retryable
+    assert len(fake_vertex.calls("tuningJobs.create")) == 1
+    assert fake_vertex.state.jobs == {}
+
+
+def finished() -> JobInfo:
+    info = jobs.submit_job(open_spec())
+    for _ in range(3):
+        info = jobs.get_job(info.name)
+    assert info.state == "JOB_STATE_SUCCEEDED"
+    return info
+
+
+def test_a_deploy_answered_with_5xx_after_the_work_returns_the_endpoint(fake_vertex: FakeVertex) -> None:
+    job = finished()
+    fake_vertex.inject("deploy", 503, after=True)
+    found = deploy.deploy_open_model(job, DeploySpec(endpoint_display_name="ep-run-1", **L4))
+    assert len(fake_vertex.calls("deploy")) == 1
+    assert len(fake_vertex.state.endpoints) == 1
+    assert found.endpoint == next(iter(fake_vertex.state.endpoints))
+
+
+def test_a_deploy_retried_after_a_5xx_deploys_once(fake_vertex: FakeVertex) -> None:
+    job = finished()
+    spec = DeploySpec(endpoint_display_name="ep-run-2", **L4)
+    fake_vertex.inject("deploy", 503)  # refused before any work
+    with pytest.raises(CloudError) as caught:
+        deploy.deploy_open_model(job, spec)
+    assert caught.value.code == 503 and caught.value.retryable
+    assert fake_vertex.state.endpoints == {}
+    first = deploy.deploy_open_model(job, spec)  # the user's retry
+    again = deploy.deploy_open_model(job, spec)  # and one more: the endpoint is found, not redeployed
+    assert first.endpoint == again.endpoint
+    assert len(fake_vertex.calls("deploy")) == 2
+    assert len(fake_vertex.state.endpoints) == 1

@@ -1,0 +1,114 @@
+"""Preflight refuses exactly what the service would refuse, one precise problem per mistake.
+
+Each case changes one thing in a spec that passes, and expects exactly one problem saying
+what is wrong (so a check that stops firing, or fires for the wrong reason, fails here).
+Bounds are tested on both sides: the last allowed value passes, the first refused one fails.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge import load_catalog
+from tests.test_vertex_preflight import TRAIN, VAL, MemoryStorage, gemini_spec, open_spec, storage
+from tools.platforms.base import JobSpec
+from tools.vertex.preflight import preflight
+
+LIMITS = load_catalog().limits
+
+
+def only_problem(spec: JobSpec, store: MemoryStorage | None = None, **kwargs: object) -> str:
+    problems = preflight(spec, store or storage(), **kwargs)  # type: ignore[arg-type]
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def test_the_base_specs_pass() -> None:
+    assert preflight(open_spec(), storage()) == []
+    assert preflight(gemini_spec(), storage()) == []
+
+
+@pytest.mark.parametrize("rate", [0.0, -2e-4])
+def test_learning_rate_at_or_below_zero_is_refused(rate: float) -> None:
+    assert only_problem(open_spec(learning_rate=rate)) == f"Learning rate must be greater than 0 (got {rate})."
+
+
+@pytest.mark.parametrize("rate", [0.0, -1.0])
+def test_multiplier_at_or_below_zero_is_refused(rate: float) -> None:
+    assert only_problem(gemini_spec(learning_rate_multiplier=rate)) == (
+        f"Learning-rate multiplier must be greater than 0 (got {rate}).")
+
+
+def test_the_smallest_positive_rates_pass() -> None:
+    assert preflight(open_spec(learning_rate=1e-12), storage()) == []
+    assert preflight(gemini_spec(learning_rate_multiplier=1e-12), storage()) == []
+
+
+@pytest.mark.parametrize("spec", [open_spec(epochs=0), gemini_spec(epochs=-1)])
+def test_epochs_below_one_are_refused(spec: JobSpec) -> None:
+    assert only_problem(spec).startswith("Epochs must be at least 1")
+
+
+def test_one_epoch_passes() -> None:
+    assert preflight(open_spec(epochs=1), storage()) == []
+
+
+@pytest.mark.parametrize(("uri", "label"), [(TRAIN, "Training"), (VAL, "Validation")])
+def test_an_empty_file_is_refused(uri: str, label: str) -> None:
+    store = MemoryStorage({TRAIN: 10_000, VAL: 1_000, uri: 0})
+    assert only_problem(open_spec(), store) == f"{label} dataset {uri} is empty; prepare it again."
+
+
+def test_a_one_byte_file_is_not_empty() -> None:
+    assert preflight(gemini_spec(), MemoryStorage({TRAIN: 1, VAL: 1})) == []
+
+
+@pytest.mark.parametrize("size", [3, 64, 0])
+def test_an_adapter_size_that_does_not_exist_is_refused(size: int) -> None:
+    problems = preflight(gemini_spec(adapter_size=size), storage())
+    assert f"Adapter size {size} does not exist; use one of [1, 2, 4, 8, 16, 32]." in problems
+
+
+def test_an_open_adapter_size_outside_the_catalog_is_refused() -> None:
+    allowed = LIMITS.allowed_adapter_sizes_open
+    assert only_problem(open_spec(adapter_size=2)) == (
+        f"Adapter size 2 is not allowed for open models; use one of {allowed}.")
+    for size in allowed:
+        assert preflight(open_spec(adapter_size=size), storage()) == [], size
+
+
+def test_the_validation_bytes_ratio_at_both_bounds() -> None:
+    ratio = LIMITS.validation_max_bytes_ratio
+    train = 100_000
+    at = int(ratio * train)
+    assert preflight(open_spec(), storage(train=train, val=at)) == []
+    assert "of the training file's bytes" in only_problem(open_spec(), storage(train=train, val=at + 1))
+
+
+def test_the_validation_rows_limit_at_both_bounds() -> None:
+    limit = LIMITS.validation_max_rows
+    assert preflight(open_spec(), storage(), val_rows=limit) == []
+    assert only_problem(open_spec(), val_rows=limit + 1) == (
+        f"The validation file has {limit + 1} rows; the limit is {limit}. Keep a smaller validation split.")
+    gemini_limit = LIMITS.gemini_validation_max_rows
+    big_train = gemini_limit * 10
+    assert preflight(gemini_spec(), storage(), val_rows=gemini_limit, train_rows=big_train) == []
+    assert "the limit is" in only_problem(gemini_spec(), val_rows=gemini_limit + 1, train_rows=big_train)
+
+
+def test_the_gemini_rows_ratio_at_both_bounds() -> None:
+    ratio = LIMITS.gemini_validation_max_ratio
+    # Up to 1000 validation rows the ratio does not apply.
+    assert preflight(gemini_spec(), storage(), val_rows=1000, train_rows=10) == []
+    # Above 1000 rows: at most `ratio` times the training rows.
+    train = 3400
+    at = int(ratio * train)  # 1020
+    assert at > 1000
+    assert preflight(gemini_spec(), storage(), val_rows=at, train_rows=train) == []
+    assert f"at most {ratio:.0%}" in only_problem(gemini_spec(), val_rows=at + 1, train_rows=train)
+
+
+def test_the_gemini_training_file_size_at_both_bounds() -> None:
+    limit = LIMITS.gemini_max_training_file_bytes
+    assert preflight(gemini_spec(), storage(train=limit, val=10)) == []
+    assert "Gemini tuning accepts at most" in only_problem(gemini_spec(), storage(train=limit + 1, val=10))

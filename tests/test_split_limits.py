@@ -1,0 +1,134 @@
+"""The validation file meets the service limits exactly: never over, and never trimmed more than needed.
+
+The limits come from the catalog (`split_limits`), and each expected count is worked out
+here from the rule as the service states it, not from the code: open models allow
+validation up to 25% of the training file's bytes and 5000 rows; Gemini allows 5000 rows,
+and above 1000 rows at most 30% as many rows as training.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from knowledge import load_catalog
+from tools.data.limits import SplitLimits, split_limits
+from tools.data.split import SplitWriter
+
+
+def line(i: int, width: int) -> bytes:
+    """One JSONL row of exactly `width` bytes (newline included)."""
+    head = json.dumps({"i": i, "t": ""})[:-2]
+    pad = width - len(head) - 3
+    text = (head + "x" * pad + '"}\n').encode()
+    assert len(text) == width
+    return text
+
+
+def split_all_to_validation(out: Path, rows: list[bytes], limits: SplitLimits,
+                            split: float = 0.999999) -> SplitWriter:
+    """Draw (nearly) every row for validation, so the limit alone decides what stays."""
+    writer = SplitWriter(out, split, seed=1, limits=limits)
+    for row in rows:
+        writer.write(row)
+    writer.finish()
+    return writer
+
+
+def counted(path: Path | None) -> tuple[int, int]:
+    if path is None or not path.exists():
+        return 0, 0
+    data = path.read_bytes()
+    return data.count(b"\n"), len(data)
+
+
+def check_files_agree(writer: SplitWriter, total_rows: int) -> tuple[int, int, int, int]:
+    val_rows, val_bytes = counted(writer.val_final)
+    train_rows, train_bytes = counted(writer.train_final)
+    assert (val_rows, val_bytes) == (writer.val_rows, writer.val_bytes)
+    assert (train_rows, train_bytes) == (writer.train_rows, writer.train_bytes)
+    assert val_rows + train_rows == total_rows  # nothing lost, nothing doubled
+    return val_rows, val_bytes, train_rows, train_bytes
+
+
+def test_the_limits_come_from_the_catalog() -> None:
+    limits = load_catalog().limits
+    open_ = split_limits("messages")
+    assert (open_.max_rows, open_.max_bytes_ratio) == (limits.validation_max_rows,
+                                                       limits.validation_max_bytes_ratio)
+    gemini = split_limits("gemini")
+    assert (gemini.max_rows, gemini.max_rows_ratio) == (limits.gemini_validation_max_rows,
+                                                        limits.gemini_validation_max_ratio)
+
+
+def test_open_byte_trim_keeps_exactly_the_rows_that_fit(tmp_path: Path) -> None:
+    ratio = split_limits("messages").max_bytes_ratio
+    assert ratio is not None
+    rows = [line(i, 100) for i in range(200)]
+    writer = split_all_to_validation(tmp_path, rows, split_limits("messages"))
+    val_rows, val_bytes, _, train_bytes = check_files_agree(writer, 200)
+    # The most rows k with k*100 <= ratio * (200-k)*100.
+    expected = math.floor(ratio * 200 / (1 + ratio))
+    assert val_rows == expected
+    assert val_bytes <= ratio * train_bytes  # within the limit...
+    assert (val_bytes + 100) > ratio * (train_bytes - 100)  # ...and one more row would break it
+
+
+def test_open_byte_trim_with_uneven_rows_stops_at_the_last_row_that_fits(tmp_path: Path) -> None:
+    ratio = split_limits("messages").max_bytes_ratio
+    assert ratio is not None
+    widths = [60 + (i * 37) % 140 for i in range(300)]
+    rows = [line(i, w) for i, w in enumerate(widths)]
+    writer = split_all_to_validation(tmp_path, rows, split_limits("messages"))
+    val_rows, val_bytes, _, train_bytes = check_files_agree(writer, 300)
+    assert val_bytes <= ratio * train_bytes
+    next_row = widths[val_rows]  # the first row moved to training, in draw order
+    assert val_bytes + next_row > ratio * (train_bytes - next_row)
+
+
+def test_open_rows_limit_at_both_bounds(tmp_path: Path) -> None:
+    limits = SplitLimits("messages", max_rows=50)  # the rows rule alone
+    writer = split_all_to_validation(tmp_path / "over", [line(i, 50) for i in range(80)], limits)
+    assert check_files_agree(writer, 80)[0] == 50
+    writer = split_all_to_validation(tmp_path / "at", [line(i, 50) for i in range(50)], limits)
+    assert check_files_agree(writer, 50)[0] == 50
+    assert writer.adjustments == []  # at the limit: nothing moved, nothing said
+
+
+def test_the_catalog_rows_limit_is_exact(tmp_path: Path) -> None:
+    max_rows = split_limits("messages").max_rows
+    limits = SplitLimits("messages", max_rows=max_rows)
+    writer = split_all_to_validation(tmp_path, [line(i, 30) for i in range(max_rows + 1)], limits)
+    assert check_files_agree(writer, max_rows + 1)[0] == max_rows
+
+
+def test_gemini_rows_ratio_trim_keeps_exactly_the_allowed_rows(tmp_path: Path) -> None:
+    limits = split_limits("gemini")
+    ratio = limits.max_rows_ratio
+    assert ratio is not None
+    total = 6000  # enough that 30% of training is above the 1000-row floor
+    writer = split_all_to_validation(tmp_path, [line(i, 40) for i in range(total)], limits)
+    val_rows, _, train_rows, _ = check_files_agree(writer, total)
+    assert val_rows == math.floor(ratio * total / (1 + ratio)) > 1000
+    assert val_rows <= ratio * train_rows
+    assert val_rows + 1 > ratio * (train_rows - 1)
+    assert "as many rows as training" in " ".join(writer.adjustments)
+
+
+def test_gemini_rows_ratio_does_not_apply_at_1000_rows(tmp_path: Path) -> None:
+    limits = split_limits("gemini")
+    assert limits.rows_ratio_above == 1000
+    # 1000 validation rows and (almost) no training rows: far above 30%, but allowed at 1000.
+    writer = split_all_to_validation(tmp_path, [line(i, 40) for i in range(1000)], limits)
+    val_rows, _, train_rows, _ = check_files_agree(writer, 1000)
+    assert val_rows == 1000 - train_rows and val_rows >= 999
+    assert writer.adjustments == []
+
+
+def test_gemini_rows_ratio_floor_is_1000_rows(tmp_path: Path) -> None:
+    """Above 1000 rows the trim never goes below 1000 (the ratio only bites above it)."""
+    limits = split_limits("gemini")
+    writer = split_all_to_validation(tmp_path, [line(i, 40) for i in range(1500)], limits)
+    val_rows, _, train_rows, _ = check_files_agree(writer, 1500)
+    assert val_rows == 1000 and train_rows == 500
