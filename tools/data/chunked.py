@@ -24,7 +24,7 @@ from itertools import compress
 from pathlib import Path
 from typing import NamedTuple
 
-from tools.data.formats import BLANK_LINE, DUPLICATE
+from tools.data.formats import BLANK_LINE, DUPLICATE, TOO_LONG
 from tools.data.limits import LengthLimit
 from tools.data.lines import LineChecker, line_batches, line_key
 from tools.data.models import Problem
@@ -111,6 +111,8 @@ def check_range(path: str, target: str, limit: LengthLimit | None, cap: int, max
                     observe(line_no, raw)  # type: ignore[arg-type]
                 continue
             rows += found[0].kind != BLANK_LINE
+            if observe is not None and all(p.kind == TOO_LONG for p in found):
+                observe(line_no, raw)  # type: ignore[arg-type]  # the quality report says by how much
             for problem in found:
                 if problem.kind not in counts:
                     counts[problem.kind] = 0

@@ -94,6 +94,18 @@ def _key(text: str) -> int:
     return _xxh3(text.encode("utf-8", "surrogatepass"))
 
 
+def _strings(value: object, out: list[str]) -> None:
+    """Every string value in a parsed JSON record (the texts; role names are plain words)."""
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _strings(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(item, out)
+
+
 def _escaped(match: re.Match[str]) -> str:
     return ascii(match.group())[1:-1]
 
@@ -171,7 +183,8 @@ class QualityScan:
         self.tallies: dict[str, _Tally] = {}
         self.over_tokens_max = 0
         self.sample: list[Sampled] = []
-        self._pending: list[tuple[int, str | None, list[tuple[str, str]], bytes]] = []
+        self._pending: list[bytes] = []  # JSON lines not yet checked for control characters
+        self._pending_locs: list[int] = []
         self._rng = random.Random(seed)
 
     def _tally(self, kind: str) -> _Tally:
@@ -210,7 +223,8 @@ class QualityScan:
             chars += len(system)
             skey = self._key(system)
         if json_line is not None:
-            self._pending.append((loc, system, turns, json_line))
+            self._pending.append(json_line)
+            self._pending_locs.append(loc)
             if len(self._pending) >= _BLOCK_ROWS:
                 self._flush()
         else:
@@ -255,17 +269,22 @@ class QualityScan:
     def _flush(self) -> None:
         """Check a block of pending rows for control characters: byte searches over the joined lines
         (memchr speed), and the exact regex only on the lines of a block that has a suspect byte."""
-        pending, self._pending = self._pending, []
+        pending, locs = self._pending, self._pending_locs
+        self._pending, self._pending_locs = [], []
         if not pending:
             return
-        blob = b"".join(p[3] for p in pending)
+        blob = b"".join(pending)
         # Single bytes are found with memchr; the escapes need one regex pass (about 3 ns a byte).
         if not (b"\xe2" in blob or b"\xc2" in blob or b"\xef" in blob or b"\x7f" in blob
                 or _JSON_ESCAPE.search(blob)):
             return
-        for loc, system, turns, line in pending:
+        import orjson
+
+        for loc, line in zip(locs, pending, strict=True):
             if _SUSPECT_JSON.search(line):
-                self._check_texts(loc, system, turns)
+                texts: list[str] = []
+                _strings(orjson.loads(line), texts)
+                self._check_texts(loc, None, [("", t) for t in texts])
 
     def _check_texts(self, loc: int, system: str | None, turns: list[tuple[str, str]]) -> None:
         texts = [system or "", *(t for _, t in turns)]
