@@ -1,11 +1,15 @@
 """Money and time, always labelled as estimates: training cost per model and deployment cost per hour.
 
-Training (open models and Gemini): characters × the catalog's tokens-per-character
-gives dataset tokens; × epochs gives billed training tokens; × the catalog price per
-1M tokens gives dollars. Characters are counted over every text field of the data
-(messages, prompt/completion and Gemini files alike). Where the catalog has no
-price, only the token count is given, and unverified prices are flagged. Local
-models cost nothing but time, estimated from a rough CPU throughput constant.
+Training (open models and Gemini): dataset tokens × epochs gives billed training
+tokens (the service bills every turn of every example, each epoch); × the catalog
+price per 1M tokens gives dollars. Dataset tokens come from the model's own tokenizer
+when one is on the machine (Gemini and Gemma 3 share the Gemma 3 tokenizer), counted
+on the whole dataset or on a uniform sample with a stated error bound; otherwise from
+per-script tokens-per-character ratios on the data's measured script mix (see
+`tools.data.tokencount` and `tools.data.scripts`). Every estimate says which method
+it used. Where the catalog has no price, only the token count is given, and
+unverified prices are flagged. Local models cost nothing but time, estimated from a
+rough CPU throughput constant.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from tools.data.limits import DEFAULT_TOKENS_PER_CHAR, resolve_model, tokens_per_char
+from tools.data.limits import resolve_model, tokens_per_char
 from tools.data.models import DatasetStats
+from tools.data.tokencount import TokenCount, estimate_tokens
 from tools.errors import ToolError
 
 #: Rough effective training throughput of a laptop CPU, in FLOP/s. A training step costs about
@@ -24,6 +29,9 @@ from tools.errors import ToolError
 #: It is a rule of thumb for "seconds, minutes or hours", not a measurement of this machine.
 #: Epochs assumed for Gemini when none is given (the service chooses one from the data size if unset).
 GEMINI_DEFAULT_EPOCHS = 3
+#: Said with every training estimate: the bill is counted by the service, not by us.
+BILLING_NOTE = ("the service's billed token count may differ from this estimate (it tokenizes every turn of "
+                "every example itself, each epoch)")
 
 _MODE_ALIASES = {"PEFT": "PEFT_ADAPTER", "LORA": "PEFT_ADAPTER", "PEFT_ADAPTER": "PEFT_ADAPTER",
                  "FULL": "FULL"}
@@ -40,6 +48,9 @@ class CostEstimate(BaseModel):
     dataset_chars: int
     tokens_per_char: float
     dataset_tokens: int
+    token_method: str = "script ratios"  # tokenizer (exact) | tokenizer (sample) | script ratios
+    token_detail: str = ""
+    token_error_pct: float | None = None  # 95% bound when tokens were counted on a sample
     tokens: int  # billed training tokens: dataset tokens × epochs
     price_per_1m_tokens: float | None
     price_verified: bool | None
@@ -83,7 +94,25 @@ def _priced(tokens: int, price: float | None, why_no_price: str) -> tuple[float 
     if price is None:
         return None, f"Estimated {tokens:,} training tokens; {why_no_price}, so no dollar figure"
     usd = tokens / 1e6 * price
-    return usd, f"Estimated {_money(usd)} ({tokens:,} training tokens at ${price}/1M)"
+    return usd, f"Estimated {_money(usd)} ({tokens:,} training tokens at ${price}/1M; billing may differ)"
+
+
+def _count(entry: Any, stats: DatasetStats, catalog_ratio: float | None) -> tuple[TokenCount, list[str]]:
+    """Dataset tokens for `entry` and the assumption lines that say how they were counted."""
+    counted = estimate_tokens(entry, stats.total_chars, stats.sample, stats.sample_complete,
+                              stats.script_chars, catalog_ratio)
+    lines = [f"{stats.total_chars:,} characters over all turns of {stats.rows:,} examples",
+             f"tokens by {counted.method}: {counted.detail} ({counted.tokens_per_char:.3f} tokens per character)"]
+    if counted.method == "script ratios" and catalog_ratio:
+        lines.append(f"the catalog's {catalog_ratio} tokens per character (English text) scaled for the script mix")
+    lines.append(BILLING_NOTE)
+    return counted, lines
+
+
+def _token_fields(counted: TokenCount) -> dict[str, Any]:
+    return {"tokens_per_char": round(counted.tokens_per_char, 6), "dataset_tokens": counted.tokens,
+            "token_method": counted.method, "token_detail": counted.detail,
+            "token_error_pct": round(counted.error_pct, 2) if counted.error_pct is not None else None}
 
 
 def _money(usd: float) -> str:
@@ -111,17 +140,13 @@ def _open_cost(entry: Any, stats: DatasetStats, mode: str | None, epochs: int | 
                         "Supported: " + ", ".join(entry.modes))
     spec = entry.modes[mode]
     n_epochs = epochs or spec.epochs
-    assumptions = [f"{stats.total_chars:,} characters over all text fields of {stats.rows:,} examples"]
     ratio = tokens_per_char(entry, mode)
+    counted, assumptions = _count(entry, stats, ratio)
     if ratio is None:
-        ratio = DEFAULT_TOKENS_PER_CHAR
-        assumptions.append(f"no tokens-per-character ratio in the catalog for {entry.display_name}; "
-                           f"assumed {ratio}")
-    else:
-        assumptions.append(f"{ratio} tokens per character (catalog, {mode}); the real tokenizer may differ")
+        assumptions.append(f"no tokens-per-character ratio in the catalog for {entry.display_name}")
     if epochs is None:
         assumptions.append(f"{n_epochs} epochs (the catalog baseline)")
-    dataset_tokens = round(stats.total_chars * ratio)
+    dataset_tokens = counted.tokens
     tokens = dataset_tokens * n_epochs
     price = spec.price_per_1m_tokens
     usd, label = _priced(tokens, price, f"no published price for {entry.display_name} ({mode})")
@@ -130,20 +155,18 @@ def _open_cost(entry: Any, stats: DatasetStats, mode: str | None, epochs: int | 
                            "tokens × epochs)")
     return CostEstimate(model=entry.display_name, model_id=entry.base_model, category="open",
                         tuning_mode=mode, epochs=n_epochs, dataset_chars=stats.total_chars,
-                        tokens_per_char=ratio, dataset_tokens=dataset_tokens, tokens=tokens,
+                        **_token_fields(counted), tokens=tokens,
                         price_per_1m_tokens=price, price_verified=True if price is not None else None,
                         usd=usd, label=label, assumptions=assumptions)
 
 
 def _gemini_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEstimate:
     n_epochs = epochs or GEMINI_DEFAULT_EPOCHS
-    ratio = float(entry.tokens_per_char)
-    assumptions = [f"{stats.total_chars:,} characters over all text fields of {stats.rows:,} examples",
-                   f"{ratio} tokens per character (a rough ratio from the catalog)"]
+    counted, assumptions = _count(entry, stats, None)
     if epochs is None:
         assumptions.append(f"{n_epochs} epochs assumed (the service picks a count from the data size "
                            "if you leave it unset)")
-    dataset_tokens = round(stats.total_chars * ratio)
+    dataset_tokens = counted.tokens
     tokens = dataset_tokens * n_epochs
     price = entry.price_per_1m_tokens
     usd, label = _priced(tokens, price, f"the catalog has no price for {entry.display_name} tuning")
@@ -156,8 +179,8 @@ def _gemini_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEst
     else:
         assumptions.append(f"${price} per 1M training tokens (official list price)")
     return CostEstimate(model=entry.display_name, model_id=entry.id, category="gemini", tuning_mode=None,
-                        epochs=n_epochs, dataset_chars=stats.total_chars, tokens_per_char=ratio,
-                        dataset_tokens=dataset_tokens, tokens=tokens, price_per_1m_tokens=price,
+                        epochs=n_epochs, dataset_chars=stats.total_chars, **_token_fields(counted),
+                        tokens=tokens, price_per_1m_tokens=price,
                         price_verified=entry.price_verified if price is not None else None,
                         usd=usd, label=label, assumptions=assumptions)
 
@@ -167,18 +190,17 @@ def _local_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEsti
     from tools.local.models import CPU_TOKENS_PER_S, STARTUP_S, describe_local_cost, estimate_local_time
 
     n_epochs = epochs or entry.epochs
-    ratio = DEFAULT_TOKENS_PER_CHAR
-    dataset_tokens = round(stats.total_chars * ratio)
-    tokens = dataset_tokens * n_epochs
+    counted, lines = _count(entry, stats, None)
+    tokens = counted.tokens * n_epochs
     seconds = estimate_local_time(tokens, entry.id)
     rate = CPU_TOKENS_PER_S.get(entry.id)
     return CostEstimate(
         model=entry.display_name, model_id=entry.id, category="local", tuning_mode=None, epochs=n_epochs,
-        dataset_chars=stats.total_chars, tokens_per_char=ratio, dataset_tokens=dataset_tokens,
+        dataset_chars=stats.total_chars, **_token_fields(counted),
         tokens=tokens, price_per_1m_tokens=None, price_verified=None, usd=0.0,
         estimated_training_time_s=round(seconds, 1),
         label=describe_local_cost(tokens, entry.id),
-        assumptions=[f"{ratio} tokens per character (a rough average)",
+        assumptions=[*lines[:2],
                      f"{tokens:,} training tokens at about {rate or 'a scaled'} tokens/s measured on a 2-core CPU, "
                      f"plus about {STARTUP_S:.0f} s to start"])
 

@@ -48,6 +48,8 @@ def _cost(args: argparse.Namespace) -> int:
     print(f"  model: {estimate.model} ({estimate.model_id}){mode}, {estimate.epochs} epochs")
     print(f"  {estimate.dataset_tokens:,} dataset tokens × {estimate.epochs} = "
           f"{estimate.tokens:,} training tokens")
+    bound = f", ±{estimate.token_error_pct:.1f}%" if estimate.token_error_pct is not None else ""
+    print(f"  tokens counted by {estimate.token_method}{bound}: {estimate.token_detail}")
     print("Assumptions:")
     for line in estimate.assumptions:
         print(f"  - {line}")

@@ -42,6 +42,9 @@ def register(subparsers: Any) -> None:
     convert.add_argument("--seed", type=int, default=42, help="seed of the split (default 42)")
     convert.add_argument("--model", help="drop examples longer than this catalog model accepts")
     convert.add_argument("--out", required=True, help="output folder (train.jsonl, validation.jsonl)")
+    convert.add_argument("--clean", metavar="ACTIONS",
+                         help="comma-separated cleaning: dedupe, dedupe-prompts, strip-control, drop-long "
+                              "(counts and examples of what changed are reported)")
     convert.add_argument("--json", action="store_true", help="print one JSON object")
     convert.set_defaults(handler=_convert)
 
@@ -155,6 +158,39 @@ def _print_inspection(found: Any, rec: Any) -> None:
             print(f"  {role}: {reason}")
     else:
         print("Mapping: " + "; ".join(rec.reasons.values()))
+    _print_quality(found.quality)
+
+
+def _print_quality(report: Any) -> None:
+    """The quality report as plain text (the chat shows the same report as markdown)."""
+    if report is None:
+        return
+    if not report.findings:
+        print(f"Quality: no problems found in {report.rows:,} rows.")
+    else:
+        print(f"Quality: {len(report.findings)} finding(s) in {report.rows:,} rows:")
+        for f in report.findings:
+            where = f" (lines {', '.join(map(str, f.lines))})" if f.lines else ""
+            print(f"  [{f.severity}] {f.kind}: {f.message}{where}")
+            for example in f.examples[:2]:
+                print(f"      e.g. {example}")
+            print(f"      fix: {f.fix}")
+    if report.length_tokens:
+        lt = report.length_tokens
+        print(f"  length in tokens (estimated): min {lt['min']:,}, median {lt['p50']:,}, p90 {lt['p90']:,}, "
+              f"p99 {lt['p99']:,}, max {lt['max']:,}")
+    if report.script_mix:
+        print("  scripts: " + ", ".join(f"{s} {v:.0%}" for s, v in report.script_mix.items())
+              + f" ({report.tokens_per_char:.3f} tokens/char)")
+
+
+def _print_cleaned(cleaned: Any) -> None:
+    print(f"Cleaning ({', '.join(cleaned.actions)}): {cleaned.rows_before:,} rows before, "
+          f"{cleaned.rows_after:,} written")
+    for action in cleaned.actions:
+        print(f"  {action}: {cleaned.changed.get(action, 0):,} rows")
+        for example in cleaned.examples.get(action, []):
+            print(f"      e.g. {example}")
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -175,7 +211,7 @@ def _convert(args: argparse.Namespace) -> int:
                                 system=args.system_col) if args.prompt_col else None
         with progress_bar("Converting", not args.json) as progress:
             report = convert(args.src, target, mapping, args.out, validation_split=args.validation_split,
-                             seed=args.seed, model=args.model, progress=progress)
+                             seed=args.seed, model=args.model, progress=progress, clean=args.clean)
         if args.json:
             print_json({"ok": True, **report.model_dump(mode="json")})
             return 0
@@ -188,6 +224,9 @@ def _convert(args: argparse.Namespace) -> int:
             print(f"  dropped {n:,}: {reason}")
         for line in report.split_adjustments + report.notes:
             print(f"Note: {line}")
+        if report.cleaned:
+            _print_cleaned(report.cleaned)
+        _print_quality(report.quality)
         return 0
 
     return _run(body, args.json)
@@ -201,7 +240,7 @@ def _validate(args: argparse.Namespace) -> int:
 
         with progress_bar("Validating", not args.json) as progress:
             report = validate_jsonl(args.file, target, model=args.model,
-                                    max_problems=max(0, args.max_problems), progress=progress)
+                                    max_problems=max(0, args.max_problems), progress=progress, quality=True)
         cleaned = None
         if args.drop_bad_rows and not report.ok:
             cleaned = drop_invalid_rows(args.file, target, args.drop_bad_rows, model=args.model)
@@ -225,6 +264,7 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"Note: {note}")
         if cleaned:
             print(f"Wrote {cleaned.out_path}: kept {cleaned.rows_kept:,} of {cleaned.rows_in:,} rows")
+        _print_quality(report.quality)
         return 0 if report.ok else 1
 
     return _run(body, args.json)

@@ -17,16 +17,18 @@ import os
 import sys
 import threading
 from array import array
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import compress
 from pathlib import Path
 from typing import NamedTuple
 
-from tools.data.formats import BLANK_LINE, DUPLICATE
+from tools.data.formats import BLANK_LINE, DUPLICATE, TOO_LONG
 from tools.data.limits import LengthLimit
 from tools.data.lines import LineChecker, line_batches, line_key
 from tools.data.models import Problem
+from tools.data.quality import QualityScan
 from tools.data.readers import Progress
 
 #: Remember this many distinct lines for the duplicate check (bounds memory on huge files):
@@ -56,6 +58,7 @@ class RangeResult(NamedTuple):
     problems: list[Problem]  # the first `max_problems`
     keys: array[int]  # line_key per line (0 where the flag is UNHASHED)
     flags: bytearray
+    quality: QualityScan | None = None
 
 
 class Totals(NamedTuple):
@@ -65,12 +68,21 @@ class Totals(NamedTuple):
     valid: int
     counts: dict[str, int]
     problems: list[Problem]
+    quality: QualityScan | None = None
 
 
 def check_range(path: str, target: str, limit: LengthLimit | None, cap: int, max_problems: int,
-                start: int = 0, end: int | None = None, progress: Progress | None = None) -> RangeResult:
-    """Check the lines of one byte range (which starts at a line start) for everything but duplicates."""
+                quality: bool = False, start: int = 0, end: int | None = None,
+                progress: Progress | None = None) -> RangeResult:
+    """Check the lines of one byte range (which starts at a line start) for everything but duplicates.
+
+    With `quality`, the valid lines also feed a `QualityScan` (exact duplicates aside, which `merge` adds).
+    """
     checker = LineChecker(target, limit, cap)
+    scan = QualityScan(max_tokens=limit.max_tokens if limit else None,
+                       tokens_per_char=limit.tokens_per_char if limit else None,
+                       model=limit.model if limit else None, portable_keys=True) if quality else None
+    observe = quality_reader(target, scan) if scan is not None else None
     keys: array[int] = array("Q")
     flags = bytearray()
     counts: dict[str, int] = {}
@@ -84,6 +96,9 @@ def check_range(path: str, target: str, limit: LengthLimit | None, cap: int, max
             flags.extend(bytes(len(lines)))
             rows += len(lines)
             valid += len(lines)
+            if observe is not None:
+                for line_no, raw in enumerate(lines, first):
+                    observe(line_no, raw)  # type: ignore[arg-type]
             continue
         for line_no, raw in enumerate(lines, first):
             found, hashed = checker.line_problems(line_no, raw)
@@ -92,8 +107,12 @@ def check_range(path: str, target: str, limit: LengthLimit | None, cap: int, max
             if not found:
                 rows += 1
                 valid += 1
+                if observe is not None:
+                    observe(line_no, raw)  # type: ignore[arg-type]
                 continue
             rows += found[0].kind != BLANK_LINE
+            if observe is not None and all(p.kind == TOO_LONG for p in found):
+                observe(line_no, raw)  # type: ignore[arg-type]  # the quality report says by how much
             for problem in found:
                 if problem.kind not in counts:
                     counts[problem.kind] = 0
@@ -101,12 +120,31 @@ def check_range(path: str, target: str, limit: LengthLimit | None, cap: int, max
                 counts[problem.kind] += 1
                 if len(problems) < max_problems:
                     problems.append(problem)
-    return RangeResult(n_lines, rows, valid, counts, firsts, problems, keys, flags)
+    return RangeResult(n_lines, rows, valid, counts, firsts, problems, keys, flags, scan)
+
+
+def quality_reader(target: str, scan: QualityScan) -> Callable[[int, bytes], None]:
+    """A function that reads one valid line of `target` format into `scan`."""
+    import orjson
+
+    from tools.data.shapes import Drop, from_gemini, from_messages, from_prompt_completion
+
+    read = {"messages": from_messages, "prompt_completion": from_prompt_completion, "gemini": from_gemini}[target]
+    loads = orjson.loads
+
+    def observe(line_no: int, raw: bytes) -> None:
+        try:
+            system, turns = read(loads(raw))
+        except (Drop, orjson.JSONDecodeError, ValueError, TypeError, AttributeError):
+            return
+        scan.add(line_no, system, turns)
+
+    return observe
 
 
 def check_file(path: Path, target: str, limit: LengthLimit | None, cap: int, max_problems: int, *,
                progress: Progress | None = None, workers: int | None = None,
-               parallel_min_bytes: int = PARALLEL_MIN_BYTES) -> Totals:
+               parallel_min_bytes: int = PARALLEL_MIN_BYTES, quality: bool = False) -> Totals:
     """Check a whole file, in parallel ranges when it is large enough and there are cores to spare."""
     size = path.stat().st_size
     n = _worker_count() if workers is None else max(1, workers)
@@ -115,7 +153,7 @@ def check_file(path: Path, target: str, limit: LengthLimit | None, cap: int, max
     elif parallel_min_bytes > 1:  # no range smaller than half the threshold
         n = min(n, max(1, size // (parallel_min_bytes // 2)))
     ranges: list[tuple[int, int | None]] = split_ranges(path, size, n) if n > 1 else [(0, None)]
-    args = (str(path), target, limit, cap, max_problems)
+    args = (str(path), target, limit, cap, max_problems, quality)
     if len(ranges) == 1:
         return merge([check_range(*args, progress=progress)], max_problems)
 
@@ -129,7 +167,7 @@ def check_file(path: Path, target: str, limit: LengthLimit | None, cap: int, max
     return merge(results, max_problems)
 
 
-def _in_parallel(args: tuple[str, str, LengthLimit | None, int, int], ranges: list[tuple[int, int | None]],
+def _in_parallel(args: tuple[str, str, LengthLimit | None, int, int, bool], ranges: list[tuple[int, int | None]],
                  progress: Progress) -> list[RangeResult]:
     """Ranges 2.. in worker processes while this process checks range 1; any range whose worker
     could not start or died is checked here instead."""
@@ -226,7 +264,14 @@ def merge(results: list[RangeResult], max_problems: int) -> Totals:
         tagged.extend((p.line, 1, p) for p in dups)  # a duplicate is the last problem of its line
         tagged.sort(key=lambda t: (t[0], t[1]))
     problems = [p for _, _, p in tagged[:max_problems]]
-    return Totals(rows, valid, {kind: totals[kind] for kind, _ in order}, problems)
+    scan = None
+    if results and results[0].quality is not None:
+        scan = results[0].quality
+        for offset, result in zip(offsets[1:], results[1:], strict=True):
+            if result.quality is not None:
+                scan.merge(result.quality, offset)
+        scan.duplicates_found(n_dups, [p.line for p in dups])
+    return Totals(rows, valid, {kind: totals[kind] for kind, _ in order}, problems, scan)
 
 
 def _duplicates(results: list[RangeResult], offsets: list[int],

@@ -14,18 +14,29 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from tools.data.clean import DEDUPE, DEDUPE_PROMPTS, DROP_LONG, STRIP_CONTROL, Cleaner, parse_clean
 from tools.data.formats import TOO_LONG, conversation_chars, render
 from tools.data.limits import length_limit, split_limits
 from tools.data.models import TARGET_FORMATS, ColumnMapping, ConvertReport
+from tools.data.quality import MAX_TRACKED_ROWS, QualityScan
 from tools.data.readers import Progress, RecordReader
-from tools.data.shapes import Drop, NestedValue, detect_shape, reader_for
+from tools.data.shapes import (
+    EMPTY_COMPLETION,
+    EMPTY_PROMPT,
+    EMPTY_TURN,
+    Drop,
+    NestedValue,
+    detect_shape,
+    reader_for,
+)
 from tools.data.sources import DEFAULT_MAX_LINE_BYTES, StorageDownload, open_source
 from tools.data.split import SplitWriter
 from tools.errors import DataError
 
 DUPLICATE = "duplicate"
 #: The duplicate check remembers this many row hashes (8 bytes of hash, ~70 bytes of set entry each).
-MAX_TRACKED_DUPLICATES = 2_000_000
+MAX_TRACKED_DUPLICATES = MAX_TRACKED_ROWS
+REPEATED_PROMPT = "repeated prompt"
 _PEEK = 50
 _NESTED_TYPES = ("list", "struct", "map", "large_list", "fixed_size_list", "dictionary<")
 
@@ -82,14 +93,23 @@ def convert(src: str | os.PathLike[str], target_format: str,
             mapping: ColumnMapping | dict[str, Any] | None, out_dir: str | os.PathLike[str], *,
             validation_split: float = 0.0, seed: int = 42, model: str | None = None,
             progress: Progress | None = None, storage_download: StorageDownload | None = None,
-            max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, drop_duplicates: bool = True) -> ConvertReport:
+            max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, drop_duplicates: bool = True,
+            clean: str | list[str] | tuple[str, ...] | None = None) -> ConvertReport:
     """Write `out_dir/train.jsonl` (and `validation.jsonl`) in `target_format` from any source.
 
     `model` (a catalog name) drops examples longer than its maximum sequence length.
     Rows that cannot make an example are dropped and counted by reason; the split
     follows `validation_split` (a fraction) and `seed`, then the service limits.
+    `clean` names cleaning actions (see `tools.data.clean`); what they changed is in
+    `report.cleaned`. The report's `quality` describes the rows written (same pass).
     """
     check_target(target_format)
+    actions = parse_clean(clean)
+    if DROP_LONG in actions and not model:
+        raise DataError("--clean drop-long needs a model", "Give the model (--model) whose length limit applies.")
+    cleaner = Cleaner(actions) if actions else None
+    if DEDUPE in actions:
+        drop_duplicates = True
     if not 0.0 <= validation_split < 1.0:
         raise DataError(f"validation split {validation_split} is out of range",
                         "Give a fraction from 0 to below 1, e.g. 0.2 for an 80/20 split.")
@@ -113,7 +133,11 @@ def convert(src: str | os.PathLike[str], target_format: str,
         writer = SplitWriter(out_dir, validation_split, seed, split_limits(target_format)
                              if validation_split > 0 else None)
         dropped: dict[str, int] = {}
-        seen: set[int] = set()
+        scan = QualityScan(max_tokens=limit.max_tokens if limit else None,
+                           tokens_per_char=limit.tokens_per_char if limit else None,
+                           model=limit.model if limit else None)
+        strip = cleaner is not None and STRIP_CONTROL in cleaner
+        dedupe_prompts = cleaner is not None and DEDUPE_PROMPTS in cleaner
         notes = list(source.notes)
         rows_in = 0
         try:
@@ -121,25 +145,30 @@ def convert(src: str | os.PathLike[str], target_format: str,
                 rows_in += 1
                 try:
                     conv = read(rec)
-                    if max_chars is not None and conversation_chars(conv) > max_chars:
-                        raise Drop(too_long)
+                    if strip:
+                        conv = cleaner.strip(loc, conv)  # type: ignore[union-attr]
+                    if max_chars is not None:
+                        chars = conversation_chars(conv)
+                        if chars > max_chars:
+                            scan.too_long(loc, chars, conv[1][0][1])
+                            if cleaner is not None and DROP_LONG in cleaner:
+                                cleaner.record(DROP_LONG, loc, f"{chars:,} characters")
+                            raise Drop(too_long)
                     line = dumps(render(conv, target_format)) + b"\n"
                 except Drop as drop:
                     dropped[drop.reason] = dropped.get(drop.reason, 0) + 1
                     continue
                 except NestedValue:
                     raise _nested_error(source.name, reader.location_word, loc, rec, column_mapping) from None
-                if drop_duplicates:
-                    key = hash(line)
-                    if key in seen:
-                        dropped[DUPLICATE] = dropped.get(DUPLICATE, 0) + 1
-                        continue
-                    if len(seen) < MAX_TRACKED_DUPLICATES:
-                        seen.add(key)
-                    elif len(seen) == MAX_TRACKED_DUPLICATES:
-                        seen.add(key)
-                        notes.append(f"Duplicates were checked only among the first "
-                                     f"{MAX_TRACKED_DUPLICATES:,} rows (to bound memory).")
+                if scan.seen_before(loc, hash(line), conv[1][0][1]) and drop_duplicates:
+                    dropped[DUPLICATE] = dropped.get(DUPLICATE, 0) + 1
+                    if cleaner is not None and DEDUPE in cleaner:
+                        cleaner.record(DEDUPE, loc, conv[1][0][1][:100])
+                    continue
+                if dedupe_prompts and cleaner.repeated_prompt(loc, conv):  # type: ignore[union-attr]
+                    dropped[REPEATED_PROMPT] = dropped.get(REPEATED_PROMPT, 0) + 1
+                    continue
+                scan.add(loc, conv[0], conv[1], line)
                 writer.write(line)
             if writer.train_rows + writer.val_rows == 0:
                 reasons = ", ".join(f"{n} {r}" for r, n in dropped.items())
@@ -149,6 +178,9 @@ def convert(src: str | os.PathLike[str], target_format: str,
         except BaseException:
             writer.abort()
             raise
+        if scan.seen_full:
+            notes.append(f"Duplicates were checked only among the first {MAX_TRACKED_DUPLICATES:,} rows "
+                         "(to bound memory).")
         if source.encoding_note:
             notes.insert(0, source.encoding_note)
         notes.append(f"Read as {shape if column_mapping is None else 'mapped columns'}"
@@ -160,7 +192,10 @@ def convert(src: str | os.PathLike[str], target_format: str,
             validation_path=str(val_path) if val_path else None, rows_in=rows_in,
             rows_written_train=writer.train_rows, rows_written_val=writer.val_rows,
             bytes_train=writer.train_bytes, bytes_val=writer.val_bytes if val_path else 0,
-            dropped=dropped, split_adjustments=writer.adjustments, notes=notes)
+            dropped=dropped, split_adjustments=writer.adjustments, notes=notes,
+            quality=scan.report(dropped=dropped, empty_turns=sum(
+                dropped.get(r, 0) for r in (EMPTY_PROMPT, EMPTY_COMPLETION, EMPTY_TURN))),
+            cleaned=cleaner.report(rows_in, writer.train_rows + writer.val_rows) if cleaner else None)
 
 
 def _nested_error(name: str, word: str, loc: int, rec: dict[str, Any],

@@ -12,9 +12,10 @@ from typing import Any
 
 from tools.data.convert import columns_of, peek
 from tools.data.models import ColumnInfo, Inspection
+from tools.data.quality import QualityScan
 from tools.data.readers import Progress, RecordReader
 from tools.data.recommend import profile_columns
-from tools.data.shapes import detect_shape
+from tools.data.shapes import Drop, NestedValue, detect_shape, reader_for
 from tools.data.sources import DEFAULT_MAX_LINE_BYTES, ResolvedSource, StorageDownload, open_source
 from tools.errors import DataError
 
@@ -93,12 +94,35 @@ def inspect_source(src: str | os.PathLike[str], *, sample_rows: int = 5,
         else:
             types = [ColumnInfo(name=c, type=_value_type([r.get(c) for r in records])) for c in columns]
         types = profile_columns(types, records)
-        count, exact, note = _row_count(source, reader, len(head), rest)
+        shape = detect_shape(records)
+        scan = QualityScan()
+        observed = _observe(rest, reader_for(shape, None, source.name, columns), scan) \
+            if shape != "plain" else rest
+        count, exact, note = _row_count(source, reader, len(head), observed)
+        if shape != "plain" and not exact:
+            note += " The quality report covers the rows read so far."
         notes = [note, *source.notes]
         return Inspection(
             source=source.name, kind=source.kind, columns=types, row_count=count, row_count_exact=exact,
             row_count_note=" ".join(notes), samples=[truncate(r) for r in records[:sample_rows]],
-            shape=detect_shape(records), encoding_note=source.encoding_note, size_bytes=source.size_bytes)
+            shape=shape, encoding_note=source.encoding_note, size_bytes=source.size_bytes,
+            quality=scan.report() if scan.rows else None)
+
+
+def _observe(records: Any, read: Any, scan: QualityScan) -> Any:
+    """Pass the records through while the quality scan reads each one that makes an example.
+
+    Plain columns need a mapping first, so they get their report at conversion.
+    """
+    for loc, rec in records:
+        try:
+            system, turns = read(rec)
+        except (Drop, NestedValue):
+            pass
+        else:
+            if not scan.seen_before(loc, hash((system, *turns)), turns[0][1]):
+                scan.add(loc, system, turns)
+        yield loc, rec
 
 
 def _row_count(source: ResolvedSource, reader: RecordReader, seen: int,

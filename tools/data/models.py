@@ -14,6 +14,8 @@ TargetFormat = Literal["messages", "prompt_completion", "gemini"]
 TARGET_FORMATS: tuple[str, ...] = ("messages", "prompt_completion", "gemini")
 
 #: Shapes a source can already have. `plain` means "ordinary columns; a mapping is needed".
+Severity = Literal["high", "warning", "info"]
+
 Shape = Literal["messages", "prompt_completion", "gemini", "sharegpt", "alpaca", "plain"]
 
 
@@ -41,6 +43,7 @@ class Inspection(BaseModel):
     shape: Shape
     encoding_note: str | None = None
     size_bytes: int | None = None
+    quality: QualityReport | None = None  # over every row read (all of them when the count is exact)
 
     @property
     def column_names(self) -> list[str]:
@@ -75,6 +78,49 @@ class ColumnMapping(BaseModel):
     system: str | None = None
 
 
+class Finding(BaseModel):
+    """One quality problem: how bad, how many rows, where (first lines), examples and what to do."""
+
+    kind: str
+    severity: Severity
+    message: str
+    count: int
+    lines: list[int] = Field(default_factory=list)
+    examples: list[str] = Field(default_factory=list)
+    fix: str
+
+
+class QualityReport(BaseModel):
+    """Quality figures of a dataset and the findings; `findings` is empty for clean data."""
+
+    rows: int
+    findings: list[Finding] = Field(default_factory=list)
+    length_tokens: dict[str, int] = Field(default_factory=dict)  # min, p50, p90, p99, max (estimated)
+    tokens_per_char: float = 0.25
+    script_mix: dict[str, float] = Field(default_factory=dict)
+    turns: dict[int, int] = Field(default_factory=dict)  # user turns per row → rows
+    system_share: float = 0.0
+    top_prompts: list[tuple[str, float]] = Field(default_factory=list)  # value, share (at least)
+    notes: list[str] = Field(default_factory=list)
+
+    @property
+    def worst(self) -> Severity | None:
+        for level in ("high", "warning", "info"):
+            if any(f.severity == level for f in self.findings):
+                return level  # type: ignore[return-value]
+        return None
+
+
+class CleanReport(BaseModel):
+    """What `convert --clean` changed: rows before and after, and per action how many rows and examples."""
+
+    actions: list[str]
+    rows_before: int
+    rows_after: int
+    changed: dict[str, int] = Field(default_factory=dict)  # action → rows dropped or edited
+    examples: dict[str, list[str]] = Field(default_factory=dict)  # action → what was dropped or edited
+
+
 class ConvertReport(BaseModel):
     """What `convert` (or `split_file`) wrote, what it dropped and what it changed to meet the limits."""
 
@@ -90,6 +136,8 @@ class ConvertReport(BaseModel):
     dropped: dict[str, int] = Field(default_factory=dict)
     split_adjustments: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    quality: QualityReport | None = None
+    cleaned: CleanReport | None = None
 
 
 class Problem(BaseModel):
@@ -115,6 +163,7 @@ class ValidationReport(BaseModel):
     problems: list[Problem]
     counts: dict[str, int]
     notes: list[str] = Field(default_factory=list)
+    quality: QualityReport | None = None
 
 
 class DropReport(BaseModel):
@@ -137,3 +186,10 @@ class DatasetStats(BaseModel):
     total_chars: int
     estimated_tokens: dict[str, int] = Field(default_factory=dict)
     max_example_chars: int = 0
+    script_chars: dict[str, int] = Field(default_factory=dict)  # characters by script in the sample
+    sample_complete: bool = False  # the sample holds every row, whole (token counts can be exact)
+    #: A uniform sample of rows (characters, texts) for token counting; never serialized.
+    sample: list[tuple[int, list[str]]] = Field(default_factory=list, exclude=True, repr=False)
+
+
+Inspection.model_rebuild()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tools.data import scripts
 from tools.data.convert import as_mapping, columns_of, peek
 from tools.data.limits import DEFAULT_TOKENS_PER_CHAR, tokens_per_char
 from tools.data.models import ColumnMapping, DatasetStats
@@ -26,6 +27,7 @@ def dataset_stats(path: str | os.PathLike[str], mapping: ColumnMapping | dict[st
     column_mapping = as_mapping(mapping)
     chars: dict[str, int] = {"system": 0, "user": 0, "assistant": 0}
     rows = longest = 0
+    sample = RowSample()
     with open_source(path, storage_download=storage_download) as source:
         reader = RecordReader(source, max_line_bytes=max_line_bytes, progress=progress)
         head, records = peek(reader)
@@ -47,17 +49,62 @@ def dataset_stats(path: str | os.PathLike[str], mapping: ColumnMapping | dict[st
                 chars[role] += len(text)
                 total += len(text)
             longest = max(longest, total)
+            sample.add(total, system, turns)
         name = source.name
     total_chars = sum(chars.values())
+    mix: dict[str, int] = {}
+    for _, texts in sample.rows:
+        for text in texts:
+            scripts.add_counts(mix, scripts.script_chars(text))
+    factor = scripts.mix_ratio(mix) / scripts.SCRIPT_RATIOS[scripts.LATIN] if mix else 1.0
     return DatasetStats(source=name, rows=rows, chars_by_role=chars, total_chars=total_chars,
-                        estimated_tokens=tokens_by_model(total_chars), max_example_chars=longest)
+                        estimated_tokens=tokens_by_model(total_chars, factor), max_example_chars=longest,
+                        script_chars=mix, sample_complete=sample.complete, sample=sample.rows)
 
 
-def tokens_by_model(total_chars: int) -> dict[str, int]:
+class RowSample:
+    """A uniform sample of rows (reservoir, algorithm R) for token counting: every row while the data is
+    small, so a tokenizer can count it exactly; texts longer than MAX_ROW_CHARS make the count a sample."""
+
+    MAX_ROWS = 2000
+    MAX_ROW_CHARS = 8000
+
+    def __init__(self, seed: int = 0) -> None:
+        import random
+
+        self.rows: list[tuple[int, list[str]]] = []
+        self.seen = 0
+        self.complete = True
+        self._rng = random.Random(seed)
+
+    def add(self, chars: int, system: str | None, turns: list[tuple[str, str]]) -> None:
+        self.seen += 1
+        if self.seen > self.MAX_ROWS:
+            self.complete = False
+            slot = self._rng.randrange(self.seen)
+            if slot >= self.MAX_ROWS:
+                return
+        else:
+            slot = -1
+        texts = ([system] if system else []) + [t for _, t in turns]
+        if chars > self.MAX_ROW_CHARS:
+            self.complete = False
+            texts = [t[:self.MAX_ROW_CHARS] for t in texts]
+            chars = sum(len(t) for t in texts)
+        if slot < 0:
+            self.rows.append((chars, texts))
+        else:
+            self.rows[slot] = (chars, texts)
+
+
+def tokens_by_model(total_chars: int, script_factor: float = 1.0) -> dict[str, int]:
     """Estimated tokens (characters × the catalog's tokens-per-character) for every catalog model.
 
-    Open models with a mode-specific ratio get one entry per mode (`id (MODE)`).
+    The catalog's ratios are for English text; `script_factor` (how much more the data's script
+    mix costs than Latin text, see `tools.data.scripts`) scales them. Open models with a
+    mode-specific ratio get one entry per mode (`id (MODE)`).
     """
+    total_chars = round(total_chars * script_factor)
     from knowledge import load_catalog
 
     catalog = load_catalog()

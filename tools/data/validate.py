@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tools.data.chunked import MAX_TRACKED_LINES, PARALLEL_MIN_BYTES, check_file
 from tools.data.convert import check_target
-from tools.data.formats import BLANK_LINE, DUPLICATE, LINE_TOO_LONG
+from tools.data.formats import BLANK_LINE, DUPLICATE, EMPTY, LINE_TOO_LONG
 from tools.data.limits import length_limit
 from tools.data.lines import BLOCK_BYTES, Batch, LineChecker, line_batches, line_key
 from tools.data.models import DropReport, Problem, ValidationReport
@@ -87,8 +87,10 @@ def scan(path: str | os.PathLike[str], target_format: str, *, model: str | None 
 def validate_jsonl(path: str | os.PathLike[str], target_format: str, *, model: str | None = None,
                    max_problems: int = 20, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
                    progress: Progress | None = None, workers: int | None = None,
-                   parallel_min_bytes: int = PARALLEL_MIN_BYTES) -> ValidationReport:
+                   parallel_min_bytes: int = PARALLEL_MIN_BYTES, quality: bool = False) -> ValidationReport:
     """Every problem counted by kind, the first `max_problems` in detail; `ok` when there are none.
+
+    With `quality`, the same pass also builds the data quality report (`report.quality`).
 
     Files of `parallel_min_bytes` or more are checked in up to `workers` processes (default:
     one per available core); the report is the same either way.
@@ -97,12 +99,15 @@ def validate_jsonl(path: str | os.PathLike[str], target_format: str, *, model: s
     source = _inspect_file(Path(os.fspath(path)).expanduser(), os.fspath(path))
     assert source.path is not None
     totals = check_file(source.path, target_format, length_limit(model), max_line_bytes, max_problems,
-                        progress=progress, workers=workers, parallel_min_bytes=parallel_min_bytes)
+                        progress=progress, workers=workers, parallel_min_bytes=parallel_min_bytes,
+                        quality=quality)
     size = Path(os.fspath(path)).expanduser().stat().st_size
     notes = [] if model else ["No model given: example lengths were not checked (pass --model)."]
     return ValidationReport(path=os.fspath(path), target_format=target_format, model=model,
                             ok=not totals.counts, rows=totals.rows, valid_rows=totals.valid, bytes=size,
-                            problems=totals.problems, counts=totals.counts, notes=notes)
+                            problems=totals.problems, counts=totals.counts, notes=notes,
+                            quality=totals.quality.report(empty_turns=totals.counts.get(EMPTY, 0))
+                            if totals.quality is not None else None)
 
 
 def drop_invalid_rows(path: str | os.PathLike[str], target_format: str, out_path: str | os.PathLike[str],

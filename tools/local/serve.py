@@ -93,13 +93,12 @@ def predict(endpoint: str, prompt: str, max_tokens: int = 256, system: str | Non
 
 
 def sample_prompts(path: str | Path, n: int = 3) -> list[dict[str, str]]:
-    """The first `n` user prompts of a prepared file with their expected answers (for a comparison)."""
-    out = []
-    for turns in read_examples(path)[:n]:
-        user = next((t["content"] for t in turns if t["role"] == "user"), "")
-        expected = next((t["content"] for t in turns if t["role"] == "assistant"), "")
-        out.append({"prompt": user, "expected": expected})
-    return out
+    """The first `n` distinct user prompts of a prepared file with their expected answers (for a comparison)."""
+    from tools.data.heldout import distinct_prompts
+
+    return distinct_prompts(({"prompt": next((t["content"] for t in turns if t["role"] == "user"), ""),
+                              "expected": next((t["content"] for t in turns if t["role"] == "assistant"), "")}
+                             for turns in read_examples(path)), n)
 
 
 def compare(base: str, tuned: str, prompts: list[str], max_tokens: int = 128) -> list[dict[str, str]]:
