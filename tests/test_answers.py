@@ -13,7 +13,7 @@ CASES = [
     ("open vs gemini, which should I pick?", "Open models or Gemini"),
     ("should I use an open model or Gemini?", "Open models or Gemini"),
     ("how much will it cost?", "How much will tuning cost"),
-    ("is this expensive?", "How much will tuning cost"),
+    ("is tuning expensive?", "How much will tuning cost"),
     ("how long will it take?", "How long will it take"),
     ("what format does my data need?", "What format does my data need"),
     ("what is a validation split?", "What is a validation split"),
