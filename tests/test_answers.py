@@ -16,7 +16,7 @@ CASES = [
     ("is tuning expensive?", "How much will tuning cost"),
     ("how long will it take?", "How long will it take"),
     ("what format does my data need?", "What format does my data need"),
-    ("what is a validation split?", "What is a validation split"),
+    ("what is a validation split?", "Validation set: what is a validation split"),
     ("how many epochs?", "Epochs"),
     ("what learning rate should I use", "Learning rate"),
     ("what adapter size should I pick", "Adapter size (rank)"),
