@@ -30,10 +30,10 @@ Question: {question}
 
 MAX_CHARS = 700  # a paragraph or a few bullets: enough to answer, short enough to read at a card
 
-_STOP = frozenset(
+_STOP = frozenset(re.findall(r"\w+",
     "a an the is are was be to of in on for and or with do does did i my me we you your it this that "
     "what which how why when where who can could should would will there their them as at by from if "
-    "so about into than then any some tell please need want get use using vs versus many".split())
+    "so about into than then any some tell please need want get use using vs versus many"))
 
 # Everyday words mapped onto the words the texts use, so "how much" finds the cost section.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
