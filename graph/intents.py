@@ -26,7 +26,8 @@ class CardContext:
 
     `card`: the open card's name (`category`, `model`, `config`, `split`, `submit`, `deploy`, …) or None
     between cards. `fields`: the settings the card edits. `choices`: named options the card offers
-    (e.g. `("open", "gemini")` or three model names), answerable by name or by number.
+    (e.g. `("open", "gemini")` or three model names), answerable by name, by a distinctive word of
+    the name ("llama"), by number, or by an alias (a role such as "budget" or "cheapest").
     `expects_text`: the card asks for free text (a purpose, a path), so plain text answers it.
     """
 
@@ -34,6 +35,7 @@ class CardContext:
     fields: frozenset[str] = frozenset()
     choices: tuple[str, ...] = ()
     expects_text: bool = False
+    aliases: tuple[tuple[str, str], ...] = ()  # (word, choice): ("budget", "Llama 3.2 1B Instruct"), ("cheapest", …)
 
 
 @dataclass(frozen=True)
@@ -97,14 +99,31 @@ class Status:
     """How is the job doing?"""
 
 
-Intent = Reply | Choice | Change | Question | Purpose | Dataset | Skip | Stop | Status
-Kind = Literal["reply", "choice", "change", "question", "purpose", "dataset", "skip", "stop", "status"]
+@dataclass(frozen=True)
+class Retry:
+    """Run the step that failed again (after fixing something outside, e.g. a permission)."""
+
+
+@dataclass(frozen=True)
+class Back:
+    """Go back to the previous card (a change of mind without naming the setting)."""
+
+
+@dataclass(frozen=True)
+class SearchBuckets:
+    """Look for dataset files in the person's buckets."""
+
+
+Intent = Reply | Choice | Change | Question | Purpose | Dataset | Skip | Stop | Status | Retry | Back | SearchBuckets
+Kind = Literal["reply", "choice", "change", "question", "purpose", "dataset", "skip", "stop", "status", "retry",
+               "back", "search_buckets"]
 
 
 def kind_of(intent: Intent) -> Kind:
     """The intent's kind as a word (for logs, routing tables and the LLM check)."""
     return {Reply: "reply", Choice: "choice", Change: "change", Question: "question", Purpose: "purpose",
-            Dataset: "dataset", Skip: "skip", Stop: "stop", Status: "status"}[type(intent)]  # type: ignore[return-value]
+            Dataset: "dataset", Skip: "skip", Stop: "stop", Status: "status", Retry: "retry", Back: "back",
+            SearchBuckets: "search_buckets"}[type(intent)]  # type: ignore[return-value]
 
 
 @dataclass
@@ -127,7 +146,22 @@ class Reading:
 
 _EXTRA_YES = re.compile(r"^\s*(yup|yea|ya|looks good|lgtm|perfect|great|good|agreed|alright|all right|"
                         r"that works|works for me|let'?s do (it|that)|proceed|continue|accept)\b[\s.!]*", re.I)
-_NO_THANKS = re.compile(r"^\s*(no+|nope|nah)[\s,.!]*(thanks?|thank you|thx)?[\s.!]*$", re.I)
+_NO_THANKS = re.compile(r"^\s*(no+|nope|nah|(?:maybe )?later|not yet|not today)[\s,.!]*"
+                        r"(thanks?|thank you|thx)?[\s.!]*$", re.I)
+_STATUS_MORE = re.compile(r"\b(?:is|has)\s+(?:the\s+|my\s+)?(?:job|training|tuning|run)\s+(?:finished|done|complete|"
+                          r"over|ready|running|still running)\b|\bhow far (?:along )?is\b|\b(?:eta|time left)\b|"
+                          r"\bcheck (?:the )?(?:job|status|progress)\b", re.I)
+_RETRY = re.compile(r"^\s*(?:please\s+)?(?:retry|try (?:it |that )?again|again|run it again|one more time|"
+                    r"i (?:fixed|granted|enabled) (?:it|that|the \w+)(?:,? try again)?)[\s.!]*$", re.I)
+_BACK = re.compile(r"^\s*(?:go\s+)?back(?:\s+(?:a step|one step|to the previous (?:step|card)))?[\s.!]*$"
+                   r"|^\s*(?:undo|previous(?: step| card)?)[\s.!]*$", re.I)
+_SEARCH = re.compile(r"\bsearch\b.*\bbuckets?\b|\blook (?:in|through) (?:my )?buckets?\b|\bfind (?:my )?data(?:sets?)? "
+                     r"in (?:my )?(?:buckets?|storage)\b", re.I)
+_HF_PREFIX = re.compile(r"\bhf:\s*([A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?)")
+_LR_BEFORE = re.compile(r"\b(\d+(?:\.\d+)?e-?\d+|0\.\d+)\s*(?:as (?:the )?)?(?:learning[ -]rate|lr)\b", re.I)
+_RELATIVE = re.compile(r"\b(lower|raise|higher|increase|decrease|reduce|more|fewer|less|smaller|bigger|larger)\b"
+                       r"(?:\s+(?:the|a|an))?\s+(epochs?|learning[ -]rate|lr|adapter(?: size)?|rank)\b", re.I)
+_BARE_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?(?:e-?\d+)?)\s*$", re.I)
 _STOP = re.compile(r"^\s*(quit|exit|abort|stop|cancel)(\s+(it|everything|all|the (whole )?thing|the job|"
                    r"the training|the run|training|tuning))?[\s.!]*$", re.I)
 _SKIP = re.compile(
@@ -211,6 +245,13 @@ def _changes(clause: str, ctx: CardContext) -> list[Change]:
     for key in ("epochs", "learning_rate", "learning_rate_multiplier", "adapter_size", "tuning_mode"):
         if key in raw:
             found[key] = raw[key]
+    if "learning_rate" not in found and (before := _LR_BEFORE.search(clause)):
+        found["learning_rate"] = float(before.group(1))
+    for direction, name in _RELATIVE.findall(clause):
+        key = _relative_field(name)
+        if key not in found:  # "lower the learning rate": the owning card proposes the value
+            found[key] = "lower" if direction.lower() in ("lower", "decrease", "reduce", "fewer", "less",
+                                                           "smaller") else "higher"
     if negated := _NEGATED_MODE.search(clause):
         # Two modes only, so "don't use full tuning" means LoRA and "no LoRA" means full.
         found["tuning_mode"] = "PEFT_ADAPTER" if negated.group(1).lower() == "full" else "FULL"
@@ -233,6 +274,15 @@ def _changes(clause: str, ctx: CardContext) -> list[Change]:
     return [Change(k, v) for k, v in found.items()]
 
 
+def _relative_field(name: str) -> str:
+    low = name.lower()
+    if low.startswith("epoch"):
+        return "epochs"
+    if low.startswith(("learning", "lr")):
+        return "learning_rate"
+    return "adapter_size"
+
+
 def _choice(text: str, ctx: CardContext) -> Choice | None:
     """A card choice named by number, by name, or (at the category card) as open/gemini."""
     stripped = text.strip().strip(".!").lower()
@@ -244,14 +294,29 @@ def _choice(text: str, ctx: CardContext) -> Choice | None:
     for choice in ctx.choices:
         if re.search(rf"\b{re.escape(choice.lower())}\b", stripped):
             return Choice(choice)
+    for word, choice in ctx.aliases:
+        if re.search(rf"\b{re.escape(word.lower())}\b", stripped) and choice in ctx.choices:
+            return Choice(choice)
     if ctx.card == "category":
         category = _category(text, at_category_card=True)
         if category and category in ctx.choices:
             return Choice(category)
+    words = [w for w in re.findall(r"[a-z0-9.]+", stripped) if w not in _CHOICE_FILLER]
+    if words and len(words) <= 4:
+        named = [c for c in ctx.choices if all(re.search(rf"\b{re.escape(w)}\b", c.lower()) for w in words)]
+        if len(named) == 1:  # "llama" when only one choice is a Llama
+            return Choice(named[0])
     return None
 
 
+_CHOICE_FILLER = frozenset({"the", "a", "an", "one", "model", "please", "i'll", "take", "use", "go", "with", "pick",
+                            "let's", "lets", "it", "that", "i", "ll", "s"})
+
+
 def _dataset(clause: str) -> Dataset | None:
+    prefixed = _HF_PREFIX.search(clause)
+    if prefixed:
+        return Dataset(prefixed.group(1))
     ref = parse.dataset_ref(clause)
     if not ref or re.fullmatch(r"\d+/\d+", ref) or _BUCKET.search(clause):
         return None
@@ -299,15 +364,30 @@ def read(text: str, ctx: CardContext | None = None) -> Reading:
         return reading
     out = reading.intents
 
-    if parse.asks_status(stripped) and not re.search(r"\bstatus of\b.*\b(dataset|bucket|project)\b", stripped, re.I):
+    if (parse.asks_status(stripped) or _STATUS_MORE.search(stripped)) \
+            and not re.search(r"\bstatus of\b.*\b(dataset|bucket|project|upload)\b", stripped, re.I):
         out.append(Status())
+        return reading
+    for pattern, intent in ((_RETRY, Retry()), (_BACK, Back())):
+        if pattern.match(stripped):
+            out.append(intent)
+            return reading
+    lead = _LEAD.match(stripped)
+    after_yes = stripped[lead.end():] if lead and parse.yes_no(stripped) is not False else stripped
+    if _SEARCH.search(stripped) and not stripped.endswith("?"):
+        out.append(SearchBuckets())
         return reading
     if _STOP.match(stripped):
         target = re.search(r"\b(job|training|tuning|run)\b", stripped, re.I)
         out.append(Stop("job" if target else None))
         return reading
-    if _SKIP.search(stripped) and not stripped.endswith("?"):
+    if (_SKIP.search(stripped) or _SKIP.search(after_yes)) and not stripped.endswith("?"):
         out.append(Skip(_skip_step(stripped) or ctx.card))
+        return reading
+    if (number := _BARE_NUMBER.match(stripped)) and len(ctx.fields) == 1 and not ctx.choices:
+        value = float(number.group(1))
+        out.append(Change(next(iter(ctx.fields)), int(value) if value.is_integer() and "." not in stripped
+                          and "e" not in stripped.lower() else value))
         return reading
     if _NO_THANKS.match(stripped):
         out.append(Reply(False))
@@ -344,7 +424,80 @@ def read(text: str, ctx: CardContext | None = None) -> Reading:
         if ctx.expects_text and ctx.card in (None, "purpose", "intake"):
             out.append(Purpose(stripped))
         elif len(stripped.split()) >= 4 and not re.search(r"[=@/]", stripped) and not _UNSURE.search(stripped) \
-                and not _SETTING_WORDS.search(stripped):
+                and not _SETTING_WORDS.search(stripped) and not re.search(r"\bdata ?sets?\b", stripped, re.I):
             # A sentence that answers nothing the card asks is what the model is for, said plainly.
             out.append(Purpose(stripped))
     return reading
+
+
+# ---- the LLM may add intents, never replace them -----------------------------------------------
+
+#: Settings a change may name (the owning step validates the value).
+KNOWN_FIELDS = frozenset({"epochs", "learning_rate", "learning_rate_multiplier", "adapter_size", "tuning_mode",
+                          "base_model", "category", "region", "project", "bucket", "validation_split"})
+
+# The prompt lives here (graph/prompts.py belongs to the graph refactor) because it is this module's contract.
+INTENTS_PROMPT = """Read one message from a person fine-tuning a model. The open card is {card!r} (fields: {fields}).
+List ONLY what the message says, as intents: reply (yes: true/false), choice (value), change (field, value;
+fields: {known}), question (text), purpose (text), dataset (ref), skip (step), stop, status, retry,
+back, search_buckets. A question
+is never a choice or a change. Do not guess values the message does not state.
+
+Message: {text}
+"""
+
+
+def from_llm(items: list[dict[str, object]]) -> list[Intent]:
+    """Intents proposed by the LLM as plain dicts, keeping only well-formed ones (unknown kinds/fields dropped)."""
+    out: list[Intent] = []
+    for item in items:
+        kind, text = item.get("kind"), item.get("text")
+        if kind == "reply" and isinstance(item.get("yes"), bool):
+            out.append(Reply(bool(item["yes"])))
+        elif kind == "choice" and isinstance(item.get("value"), str):
+            out.append(Choice(str(item["value"])))
+        elif kind == "change" and item.get("field") in KNOWN_FIELDS and item.get("value") is not None:
+            out.append(Change(str(item["field"]), item["value"]))
+        elif kind in ("question", "purpose") and isinstance(text, str) and text.strip():
+            out.append(Question(text.strip()) if kind == "question" else Purpose(text.strip()))
+        elif kind == "dataset" and isinstance(item.get("ref"), str) and str(item["ref"]).strip():
+            out.append(Dataset(str(item["ref"]).strip()))
+        elif kind == "skip":
+            step = item.get("step")
+            out.append(Skip(step if isinstance(step, str) else None))
+        elif kind == "stop":
+            out.append(Stop())
+        elif kind == "status":
+            out.append(Status())
+        elif kind == "retry":
+            out.append(Retry())
+        elif kind == "back":
+            out.append(Back())
+        elif kind == "search_buckets":
+            out.append(SearchBuckets())
+    return out
+
+
+def merge(reading: Reading, proposed: list[Intent], ctx: CardContext | None = None) -> Reading:
+    """The deterministic reading plus what the LLM adds, checked: nothing read deterministically is replaced.
+
+    Added: kinds not already present, and changes to fields not already changed. Refused: a
+    reply or choice when the message was read as a question (a question is never a choice), a
+    choice the card does not offer, and a second reply.
+    """
+    ctx = ctx or CardContext()
+    merged = Reading(list(reading.intents))
+    changed = set(reading.changes())
+    for intent in proposed:
+        if isinstance(intent, Reply | Choice) and (merged.has(Question) or merged.has(Reply) or merged.has(Choice)):
+            continue
+        if isinstance(intent, Choice) and intent.value not in ctx.choices:
+            continue
+        if isinstance(intent, Change):
+            if intent.field in changed:
+                continue
+            changed.add(intent.field)
+        elif merged.has(type(intent)):
+            continue
+        merged.intents.append(intent)
+    return merged

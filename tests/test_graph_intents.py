@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph.intents import (
+    Back,
     CardContext,
     Change,
     Choice,
@@ -13,10 +14,14 @@ from graph.intents import (
     Purpose,
     Question,
     Reply,
+    Retry,
+    SearchBuckets,
     Skip,
     Status,
     Stop,
+    from_llm,
     kind_of,
+    merge,
     read,
 )
 
@@ -29,6 +34,9 @@ SPLIT = CardContext(card="split", fields=frozenset({"validation_split"}))
 ENV = CardContext(card="environment")
 PURPOSE = CardContext(card="purpose", expects_text=True)
 NONE = CardContext()
+PICKS = CardContext(card="model", choices=("Gemma 4 E4B IT", "Gemini 3.5 Flash", "Llama 3.2 1B Instruct"),
+                    aliases=(("budget", "Llama 3.2 1B Instruct"), ("cheapest", "Llama 3.2 1B Instruct")))
+EPOCHS_ONLY = CardContext(card="epochs", fields=frozenset({"epochs"}))
 
 GEMMA_12B = "google/gemma3@gemma-3-12b-it"
 LLAMA_8B = "meta/llama3_1@llama-3.1-8b"
@@ -129,6 +137,33 @@ CASES: list[tuple[str, CardContext, list[Intent]]] = [
     ("what's the status", NONE, [Status()]),
     ("how's the job going?", NONE, [Status()]),
     ("is it done yet", NONE, [Status()]),
+    ("Is the job finished?", NONE, [Status()]),
+    ("how far along is training?", NONE, [Status()]),
+    # ways on from a failed step: retry, back, skip after a yes, later
+    ("retry", ENV, [Retry()]),
+    ("I fixed it, try again", ENV, [Retry()]),
+    ("go back", SUBMIT, [Back()]),
+    ("yes, skip it", ENV, [Skip("environment")]),
+    ("ok skip", ENV, [Skip("environment")]),
+    ("maybe later", DEPLOY, [Reply(False)]),
+    # relative and reordered changes, bare values where the card has one field
+    ("lower the learning rate", CONFIG, [Change("learning_rate", "lower")]),
+    ("more epochs please", CONFIG, [Change("epochs", "higher")]),
+    ("use 1e-5 learning rate", CONFIG, [Change("learning_rate", 1e-5)]),
+    ("set the adapter rank to 4", CONFIG, [Change("adapter_size", 4)]),
+    ("epochs: 2, lr: 0.0001", CONFIG, [Change("epochs", 2), Change("learning_rate", 1e-4)]),
+    ("5", EPOCHS_ONLY, [Change("epochs", 5)]),
+    ("0.1", SPLIT, [Change("validation_split", 0.1)]),
+    # choices by role or a distinctive word
+    ("cheapest one", PICKS, [Choice("Llama 3.2 1B Instruct")]),
+    ("the budget pick", PICKS, [Choice("Llama 3.2 1B Instruct")]),
+    ("llama", PICKS, [Choice("Llama 3.2 1B Instruct")]),
+    ("gemma", PICKS, [Choice("Gemma 4 E4B IT")]),
+    # datasets and searches
+    ("hf: squad", NONE, [Dataset("squad")]),
+    ("databricks/databricks-dolly-15k", NONE, [Dataset("databricks/databricks-dolly-15k")]),
+    ("search my buckets", NONE, [SearchBuckets()]),
+    ("I want to use my own data at ./data/qa.jsonl", NONE, [Dataset("./data/qa.jsonl")]),
 ]
 
 
@@ -153,7 +188,10 @@ NOT_MISREAD = [
     ("no validation", SPLIT, {"reply"}),
     ("split the dataset 80/20", SPLIT, {"dataset"}),
     ("gs://my-bucket", NONE, {"dataset"}),
-    ("what is the status of my dataset upload?", NONE, set()),
+    ("what is the status of my dataset upload?", NONE, {"status"}),
+    ("I don't have a dataset", NONE, {"purpose", "dataset"}),
+    ("5", CONFIG, {"change"}),  # a bare number where the card has several fields names none of them
+    ("go ahead", SUBMIT, {"back"}),
 ]
 
 
@@ -172,3 +210,21 @@ def test_reading_helpers() -> None:
     assert reading.has(Reply) and reading.changes() == {"epochs": 2, "learning_rate": 1e-4}
     assert reading.of(Change) == [Change("epochs", 2), Change("learning_rate", 1e-4)]
     assert [kind_of(i) for i in reading.intents] == ["reply", "change", "change"]
+
+
+def test_llm_intents_are_parsed_and_only_well_formed_ones_kept() -> None:
+    got = from_llm([{"kind": "change", "field": "epochs", "value": 3},
+                    {"kind": "change", "field": "colour", "value": 1},
+                    {"kind": "question", "text": " what is LoRA? "}, {"kind": "reply", "yes": "maybe"},
+                    {"kind": "teleport"}, {"kind": "skip", "step": "deploy"}])
+    assert got == [Change("epochs", 3), Question("what is LoRA?"), Skip("deploy")]
+
+
+def test_llm_may_add_but_never_replace() -> None:
+    reading = read("what's the difference between open and gemini?", CATEGORY)
+    merged = merge(reading, [Choice("gemini"), Purpose("trivia bot")], CATEGORY)
+    assert merged.intents == [Question("what's the difference between open and gemini?"), Purpose("trivia bot")]
+    reading = read("make it 5 epochs", SUBMIT)
+    merged = merge(reading, [Change("epochs", 50), Change("learning_rate", 1e-4), Reply(True)], SUBMIT)
+    assert merged.changes() == {"epochs": 5, "learning_rate": 1e-4} and merged.has(Reply)
+    assert merge(read("", CATEGORY), [Choice("mistral")], CATEGORY).intents == []
