@@ -74,3 +74,22 @@ def test_grounded_prompt_carries_sections_and_question() -> None:
     assert "[Tuning concepts › What is LoRA / PEFT]" in prompt
     assert prompt.rstrip().endswith("Question: what is LoRA?")
     assert "Topics covered" in grounded_prompt("zzz qqq")
+
+
+def test_setup_checklist_is_complete() -> None:
+    """The seed rules' checklist: gcloud install/update, the location list, project/region confirmation,
+    and the variables to change when a lookup fails."""
+    from knowledge import reference_text
+
+    text = reference_text("environment_setup")
+    for needed in ("gcloud components update", "cloud.google.com/sdk/docs/install", "gcloud config get-value project",
+                   "## Location list", "us-central1", "europe-west4", "asia-southeast1", "global",
+                   "Confirm project and region", "TUNING_AGENT_VERTEX_ENDPOINT", "TUNING_AGENT_SERVICEUSAGE_ENDPOINT",
+                   "TUNING_AGENT_RESOURCEMANAGER_ENDPOINT", "STORAGE_EMULATOR_HOST", "Skipping the environment check"):
+        assert needed in text, needed
+    assert answer("which regions can I use?").source.startswith("Environment setup checklist") or \
+        answer("which regions can I use?").source.startswith("Regions")
+
+
+def test_cost_answer_carries_the_billing_note() -> None:
+    assert "may differ from billing" in answer("how much will it cost?").text
