@@ -30,11 +30,15 @@ from agent.sessions import (
     DB_HINT,
     HISTORY_NAME,
     THREAD_ID_RE,
+    ThreadChoices,
     db_path,
+    load_choices,
     new_thread_id,
     open_saver,
     pending_interrupt,
     pending_interrupt_id,
+    save_choices,
+    sticky_choices,
     thread_config,
     thread_ids,
 )
@@ -62,7 +66,20 @@ class Loaded:
     graph: Any
     deps: Any
     saver: Any
-    llm_warning: str | None = None
+    llm_failed: str | None = None  # why the LLM did not start (then none is in use)
+
+    @property
+    def llm_warning(self) -> str | None:
+        """The header line that corrects the LLM after a failed start."""
+        return f"LLM:      none  ({self.llm_failed})" if self.llm_failed else None
+
+
+def llm_fallback_reason(spec: str, err: BaseException) -> str:
+    """Why the LLM in use is `none` although `spec` was asked for (the header's correction)."""
+    reason = (str(err).strip().splitlines() or [type(err).__name__])[0].rstrip(".")
+    if len(reason) > 160:
+        reason = reason[:157] + "…"
+    return f"{spec} could not start: {reason}; deterministic mode: heuristics, numbered choices, yes/no"
 
 
 class _Loader(threading.Thread):
@@ -97,11 +114,11 @@ def _load(options: ChatOptions, platform: str, llm_spec: str, path: Path) -> Loa
     try:
         llm = make_llm(llm_spec)
     except Exception as err:  # a missing provider package or bad credentials: stay useful
-        llm, warning = None, f"Could not start the LLM {llm_spec!r} ({err}); continuing in deterministic mode."
+        llm, warning = None, llm_fallback_reason(llm_spec, err)
     # Instances and defaults; the per-run choices travel as the runtime context (see `Chat.context`).
     deps = Deps(platform_name=platform, llm=llm, poll_s=options.poll_s)
     saver = open_saver(path)
-    return Loaded(graph=build_graph(deps, checkpointer=saver), deps=deps, saver=saver, llm_warning=warning)
+    return Loaded(graph=build_graph(deps, checkpointer=saver), deps=deps, saver=saver, llm_failed=warning)
 
 
 class Chat:
@@ -116,6 +133,7 @@ class Chat:
         self._loaded: Loaded | None = None
         self._plotted: set[str] = set()
         self._replies = 0
+        self.banner_shown = False
 
     @property
     def context(self) -> Any:
@@ -139,7 +157,7 @@ class Chat:
                     self._loaded = self.loader.wait()
             else:
                 self._loaded = self.loader.wait()
-            if self._loaded.llm_warning:
+            if self._loaded.llm_warning and self.banner_shown:  # correct the header already on screen
                 self.renderer.note(self._loaded.llm_warning, style="yellow")
         return self._loaded
 
@@ -218,8 +236,18 @@ class Chat:
                                 f"step again. Details: {log}")
         for name in ended_jobs:
             self.show_loss(name)
+        self._report_llm_fallbacks()
         if not self._replies:
             self._say_pending()
+
+    def _report_llm_fallbacks(self) -> None:
+        """Say when the LLM failed during the turn and the deterministic path answered instead."""
+        from agent.logs import fallbacks, log_path
+
+        failed = fallbacks.take()
+        if failed and self._loaded is not None and self._loaded.deps.llm is not None:
+            self.renderer.note(f"LLM: {len(failed)} call(s) failed this turn; the deterministic path answered "
+                               f"instead. Details: {log_path()}", style="yellow")
 
     def _say_pending(self) -> None:
         """A turn that printed nothing (the message changed nothing): repeat the open question."""
@@ -388,8 +416,17 @@ def run_chat(options: ChatOptions, reader: LineReader | None = None, renderer: R
         raise UsageError(f"--thread {options.thread!r}: use letters, digits, '-', '_' or '.' (at most 64).")
     thread_id = options.thread or new_thread_id(known)
     new = thread_id not in known
-    platform, platform_reason = resolve_platform_name(options.platform)
-    llm_spec, llm_reason = resolve_llm_spec(options.llm)
+    saved = None if new else load_choices(path, thread_id)
+    keep_platform, keep_llm = sticky_choices(saved, options.platform, options.llm, os.environ.get("TUNING_AGENT_LLM"))
+    if keep_platform:
+        platform, platform_reason = keep_platform, "kept from this thread"
+    else:
+        platform, platform_reason = resolve_platform_name(options.platform)
+    if keep_llm:
+        llm_spec = keep_llm
+        llm_reason = "kept from this thread" + ("; deterministic mode" if keep_llm == "none" else "")
+    else:
+        llm_spec, llm_reason = resolve_llm_spec(options.llm)
     loader = _Loader(options, platform, llm_spec, path)
     reader = reader or make_reader(interactive, home / HISTORY_NAME)
     chat = Chat(thread_id, loader, reader, renderer)
@@ -410,7 +447,11 @@ def _converse(chat: Chat, renderer: Renderer, platform: str, platform_reason: st
                 platform_reason = f"this thread started on {values['platform']}"
                 platform = values["platform"]
             new = not values
+            if chat.loaded.llm_failed:  # the LLM did not start: the header names what is in use
+                llm_spec, llm_reason = "none", chat.loaded.llm_failed
         renderer.banner(platform, platform_reason, llm_spec, llm_reason, thread_id, new)
+        chat.banner_shown = True
+        save_choices(chat.loader.path, thread_id, ThreadChoices(platform, chat.loader.llm_spec))
         if not new:
             chat.recap()
         chat.loop(first_message=new)

@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
         "guided step by step. Run `tuning-agent chat` to start a conversation.",
     )
     parser.add_argument("--version", action="version", version=f"tuning-agent {__version__}")
+    parser.add_argument("--verbose", "-v", action="store_true", default=False,
+                        help="also show library warnings and log records on stderr (they always go to "
+                        "$TUNING_AGENT_HOME/logs/tuning-agent.log)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
         try:
@@ -49,15 +52,20 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(subparsers)
+    for sub in subparsers.choices.values():  # `tuning-agent chat --verbose` works too
+        sub.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
+                         help="show library warnings and log records on stderr")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse, dispatch, and turn known errors into a message and an exit code."""
+    from agent.logs import setup_output
     from tools.errors import ToolError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    setup_output(verbose=bool(getattr(args, "verbose", False)))
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()

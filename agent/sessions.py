@@ -168,3 +168,58 @@ def _when(created_at: str | None) -> str:
     ago = (f"{age:.0f} s ago" if age < 60 else f"{age / 60:.0f} min ago" if age < 3600
            else f"{age / 3600:.0f} h ago" if age < 86400 else f"{age / 86400:.0f} days ago")
     return f"{then.astimezone().strftime('%Y-%m-%d %H:%M')} ({ago})"
+
+
+# --- sticky choices: a resumed thread keeps its platform and LLM ------------------------------
+
+CHOICES_TABLE = "tuning_agent_thread_choices"
+
+
+@dataclass(frozen=True)
+class ThreadChoices:
+    """What a thread was started with: kept on resume unless the command line asks otherwise."""
+
+    platform: str
+    llm: str
+
+
+def save_choices(path: Path, thread_id: str, choices: ThreadChoices) -> None:
+    """Record the thread's platform and LLM spec beside its checkpoints (same SQLite file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {CHOICES_TABLE} (thread_id TEXT PRIMARY KEY, platform TEXT "
+                         "NOT NULL, llm TEXT NOT NULL, updated_at TEXT NOT NULL)")
+            conn.execute(f"INSERT OR REPLACE INTO {CHOICES_TABLE} VALUES (?, ?, ?, ?)",
+                         (thread_id, choices.platform, choices.llm, datetime.now(UTC).isoformat()))
+    finally:
+        conn.close()
+
+
+def load_choices(path: Path, thread_id: str) -> ThreadChoices | None:
+    """The choices saved for a thread, or None (a thread from before choices were saved, or none)."""
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(path)
+    try:
+        row = conn.execute(f"SELECT platform, llm FROM {CHOICES_TABLE} WHERE thread_id = ?", (thread_id,)).fetchone()
+    except sqlite3.OperationalError:  # no table yet
+        return None
+    finally:
+        conn.close()
+    return ThreadChoices(str(row[0]), str(row[1])) if row else None
+
+
+def sticky_choices(saved: ThreadChoices | None, platform_flag: str, llm_flag: str | None,
+                   llm_env: str | None) -> tuple[str | None, str | None]:
+    """The platform and LLM spec to keep from `saved` (None where the command line or env decides).
+
+    A resumed thread keeps its choices unless the person names others (`--platform vertex`,
+    `--llm SPEC` or $TUNING_AGENT_LLM): `--platform auto` is the default, so it keeps the saved one.
+    """
+    if saved is None:
+        return None, None
+    platform = saved.platform if platform_flag == "auto" else None
+    llm = saved.llm if not llm_flag and not llm_env else None
+    return platform, llm

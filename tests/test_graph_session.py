@@ -39,7 +39,7 @@ def test_purpose_gets_three_catalog_suggestions(home: Path) -> None:
     request = payload["action_requests"][0]
     assert request["name"] == "choose_model_category" and request["args"] == {"category": "open"}
     description = request["description"]
-    for role in ("open", "gemini", "general pick"):
+    for role in ("open", "gemini", "budget pick"):
         assert f"| {role} |" in description
     assert "Gemini 2.5 Flash " not in description, "retired models are never suggested"
     assert payload["review_configs"][0]["allowed_decisions"] == ["approve", "edit", "reject"]

@@ -33,7 +33,7 @@ def detect_task(text: str | None) -> TaskGuide:
 class ModelSuggestion:
     """One suggested model with the reasons for and against it."""
 
-    role: str  # "open", "gemini" or "general pick"
+    role: str  # "open", "gemini" or "budget pick"
     model: OpenModel | GeminiModel
     why: str
     pros: list[str] = field(default_factory=list)
@@ -72,36 +72,83 @@ def _open_price(model: OpenModel) -> str:
     return f"${min(prices):.2f} per 1M training tokens" if prices else "no published training price"
 
 
+def _open_pros_cons(model: OpenModel, note: str) -> tuple[list[str], list[str]]:
+    modes = ", ".join("LoRA" if m == "PEFT_ADAPTER" else "full" for m in model.modes)
+    pros = [f"{model.size_b:g}B parameters, {_open_price(model)}",
+            "you own the weights: deploy anywhere, or try it locally first", f"modes: {modes}"]
+    cons = ["you deploy and pay for serving hardware by the hour", f"max sequence length {model.max_seq_len} tokens"]
+    if note:
+        pros.insert(0, note)
+    return pros, cons
+
+
+def _gemini_price(model: GeminiModel) -> str:
+    if not model.price_per_1m_tokens:
+        return "training price not published in our sources"
+    return f"${model.price_per_1m_tokens:g} per 1M training tokens" + ("" if model.price_verified else " (unverified)")
+
+
+def _gemini_pros_cons(model: GeminiModel) -> tuple[list[str], list[str]]:
+    pros = ["no serving to manage: the tuned model gets an endpoint automatically",
+            f"long examples (up to {model.max_example_tokens:,} tokens)", _gemini_price(model)]
+    cons = [f"tunes only in {', '.join(model.tuning_regions)}", "weights stay with Google",
+            model.serving or "served by Google"]
+    return pros, cons
+
+
+def _price(model: OpenModel | GeminiModel) -> float | None:
+    if isinstance(model, GeminiModel):
+        return model.price_per_1m_tokens
+    prices = [s.price_per_1m_tokens for s in model.modes.values() if s.price_per_1m_tokens]
+    return min(prices) if prices else None
+
+
+def _pick_third(task: TaskGuide, taken: set[str], today: date | None) -> tuple[str, OpenModel | GeminiModel]:
+    """A model different from the two picks: the cheapest priced one that fits the task, else the smallest.
+
+    Why: the third suggestion must widen the choice, never repeat a row; "fits" means an open
+    model no larger than the task's size band (or a current Gemini model).
+    """
+    catalog = load_catalog()
+    _, high = catalog.sizes[task.size_hint]
+    medical = task.name == "medical"
+    opens = [m for m in catalog.open_models
+             if not m.multimodal and m.instruct and m.size_b <= high and m.base_model not in taken
+             and (not m.domains or (medical and "medical" in m.domains))]
+    geminis = [m for m in active_gemini_models(today) if m.base_model not in taken]
+    pool: list[OpenModel | GeminiModel] = [*opens, *geminis]
+    priced = [m for m in pool if _price(m)]
+    if priced:
+        return "cheapest", min(priced, key=lambda m: (_price(m) or 0.0, getattr(m, "size_b", 0.0)))
+    return "smallest", min(opens or pool, key=lambda m: getattr(m, "size_b", 0.0))
+
+
 def suggest_models(purpose: str | None, today: date | None = None) -> list[ModelSuggestion]:
-    """Three suggestions for a purpose: one open model, one Gemini model, one general pick."""
+    """Three different models for a purpose: the best open, the best Gemini, and the cheapest (or smallest)
+    other model that fits, each with pros and cons."""
     task = detect_task(purpose)
     open_model = _pick_open(task)
     gemini = _pick_gemini(task, today)
-    open_s = ModelSuggestion(
-        "open", open_model, task.note,
-        pros=[f"{open_model.size_b:g}B parameters, {_open_price(open_model)}",
-              "you own the weights: deploy anywhere, or try it locally first",
-              "modes: " + ", ".join("LoRA" if m == "PEFT_ADAPTER" else "full" for m in open_model.modes)],
-        cons=["you deploy and pay for serving hardware by the hour",
-              f"max sequence length {open_model.max_seq_len} tokens"],
-    )
-    price = (f"${gemini.price_per_1m_tokens:g} per 1M training tokens"
-             + ("" if gemini.price_verified else " (unverified)")) if gemini.price_per_1m_tokens else \
-        "training price not published in our sources"
-    gemini_s = ModelSuggestion(
-        "gemini", gemini, f"{gemini.display_name} is the current {gemini.tier} tier.",
-        pros=["no serving to manage: the tuned model gets an endpoint automatically",
-              f"long examples (up to {gemini.max_example_tokens:,} tokens)", price],
-        cons=[f"tunes only in {', '.join(gemini.tuning_regions)}", "weights stay with Google",
-              gemini.serving or "served by Google"],
-    )
-    general_model: OpenModel | GeminiModel = gemini if task.gemini_tier == "flash-lite" else open_model
-    general = ModelSuggestion(
-        "general pick", general_model,
-        "Cheapest way to a useful first result for this task; tune, look at the answers, then scale up.",
-        pros=["good first experiment"], cons=["may need a larger model for harder tasks"],
-    )
-    return [open_s, gemini_s, general]
+    open_pros, open_cons = _open_pros_cons(open_model, "")
+    gemini_pros, gemini_cons = _gemini_pros_cons(gemini)
+    picks = [ModelSuggestion("open", open_model, task.note, pros=open_pros, cons=open_cons),
+             ModelSuggestion("gemini", gemini, f"{gemini.display_name} is the current {gemini.tier} tier.",
+                             pros=gemini_pros, cons=gemini_cons)]
+    how, third = _pick_third(task, {open_model.base_model, gemini.base_model}, today)
+    if isinstance(third, GeminiModel):
+        pros, cons = _gemini_pros_cons(third)
+    else:
+        pros, cons = _open_pros_cons(third, "")
+    bigger = open_model if isinstance(third, OpenModel) else gemini
+    price = _price(third)
+    pros.insert(0, f"lowest training price among models that fit (${price:g} per 1M tokens)" if how == "cheapest"
+                and price else "smallest model that fits: quickest to tune and to serve")
+    cons.insert(0, f"less capable than {bigger.display_name} on harder inputs")
+    picks.append(ModelSuggestion(
+        "budget pick", third,
+        f"{third.display_name}: a cheap first experiment; tune, look at the answers, then scale up if needed.",
+        pros=pros, cons=cons))
+    return picks
 
 
 def size_band(rows: int) -> SizeBand:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any, BinaryIO
 
 #: How much of a file the search reads.
@@ -25,6 +26,50 @@ PARQUET_MAX_ROW_GROUP_BYTES = 16 * 1024 * 1024
 
 #: File suffix -> DatasetCandidate.format
 DATASET_EXTENSIONS = {".jsonl": "jsonl", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+
+
+#: Files that model checkpoints and tokenizers carry: JSON, but never training data.
+CHECKPOINT_FILES = frozenset({
+    "config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+    "added_tokens.json", "vocab.json", "adapter_config.json", "trainer_state.json", "training_args.json",
+    "preprocessor_config.json", "processor_config.json", "chat_template.json", "model.safetensors.index.json",
+    "pytorch_model.bin.index.json", "all_results.json", "train_results.json", "eval_results.json",
+    "job.json", "metrics.json", "metrics.jsonl", "deployments.json",
+})
+#: Column names that hold a training example's text in the shapes the converters read.
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_SHAPE_KEYS = frozenset({"messages", "contents", "conversations", "text"})
+
+
+def is_checkpoint_file(path: str) -> bool:
+    """Whether a file is a model/tokenizer/run file by its name (`…/checkpoint-100/config.json`)."""
+    name = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    return name in CHECKPOINT_FILES or name.endswith(".index.json")
+
+
+def is_tuning_data(path: str, fmt: str, records: list[dict[str, Any]], columns: list[str]) -> bool:
+    """Whether a previewed file parses as tuning data, so a bucket search may list it.
+
+    Why: a search that lists `config.json` or `tokenizer.json` as datasets sends people down a
+    dead end. Tuning data is a chat shape (`messages`/`contents`) or records with at least two
+    text fields (a prompt and an answer), text making up at least half of the fields. A Parquet
+    file whose first row group is too big to preview is judged by its columns.
+    """
+    if is_checkpoint_file(path):
+        return False
+    if not records:
+        return fmt == "parquet" and (len(columns) >= 2 or bool(_SHAPE_KEYS & set(columns)))
+    first = records[0]
+    if isinstance(first.get("messages"), list) or isinstance(first.get("contents"), list) \
+            or isinstance(first.get("conversations"), list):
+        return True
+    if set(first) == {"value"}:
+        return False  # not an object per record (numbers, bare strings)
+    strings = [v for v in first.values() if isinstance(v, str) and v.strip()]
+    words = [v for v in strings if not _NUMBER.fullmatch(v.strip())]  # CSV cells are all strings
+    if isinstance(first.get("text"), str) and first["text"].strip() and len(first) <= 3:
+        return True  # plain-text continuation data
+    return bool(words) and len(strings) >= 2 and len(strings) * 2 >= len(first)
 
 
 def _columns(records: list[dict[str, Any]]) -> list[str]:

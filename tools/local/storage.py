@@ -22,7 +22,7 @@ from tools.errors import CloudError, ToolError
 from tools.platforms.base import DatasetCandidate, ObjectInfo, ProgressCallback
 from tools.settings import tuning_agent_home
 from tools.storage_paths import join_uri, split_uri
-from tools.storage_preview import DATASET_EXTENSIONS
+from tools.storage_preview import DATASET_EXTENSIONS, is_checkpoint_file, is_tuning_data
 
 SCHEME = "local"
 CHUNK = 1 << 20
@@ -167,15 +167,18 @@ class LocalStorage:
 
     def search_datasets(self, buckets: builtins.list[str] | None = None,
                         limit: int = 20) -> builtins.list[DatasetCandidate]:
-        """Files in the buckets that look like datasets (by extension), with a peek at their first rows."""
+        """Files in the buckets that parse as tuning data, with a peek at their first rows."""
         found: builtins.list[DatasetCandidate] = []
         for bucket in buckets or self.list_buckets():
             folder = self._require_bucket(bucket)
             for path in sorted(folder.rglob("*")):
                 fmt = DATASET_EXTENSIONS.get(path.suffix.lower())
-                if fmt is None or not path.is_file() or path.name.startswith(_TMP_PREFIX):
+                if fmt is None or not path.is_file() or path.name.startswith(_TMP_PREFIX) \
+                        or is_checkpoint_file(path.name):
                     continue
                 records, columns = peek_records(path, fmt)
+                if not is_tuning_data(path.name, fmt, records, columns):
+                    continue
                 found.append(DatasetCandidate(uri=self.uri_for(path), size=path.stat().st_size,
                                               format=fmt, first_records=records, columns=columns))
                 if len(found) >= limit:

@@ -41,7 +41,14 @@ from typing import Any
 from tools.errors import CloudError, ToolError
 from tools.platforms.base import DatasetCandidate, ObjectInfo, ProgressCallback, Storage
 from tools.storage_paths import bucket_name, job_prefix, join_uri, split_uri
-from tools.storage_preview import DATASET_EXTENSIONS, HEAD_BYTES, preview_parquet, preview_text
+from tools.storage_preview import (
+    DATASET_EXTENSIONS,
+    HEAD_BYTES,
+    is_checkpoint_file,
+    is_tuning_data,
+    preview_parquet,
+    preview_text,
+)
 from tools.vertex.storage_errors import storage_error
 
 MiB = 1024 * 1024
@@ -300,7 +307,7 @@ class GcsStorage:
 
     def search_datasets(self, buckets: builtins.list[str] | None = None,
                         limit: int = 20) -> builtins.list[DatasetCandidate]:
-        """Files that look like datasets (.jsonl/.json/.csv/.parquet), with first records.
+        """Files that parse as tuning data (.jsonl/.json/.csv/.parquet), with first records.
 
         Searches the named buckets, or every bucket of the project. A bucket this
         account may not read is skipped, unless every bucket fails.
@@ -321,9 +328,12 @@ class GcsStorage:
             for blob in blobs:
                 suffix = Path(blob.name).suffix.lower()
                 fmt = DATASET_EXTENSIONS.get(suffix)
-                if fmt is None or not blob.size:
+                if fmt is None or not blob.size or is_checkpoint_file(blob.name):
                     continue
-                found.append(self._candidate(blob, fmt))
+                candidate = self._candidate(blob, fmt)
+                if not is_tuning_data(blob.name, fmt, candidate.first_records, candidate.columns):
+                    continue
+                found.append(candidate)
                 if len(found) >= limit:
                     break
         if failures and len(failures) == len(names):

@@ -1,0 +1,49 @@
+"""The scenario suite (issue #12): scripted conversations judged by what a person would expect."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.scenarios.conversations import CONVERSATIONS
+from tests.scenarios.runner import Conversation, check, fake_llm_factory, run
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("TUNING_AGENT_HOME", str(home))
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
+    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "TUNING_AGENT_ACCESS_TOKEN", "TUNING_AGENT_LLM",
+                 "GOOGLE_CLOUD_PROJECT"):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+def _params() -> list[object]:
+    params: list[object] = []
+    for conversation in CONVERSATIONS:
+        for llm in conversation.llms:
+            marks = [pytest.mark.xfail(strict=True, reason=conversation.known_gap)] if conversation.known_gap else []
+            params.append(pytest.param(conversation, llm, id=f"{conversation.name}[{llm}]", marks=marks))
+    return params
+
+
+@pytest.mark.parametrize(("conversation", "llm"), _params())
+def test_conversation(conversation: Conversation, llm: str, home: Path, tmp_path: Path,
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    if llm == "fake":
+        monkeypatch.setattr("agent.llm.make_llm", fake_llm_factory())
+    results = run(conversation, llm, tmp_path)
+    problems = check(conversation, results)
+    transcript = "\n".join(f">>> {r.said}\n{r.reply}" for r in results)
+    assert not problems, "\n".join(problems) + "\n\n" + transcript
+
+
+def test_table_is_well_formed() -> None:
+    names = [c.name for c in CONVERSATIONS]
+    assert len(names) == len(set(names)), "scenario names are thread ids: keep them unique"
+    for conversation in CONVERSATIONS:
+        assert conversation.about and conversation.turns
+        assert set(conversation.llms) <= {"none", "fake"} and conversation.platform in {"local", "vertex"}
