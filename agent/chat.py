@@ -57,6 +57,8 @@ class ChatOptions:
     region: str | None = None
     thread: str | None = None
     poll_s: float = 5.0
+    notify: bool = False
+    """Ring the terminal bell and print a line when a watched job ends (`--notify`)."""
 
 
 @dataclass
@@ -236,6 +238,8 @@ class Chat:
                                 f"step again. Details: {log}")
         for name in ended_jobs:
             self.show_loss(name)
+            if self.loader.options.notify:
+                self.notify_ended(name)
         self._report_llm_fallbacks()
         if not self._replies:
             self._say_pending()
@@ -295,6 +299,41 @@ class Chat:
         except (ToolError, OSError) as err:
             self.renderer.note(f"Could not save the loss plot: {err}")
         self.renderer.loss_plot(plot, png)
+
+    def notify_ended(self, job_name: str) -> None:
+        """`--notify`: the terminal bell and one line, so someone in another window hears the job end."""
+        from tools.errors import ToolError
+        from tools.monitoring import short_name, state_word
+
+        values = self.graph.get_state(self.config).values or {}
+        try:
+            state = state_word(self.loaded.deps.platform(values.get("platform") or "local").get_job(job_name).state)
+        except ToolError:
+            state = state_word((values.get("job") or {}).get("state"))
+        self.renderer.console.file.write("\a")
+        self.renderer.console.file.flush()
+        self.renderer.note(f"🔔 Job {short_name(job_name)} ended: {state}.", style="bold")
+
+    def report_job_while_away(self) -> None:
+        """On resume: a job saved as still running is looked up once, and its result (or status) comes first."""
+        from tools.errors import ToolError
+        from tools.monitoring import ended_while_away, final_message, progress_line
+
+        values = self.graph.get_state(self.config).values or {}
+        job = values.get("job") or {}
+        if not job.get("name") or job.get("ended"):
+            return
+        try:
+            info = self.loaded.deps.platform(values.get("platform") or "local").get_job(str(job["name"]))
+        except ToolError as err:
+            self.renderer.note(f"Could not check the job {job['name']}: {err.message}", style="yellow")
+            return
+        if ended_while_away(job, info):
+            self.renderer.note("While you were away, the job ended:", style="bold")
+            self.renderer.reply(final_message(info))
+            self.show_loss(info.name)
+        else:
+            self.renderer.reply(progress_line(info), status=True)
 
     # --- the loop ----------------------------------------------------------------------
 
@@ -453,6 +492,7 @@ def _converse(chat: Chat, renderer: Renderer, platform: str, platform_reason: st
         chat.banner_shown = True
         save_choices(chat.loader.path, thread_id, ThreadChoices(platform, chat.loader.llm_spec))
         if not new:
+            chat.report_job_while_away()
             chat.recap()
         chat.loop(first_message=new)
     except (EOFError, KeyboardInterrupt, QuitChat):

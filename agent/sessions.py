@@ -96,6 +96,10 @@ class ThreadSummary:
     last_activity: str
     platform: str
     purpose: str
+    job: str = "—"
+    """The job's state as last saved ("running (watching)", "succeeded", "declined", "—")."""
+    title: str = ""
+    """Purpose and dataset, e.g. "Answer support questions · support.csv" (tools/titles.py)."""
 
 
 def pending_interrupt(snapshot: Any) -> dict[str, Any] | None:
@@ -141,10 +145,15 @@ def summarize(graph: Any, thread_id: str) -> ThreadSummary:
     """The listing row for one thread, read from its latest checkpoint."""
     snapshot = graph.get_state(thread_config(thread_id))
     values = snapshot.values or {}
+    from tools.monitoring import saved_job_state
+    from tools.titles import conversation_title
+
     purpose = ((values.get("facts") or {}).get("purpose") or _first_human(values) or "").strip()
+    dataset = (values.get("dataset") or {}).get("source")
     return ThreadSummary(thread_id=thread_id, step=current_step(snapshot),
                          last_activity=_when(snapshot.created_at), platform=str(values.get("platform") or "?"),
-                         purpose=purpose if len(purpose) <= 60 else purpose[:57] + "…")
+                         purpose=purpose if len(purpose) <= 60 else purpose[:57] + "…",
+                         job=saved_job_state(values.get("job")), title=conversation_title(purpose, dataset))
 
 
 def _first_human(values: dict[str, Any]) -> str:

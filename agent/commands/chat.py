@@ -23,6 +23,8 @@ def register(subparsers: Any) -> None:
     chat.add_argument("--project", help="Google Cloud project (default: detected from the environment)")
     chat.add_argument("--region", help="Google Cloud region (default: detected, else asked)")
     chat.add_argument("--thread", metavar="ID", help="resume this saved conversation (or start one with this id)")
+    chat.add_argument("--notify", action="store_true",
+                      help="ring the terminal bell and print a line when a watched job ends")
     chat.set_defaults(handler=_chat)
 
 
@@ -30,4 +32,4 @@ def _chat(args: argparse.Namespace) -> int:
     from agent.chat import ChatOptions, run_chat
 
     return run_chat(ChatOptions(platform=args.platform, llm=args.llm, project=args.project,
-                                region=args.region, thread=args.thread))
+                                region=args.region, thread=args.thread, notify=args.notify))

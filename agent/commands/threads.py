@@ -13,7 +13,8 @@ def register(subparsers: Any) -> None:
     threads = subparsers.add_parser(
         "threads", help="list saved chat conversations",
         description="List the conversations saved in $TUNING_AGENT_HOME/threads.sqlite, most recent first, "
-        "with the step each one waits at. Resume one with `tuning-agent chat --thread ID`.")
+        "with its title (purpose and dataset), the step it waits at and its job's state as last saved. "
+        "Resume one with `tuning-agent chat --thread ID`.")
     threads.add_argument("--limit", type=int, default=20, help="show at most this many (default 20)")
     threads.add_argument("--json", action="store_true", help="print one JSON object")
     threads.set_defaults(handler=_threads)
@@ -48,8 +49,8 @@ def _print_table(rows: list[Any], path: str) -> None:
     """A rich table on a terminal; plain aligned columns (one thread per line) otherwise."""
     import sys
 
-    columns = ("thread", "step", "last activity", "platform", "purpose")
-    cells = [(r.thread_id, r.step, r.last_activity, r.platform, r.purpose) for r in rows]
+    columns = ("thread", "step", "job", "last activity", "platform", "title")
+    cells = [(r.thread_id, r.step, r.job, r.last_activity, r.platform, r.title) for r in rows]
     if not sys.stdout.isatty():
         widths = [max(len(columns[i]), *(len(c[i]) for c in cells)) for i in range(len(columns) - 1)]
         print(f"Saved conversations ({path})")
