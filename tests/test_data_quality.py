@@ -33,8 +33,9 @@ from tools.data.quality import (
     strip_control,
 )
 
-QUOTES = ["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。", "春眠不觉晓，处处闻啼鸟。", "白日依山尽，黄河入海流。",
-          "欲穷千里目，更上一层楼。", "海内存知己，天涯若比邻。", "野火烧不尽，春风吹又生。", "谁知盘中餐，粒粒皆辛苦。"]
+QUOTES = ["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。", "春眠不觉晓，处处闻啼鸟。",
+          "白日依山尽，黄河入海流。", "欲穷千里目，更上一层楼。", "海内存知己，天涯若比邻。",
+          "野火烧不尽，春风吹又生。", "谁知盘中餐，粒粒皆辛苦。"]
 
 
 def _finding(report: QualityReport | None, kind: str) -> Any:
@@ -192,7 +193,8 @@ def test_clean_flags_output_validates_and_reports_what_was_removed(
     checked = json.loads(capsys.readouterr().out)
     assert checked["ok"] and checked["quality"]["findings"] == []
     # Human output names the actions and the examples; an unknown action is a clear error.
-    assert main(["data", "convert", str(src), "--format", "messages", "--out", str(out), "--clean", "strip-control"]) == 0
+    assert main(["data", "convert", str(src), "--format", "messages", "--out", str(out),
+                 "--clean", "strip-control"]) == 0
     text = capsys.readouterr().out
     assert "Cleaning (strip-control): 13 rows before" in text and "e.g. line 1:" in text
     assert main(["data", "convert", str(src), "--format", "messages", "--out", str(out), "--clean", "shine",
