@@ -220,3 +220,18 @@ def test_held_out_comparison_prompts_are_distinct() -> None:
             enumerate(["Say a poem.", "say  a poem.", "Say a poem.", "Name a river.", "", "Count to 3."])]
     assert [r["prompt"] for r in distinct_prompts(rows, 3)] == ["Say a poem.", "Name a river.", "Count to 3."]
     assert len(distinct_prompts(rows[:3], 3)) == 1
+
+
+def test_suggested_cleaning_and_its_markdown(tmp_path: Path) -> None:
+    from tools.data.clean import clean_report_markdown
+    from tools.data.quality import suggested_cleaning
+
+    rows = [_pc(f"Q{i}?", f"A{i}.\x1b[0m") for i in range(10)] + [_pc("Q1?", "Other.")]
+    first = convert(write_jsonl(tmp_path / "in.jsonl", rows), "messages", None, tmp_path / "o")
+    assert first.quality is not None
+    actions = suggested_cleaning(first.quality)
+    assert actions == ["dedupe-prompts", "strip-control"]
+    second = convert(tmp_path / "in.jsonl", "messages", None, tmp_path / "o2", clean=actions)
+    assert second.cleaned is not None and suggested_cleaning(second.quality) == []  # type: ignore[arg-type]
+    text = clean_report_markdown(second.cleaned)
+    assert "11 rows before, 10 written" in text and "`strip-control`: 10 rows" in text

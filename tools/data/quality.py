@@ -560,3 +560,19 @@ def quality_report_markdown(report: QualityReport, *, max_findings: int = 8) -> 
     if report.turns and max(report.turns) > 1:
         lines.append("Turns per row: " + ", ".join(f"{k}: {v:,}" for k, v in report.turns.items()) + ".")
     return "\n".join(lines)
+
+
+#: Which cleaning action (see `tools.data.clean`) fixes which finding.
+CLEANING_FOR = {DUPLICATE_ROWS: "dedupe", CONFLICTING_ANSWERS: "dedupe-prompts", ANSI_ESCAPES: "strip-control",
+                NUL_CHARS: "strip-control", CONTROL_CHARS: "strip-control", INVISIBLE_CHARS: "strip-control",
+                OVER_LIMIT: "drop-long"}
+
+
+def suggested_cleaning(report: QualityReport) -> list[str]:
+    """The cleaning actions that fix this report's findings (for a cleaning card), in a stable order.
+
+    Findings already handled by the conversion (marked "dropped, not written") need no action.
+    """
+    wanted = {CLEANING_FOR[f.kind] for f in report.findings
+              if f.kind in CLEANING_FOR and not f.message.endswith("dropped, not written")}
+    return [a for a in ("dedupe", "dedupe-prompts", "strip-control", "drop-long") if a in wanted]
