@@ -33,8 +33,9 @@ from tools.data.quality import (
     strip_control,
 )
 
-QUOTES = ["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。", "春眠不觉晓，处处闻啼鸟。", "白日依山尽，黄河入海流。",
-          "欲穷千里目，更上一层楼。", "海内存知己，天涯若比邻。", "野火烧不尽，春风吹又生。", "谁知盘中餐，粒粒皆辛苦。"]
+QUOTES = ["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。", "春眠不觉晓，处处闻啼鸟。",
+          "白日依山尽，黄河入海流。", "欲穷千里目，更上一层楼。", "海内存知己，天涯若比邻。",
+          "野火烧不尽，春风吹又生。", "谁知盘中餐，粒粒皆辛苦。"]
 
 
 def _finding(report: QualityReport | None, kind: str) -> Any:
@@ -192,7 +193,8 @@ def test_clean_flags_output_validates_and_reports_what_was_removed(
     checked = json.loads(capsys.readouterr().out)
     assert checked["ok"] and checked["quality"]["findings"] == []
     # Human output names the actions and the examples; an unknown action is a clear error.
-    assert main(["data", "convert", str(src), "--format", "messages", "--out", str(out), "--clean", "strip-control"]) == 0
+    assert main(["data", "convert", str(src), "--format", "messages", "--out", str(out),
+                 "--clean", "strip-control"]) == 0
     text = capsys.readouterr().out
     assert "Cleaning (strip-control): 13 rows before" in text and "e.g. line 1:" in text
     assert main(["data", "convert", str(src), "--format", "messages", "--out", str(out), "--clean", "shine",
@@ -218,3 +220,18 @@ def test_held_out_comparison_prompts_are_distinct() -> None:
             enumerate(["Say a poem.", "say  a poem.", "Say a poem.", "Name a river.", "", "Count to 3."])]
     assert [r["prompt"] for r in distinct_prompts(rows, 3)] == ["Say a poem.", "Name a river.", "Count to 3."]
     assert len(distinct_prompts(rows[:3], 3)) == 1
+
+
+def test_suggested_cleaning_and_its_markdown(tmp_path: Path) -> None:
+    from tools.data.clean import clean_report_markdown
+    from tools.data.quality import suggested_cleaning
+
+    rows = [_pc(f"Q{i}?", f"A{i}.\x1b[0m") for i in range(10)] + [_pc("Q1?", "Other.")]
+    first = convert(write_jsonl(tmp_path / "in.jsonl", rows), "messages", None, tmp_path / "o")
+    assert first.quality is not None
+    actions = suggested_cleaning(first.quality)
+    assert actions == ["dedupe-prompts", "strip-control"]
+    second = convert(tmp_path / "in.jsonl", "messages", None, tmp_path / "o2", clean=actions)
+    assert second.cleaned is not None and suggested_cleaning(second.quality) == []  # type: ignore[arg-type]
+    text = clean_report_markdown(second.cleaned)
+    assert "11 rows before, 10 written" in text and "`strip-control`: 10 rows" in text

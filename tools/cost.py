@@ -92,7 +92,7 @@ def _stats(stats_or_path: DatasetStats | str | os.PathLike[str]) -> DatasetStats
 def _priced(tokens: int, price: float | None, why_no_price: str) -> tuple[float | None, str]:
     """The dollar figure and the label for `tokens` at `price` per 1M (or why there is no figure)."""
     if price is None:
-        return None, f"Estimated {tokens:,} training tokens; {why_no_price}, so no dollar figure"
+        return None, f"Estimated {tokens:,} training tokens (billing may differ); {why_no_price}, so no dollar figure"
     usd = tokens / 1e6 * price
     return usd, f"Estimated {_money(usd)} ({tokens:,} training tokens at ${price}/1M; billing may differ)"
 

@@ -94,3 +94,13 @@ class Cleaner:
     def report(self, rows_before: int, rows_after: int) -> CleanReport:
         return CleanReport(actions=list(self.actions), rows_before=rows_before, rows_after=rows_after,
                            changed=self.changed, examples={a: e for a, e in self.examples.items() if e})
+
+
+def clean_report_markdown(report: CleanReport) -> str:
+    """What a cleaning run changed, for the chat: rows before and after, then per action a count and examples."""
+    lines = [f"**Cleaning** ({', '.join(report.actions)}): {report.rows_before:,} rows before, "
+             f"{report.rows_after:,} written."]
+    for action in report.actions:
+        lines.append(f"- `{action}`: {report.changed.get(action, 0):,} rows")
+        lines += [f"  - e.g. `{ex.replace('`', '´')}`" for ex in report.examples.get(action, [])[:3]]
+    return "\n".join(lines)

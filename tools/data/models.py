@@ -107,7 +107,7 @@ class QualityReport(BaseModel):
     def worst(self) -> Severity | None:
         for level in ("high", "warning", "info"):
             if any(f.severity == level for f in self.findings):
-                return level  # type: ignore[return-value]
+                return level
         return None
 
 
