@@ -355,6 +355,33 @@ def _skip_step(text: str) -> str | None:
     return None
 
 
+def _whole_message(stripped: str, ctx: CardContext) -> Intent | None:
+    """Messages that are one intent as a whole: status, retry, back, bucket search, stop, skip, a bare value, a no."""
+    if (parse.asks_status(stripped) or _STATUS_MORE.search(stripped)) \
+            and not re.search(r"\bstatus of\b.*\b(dataset|bucket|project|upload)\b", stripped, re.I):
+        return Status()
+    if _RETRY.match(stripped):
+        return Retry()
+    if _BACK.match(stripped):
+        return Back()
+    asks = stripped.endswith("?")
+    if _SEARCH.search(stripped) and not asks:
+        return SearchBuckets()
+    if _STOP.match(stripped):
+        return Stop("job" if re.search(r"\b(job|training|tuning|run)\b", stripped, re.I) else None)
+    lead = _LEAD.match(stripped)
+    after_yes = stripped[lead.end():] if lead and parse.yes_no(stripped) is not False else stripped
+    if (_SKIP.search(stripped) or _SKIP.search(after_yes)) and not asks:  # "skip", "yes, skip it", "don't deploy"
+        return Skip(_skip_step(stripped) or ctx.card)
+    if (number := _BARE_NUMBER.match(stripped)) and len(ctx.fields) == 1 and not ctx.choices:
+        value = float(number.group(1))
+        whole = value.is_integer() and "." not in stripped and "e" not in stripped.lower()
+        return Change(next(iter(ctx.fields)), int(value) if whole else value)
+    if _NO_THANKS.match(stripped):
+        return Reply(False)
+    return None
+
+
 def read(text: str, ctx: CardContext | None = None) -> Reading:
     """Every intent in `text`, read deterministically against the open card `ctx`."""
     ctx = ctx or CardContext()
@@ -362,51 +389,21 @@ def read(text: str, ctx: CardContext | None = None) -> Reading:
     reading = Reading()
     if not stripped:
         return reading
+    if (single := _whole_message(stripped, ctx)) is not None:
+        reading.intents.append(single)
+        return reading
     out = reading.intents
 
-    if (parse.asks_status(stripped) or _STATUS_MORE.search(stripped)) \
-            and not re.search(r"\bstatus of\b.*\b(dataset|bucket|project|upload)\b", stripped, re.I):
-        out.append(Status())
-        return reading
-    for pattern, intent in ((_RETRY, Retry()), (_BACK, Back())):
-        if pattern.match(stripped):
-            out.append(intent)
-            return reading
-    lead = _LEAD.match(stripped)
-    after_yes = stripped[lead.end():] if lead and parse.yes_no(stripped) is not False else stripped
-    if _SEARCH.search(stripped) and not stripped.endswith("?"):
-        out.append(SearchBuckets())
-        return reading
-    if _STOP.match(stripped):
-        target = re.search(r"\b(job|training|tuning|run)\b", stripped, re.I)
-        out.append(Stop("job" if target else None))
-        return reading
-    if (_SKIP.search(stripped) or _SKIP.search(after_yes)) and not stripped.endswith("?"):
-        out.append(Skip(_skip_step(stripped) or ctx.card))
-        return reading
-    if (number := _BARE_NUMBER.match(stripped)) and len(ctx.fields) == 1 and not ctx.choices:
-        value = float(number.group(1))
-        out.append(Change(next(iter(ctx.fields)), int(value) if value.is_integer() and "." not in stripped
-                          and "e" not in stripped.lower() else value))
-        return reading
-    if _NO_THANKS.match(stripped):
-        out.append(Reply(False))
-        return reading
-
+    # The card's answer first: a named choice, else a leading yes/no ("no, hold out 10%").
     clauses = _clauses(stripped)
-    answered = False
     choice = _choice(stripped, ctx) if not parse.is_question(stripped) else None
-    reply = None if choice else _reply(clauses[0], stripped)
-    if choice is not None:
-        out.append(choice)
-        answered = True
-    elif reply is not None:
-        out.append(reply)
-        answered = True
+    answer: Intent | None = choice or _reply(clauses[0], stripped)
+    if answer is not None:
+        out.append(answer)
 
+    # Then each clause: a question stays a question; otherwise purpose, dataset and changes.
     for clause in clauses:
-        question = parse.is_question(clause) and not _is_request(clause)
-        if question:
+        if parse.is_question(clause) and not _is_request(clause):
             out.append(Question(clause))
             continue
         if _PURPOSE.search(clause):
@@ -419,8 +416,7 @@ def read(text: str, ctx: CardContext | None = None) -> Reading:
                 continue  # the choice already says it
             out.append(change)
 
-    if not answered and not reading.has(Question) and not reading.has(Change) and not reading.has(Dataset) \
-            and not reading.has(Purpose):
+    if not out:
         if ctx.expects_text and ctx.card in (None, "purpose", "intake"):
             out.append(Purpose(stripped))
         elif len(stripped.split()) >= 4 and not re.search(r"[=@/]", stripped) and not _UNSURE.search(stripped) \
@@ -440,8 +436,8 @@ KNOWN_FIELDS = frozenset({"epochs", "learning_rate", "learning_rate_multiplier",
 INTENTS_PROMPT = """Read one message from a person fine-tuning a model. The open card is {card!r} (fields: {fields}).
 List ONLY what the message says, as intents: reply (yes: true/false), choice (value), change (field, value;
 fields: {known}), question (text), purpose (text), dataset (ref), skip (step), stop, status, retry,
-back, search_buckets. A question
-is never a choice or a change. Do not guess values the message does not state.
+back, search_buckets. A question is never a choice or a change. Do not guess values the message does
+not state.
 
 Message: {text}
 """

@@ -69,3 +69,18 @@ def test_header_tells_the_truth_after_the_llm_fails_to_start(home: Path) -> None
     resumed = chat(["quit"], thread="fallback")
     banner = resumed.split("Thread:", 1)[0]
     assert "LLM:      none  (nosuchprovider:model-x could not start:" in banner
+
+
+def test_failed_llm_calls_are_reported_not_hidden(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agent.logs import reset_output, setup_output
+    from tests.scenarios.runner import fake_llm_factory
+
+    monkeypatch.setattr("agent.llm.make_llm", fake_llm_factory())  # a model whose every call fails
+    setup_output(home=home)
+    try:
+        text = chat([PURPOSE, "quit"], platform="local", llm="fake:failing", thread="flaky")
+    finally:
+        reset_output()
+    assert "LLM:      fake:failing" in text
+    assert "call(s) failed this turn; the deterministic path answered instead" in text
+    assert "Approve: choose_model_category" in text

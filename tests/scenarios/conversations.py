@@ -14,6 +14,10 @@ from __future__ import annotations
 from tests.scenarios.runner import Conversation, Turn
 
 PURPOSE = "I want to tune a model to answer trivia questions"
+#: From a purpose to the submit card on the local platform, approving every card on the way.
+TO_SUBMIT = (Turn(PURPOSE, card="choose_model_category"), Turn("y"), Turn("{data}", card="confirm_column_mapping"),
+             Turn("y", card="split_validation"), Turn("y", card="create_bucket"), Turn("y", card="upload_dataset"),
+             Turn("y", card="approve_configuration"), Turn("y", card="submit_tuning_job"))
 
 CONVERSATIONS: tuple[Conversation, ...] = (
     Conversation(
@@ -33,6 +37,26 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         (Turn(PURPOSE, card="choose_model_category"),
          Turn("y", expect=("dataset",)),
          Turn("{data}", card="confirm_column_mapping")),
+    ),
+    Conversation(
+        "split-no-with-details",
+        "A typed no with details at the split card uses the details, not the default.",
+        (Turn(PURPOSE), Turn("y"), Turn("{data}"), Turn("y", card="split_validation"),
+         Turn("no, hold out 10%", expect=("10%",), card="create_bucket")),
+    ),
+    Conversation(
+        "local-path-to-submit-card",
+        "Approving every card on the local platform reaches the submit card with the literal command.",
+        (*TO_SUBMIT[:-1], Turn("y", expect=("tuning-agent job submit", "--platform local"), card="submit_tuning_job")),
+        llms=("none",),
+    ),
+    Conversation(
+        "change-at-submit-card-is-kept",
+        "A change typed at the submit card goes back to the configuration and comes back with it applied.",
+        (*TO_SUBMIT, Turn("use 2 epochs", expect=("--epochs 2",), expect_not=("Nothing was submitted",),
+                          card="submit_tuning_job")),
+        llms=("none",),
+        known_gap="graph: a change at any card routed through the invalidation table (#11) not wired in yet",
     ),
     Conversation(
         "purpose-with-a-question",
