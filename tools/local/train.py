@@ -5,7 +5,11 @@ in its job folder: RUNNING with step/loss/ETA while it trains, then SUCCEEDED wi
 model in `<output>/postprocess/node-0/checkpoints/final` (the service's layout), FAILED
 with the error, or CANCELLED on SIGTERM. A plain torch loop (not Trainer) keeps start-up
 short and the behaviour easy to read: LoRA through PEFT, or full tuning for `local/tiny`;
-loss only on assistant tokens; validation loss when a validation file is given.
+loss only on assistant tokens; batches of rows of similar length (no padding waste).
+To show what tuning changed, the validation loss is measured on the same held-out rows
+before the first step (the base model) and after the last (the validation file, or a tenth
+of the training rows when there is none); a rise while training loss falls is reported
+as overfitting, with fewer epochs suggested.
 """
 
 from __future__ import annotations
