@@ -86,7 +86,7 @@ def test_a_file_that_is_not_gguf_is_refused_with_what_to_give(tmp_path: Path) ->
     fake.write_text("not a model")
     with pytest.raises(ToolError, match="neither a GGUF file nor a model folder"):
         resolve_model(str(fake))
-    with pytest.raises(ToolError, match=r"neither config\.json nor a \.gguf file"):
+    with pytest.raises(ToolError, match=r"no config\.json and no \.gguf file"):
         resolve_model(str(tmp_path))
 
 
@@ -104,7 +104,8 @@ def test_the_packaged_gemma_tunes_two_steps_and_answers(tmp_path: Path) -> None:
     train_uri, _, output_uri = upload_dataset(platform.storage, train)
     config = platform.job_config(JobSpec(run_id="run-gemma", category="local", base_model=GEMMA_ID,
                                          train_uri=train_uri, output_uri=output_uri, epochs=1))
-    job = platform.jobs.submit(dict(config, max_steps=2, batch_size=2, eval_points=1))
+    # No warm-up estimate here (it loads the model once more); the tiny GGUF test covers it.
+    job = platform.jobs.submit(dict(config, max_steps=2, batch_size=2, eval_points=1, estimate=False))
     assert wait_until(lambda: platform.get_job(job.name).ended, timeout_s=900, poll_s=2.0)
     done = platform.get_job(job.name)
     assert done.succeeded, done.error_message
@@ -113,3 +114,23 @@ def test_the_packaged_gemma_tunes_two_steps_and_answers(tmp_path: Path) -> None:
 
     answer = serve.generate(str(done.tuned_model), "What is the capital of France?", max_tokens=16)
     assert answer.text and not any(marker in answer.text for marker in TURN_MARKERS)
+
+
+def test_without_a_validation_file_held_out_rows_measure_base_vs_tuned(tmp_path: Path) -> None:
+    """No validation file: a tenth of the rows is kept aside; the losses and the side-by-side use them."""
+    platform = make_platform(tmp_path / "home")
+    train = write_rows(tmp_path / "train.jsonl", "messages", 60, seed=3)
+    train_uri, _, output_uri = upload_dataset(platform.storage, train)
+    job = platform.submit_job(JobSpec(run_id="run-held", category="local", base_model="local/tiny",
+                                      train_uri=train_uri, output_uri=output_uri, epochs=2))
+    assert wait_until(lambda: platform.get_job(job.name).ended, timeout_s=300, poll_s=0.5)
+    done = platform.get_job(job.name)
+    assert done.succeeded, done.error_message
+    assert done.data_stats["held_out_examples"] == 6 and done.data_stats["train_examples"] == 54
+    base, tuned = (float(x) for x in str(done.data_stats["validation_loss"]).split(" (")[0].split(" → "))
+    assert tuned < base  # it learned, measured on rows it never trained on
+    held = (platform.jobs.job_dir(job.name) / "held_out.jsonl").read_text().splitlines()
+    held_prompts = {json.loads(line)["messages"][1]["content"] for line in held}
+    rows = platform.compare(done, n=3, max_tokens=8)
+    assert rows and all(r["prompt"] in held_prompts for r in rows)
+    assert len({r["prompt"] for r in rows}) == len(rows)

@@ -60,10 +60,10 @@ def test_submit_fails_before_starting_anything_when_weights_are_missing(tmp_path
     platform = make_platform(tmp_path / "home")
     train = write_rows(tmp_path / "t.jsonl", "messages", 10)
     train_uri, _, output_uri = upload_dataset(platform.storage, train)
-    spec = JobSpec(run_id="r-offline", category="local", base_model="local/gemma-3-270m",
+    spec = JobSpec(run_id="r-offline", category="local", base_model="local/smollm2-135m",
                    train_uri=train_uri, output_uri=output_uri)
     assert platform.preflight(spec) and "cannot be loaded" in platform.preflight(spec)[0]
-    with pytest.raises(ToolError, match="google/gemma-3-270m-it"):
+    with pytest.raises(ToolError, match="HuggingFaceTB/SmolLM2-135M-Instruct"):
         platform.submit_job(spec)
     assert platform.list_jobs() == [] and platform.find_job("r-offline") is None
 

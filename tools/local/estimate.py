@@ -28,23 +28,34 @@ MAX_MEASURE_S = 40.0
 CONVERSION_S = 330.0
 
 
-def _timed_steps(model: Any, batches: list[dict[str, Any]], threads: int) -> tuple[float, int]:
-    """(seconds, tokens) of up to TIMED_STEPS training steps after one warm-up step."""
+def _timed_steps(model: Any, batches: list[dict[str, Any]], threads: int,
+                 best_rate: float | None = None) -> tuple[float, int]:
+    """(seconds, tokens) of up to TIMED_STEPS training steps after one warm-up step.
+
+    A setting whose warm-up step is already twice as slow as `best_rate` (tokens/s of a setting
+    measured before) is not timed further: on a crowded CPU one slow setting can take minutes.
+    """
     import torch
 
     torch.set_num_threads(threads)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=1e-6)
-    seconds, tokens = 0.0, 0
+    seconds, tokens, spent = 0.0, 0, 0.0
     for i, batch in enumerate(batches[: TIMED_STEPS + 1]):
         started = time.monotonic()
         model(**batch).loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        if i > 0:
-            seconds += time.monotonic() - started
-            tokens += int(batch["attention_mask"].sum())
-        if seconds > MAX_MEASURE_S:
+        took = time.monotonic() - started
+        spent += took
+        count = int(batch["attention_mask"].sum())
+        if i == 0:
+            if best_rate and count / took < best_rate / 2:
+                return took, count  # the warm-up step stands for this setting: clearly slower
+            continue
+        seconds += took
+        tokens += count
+        if spent > MAX_MEASURE_S:
             break
     return seconds, tokens
 
@@ -89,7 +100,8 @@ def measure_job(cfg: dict[str, Any]) -> dict[str, Any]:
             model.train()
             measured: dict[int, float] = {}
             for threads in sorted({1, os.cpu_count() or 1}):
-                seconds, tokens = _timed_steps(model, batches, threads)
+                best = max(measured.values()) if measured else None
+                seconds, tokens = _timed_steps(model, batches, threads, best)
                 if seconds > 0:
                     measured[threads] = tokens / seconds
     finally:

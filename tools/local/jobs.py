@@ -253,12 +253,17 @@ class LocalJobs:
             time.sleep(wait)
 
 
+def _loss(value: float) -> str:
+    """3.41, 0.87, 0.0042: two decimals, or two significant digits below 0.01."""
+    return f"{value:.2f}" if value >= 0.01 else f"{value:.2g}"
+
+
 def outcome_stats(cfg: dict[str, Any], status: dict[str, Any]) -> dict[str, object]:
     """What a job's summary says beyond its data: losses before and after, estimate vs actual time."""
     out: dict[str, object] = {}
     base, final = status.get("base_val_loss"), status.get("final_val_loss")
     if isinstance(base, (int, float)) and isinstance(final, (int, float)):
-        out["validation_loss"] = f"{base:.2f} → {final:.2f} (base → tuned, same held-out rows)"
+        out["validation_loss"] = f"{_loss(base)} → {_loss(final)} (base → tuned, same held-out rows)"
     elif isinstance(base, (int, float)):
         out["base_validation_loss"] = round(float(base), 3)
     estimate = (cfg.get("estimate") or {}).get("estimate_s")

@@ -5,7 +5,11 @@ in its job folder: RUNNING with step/loss/ETA while it trains, then SUCCEEDED wi
 model in `<output>/postprocess/node-0/checkpoints/final` (the service's layout), FAILED
 with the error, or CANCELLED on SIGTERM. A plain torch loop (not Trainer) keeps start-up
 short and the behaviour easy to read: LoRA through PEFT, or full tuning for `local/tiny`;
-loss only on assistant tokens; validation loss when a validation file is given.
+loss only on assistant tokens; batches of rows of similar length (no padding waste).
+To show what tuning changed, the validation loss is measured on the same held-out rows
+before the first step (the base model) and after the last (the validation file, or a tenth
+of the training rows when there is none); a rise while training loss falls is reported
+as overfitting, with fewer epochs suggested.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ MAX_EVAL_EXAMPLES = 200
 #: Without a validation file, a tenth of the rows (at most this many) is held out to measure on.
 MAX_HELD_OUT = 20
 HOLD_OUT_MIN_ROWS = 20
+HELD_OUT_FILE = "held_out.jsonl"
 _PROCESS_START = time.monotonic()
 
 
@@ -88,6 +93,13 @@ def _encode_all(tokenizer: Any, path: str, max_len: int) -> tuple[list[tuple[lis
         else:
             dropped += 1
     return kept, dropped
+
+
+def _write_rows(path: Path, conversations: list[list[dict[str, str]]]) -> None:
+    """The held-out rows as a `messages` JSONL file, so the side-by-side can ask about them."""
+    with path.open("w", encoding="utf-8") as fh:
+        for turns in conversations:
+            fh.write(json.dumps({"messages": turns}, ensure_ascii=False) + "\n")
 
 
 def _load(cfg: dict[str, Any], job_dir: Path, device: str) -> tuple[Any, Any, str]:
@@ -208,8 +220,14 @@ def train(cfg: dict[str, Any]) -> None:
         val_items, _ = _encode_all(tokenizer, cfg["validation_path"], max_len)
     elif len(train_items) >= HOLD_OUT_MIN_ROWS:  # no validation file: keep a few rows aside to measure on
         held_out = min(MAX_HELD_OUT, len(train_items) // 10)
-        random.Random(seed).shuffle(train_items)
-        val_items, train_items = train_items[:held_out], train_items[held_out:]
+        turns = [t for t in read_examples(cfg["train_path"])
+                 if any(label != IGNORE for label in encode(tokenizer, t, max_len)[1])]
+        order = list(range(len(train_items)))
+        random.Random(seed).shuffle(order)
+        aside = set(order[:held_out])
+        val_items = [item for i, item in enumerate(train_items) if i in aside]
+        train_items = [item for i, item in enumerate(train_items) if i not in aside]
+        _write_rows(job_dir / HELD_OUT_FILE, [turns[i] for i in sorted(aside)])
     val_items = val_items[:MAX_EVAL_EXAMPLES]
     batch_size = int(cfg.get("batch_size", 4))
     pad_id = int(tokenizer.pad_token_id)

@@ -18,7 +18,7 @@ from tools.errors import ToolError
 from tools.local.jobs import LocalJobs
 from tools.local.status import read_json, write_json_atomic
 from tools.local.storage import LocalStorage
-from tools.local.train import FINAL_SUBDIR
+from tools.local.train import FINAL_SUBDIR, HELD_OUT_FILE
 from tools.platforms.base import (
     Category,
     DeploymentInfo,
@@ -250,8 +250,11 @@ class LocalPlatform:
                             "Compare once it has succeeded.")
         expected: dict[str, str] = {}
         if prompts is None:
-            cfg = read_json(self.jobs.job_dir(job.name) / "job.json")
-            samples = serve.sample_prompts(cfg.get("validation_path") or cfg["train_path"], n)
+            job_dir = self.jobs.job_dir(job.name)
+            cfg = read_json(job_dir / "job.json")
+            held_out = job_dir / HELD_OUT_FILE  # rows the trainer kept aside when there was no validation file
+            samples = serve.sample_prompts(cfg.get("validation_path")
+                                           or (held_out if held_out.is_file() else cfg["train_path"]), n)
             prompts = [s["prompt"] for s in samples]
             expected = {s["prompt"]: s["expected"] for s in samples}
         return serve.compare(serve.base_of(job.tuned_model), job.tuned_model, prompts, max_tokens,
