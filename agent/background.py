@@ -5,7 +5,8 @@ then runs for hours with nobody watching. This check, run every few minutes, loo
 thread on the LangGraph server (through its HTTP API, with `langgraph_sdk`), polls the job
 of every idle thread whose saved job has not ended (one `get_job` call, `tools.monitoring`),
 and when the job has ended posts the final message (outcome and loss figures) to that thread,
-with the job record updated, so the next page load shows the result.
+with the job record updated, so the next page load shows the result. It also writes each
+thread's title (purpose · dataset, `tools.titles`) into the thread's metadata as `title`.
 
 It never interrupts a run in progress or an open card: busy and interrupted threads are left
 to the conversation itself (their next step reports the job). It is idempotent: once the job
@@ -58,6 +59,9 @@ def check_once(client: Any, platform_for: Any, limit: int = 1000) -> list[Posted
     """
     posted: list[Posted] = []
     for thread in _idle_threads(client, limit):
+        title = _new_title(thread)
+        if title:
+            client.threads.update(thread["thread_id"], metadata={"title": title})
         found = _job_result(thread, platform_for)
         if found is not None:
             client.threads.update_state(thread["thread_id"], found[0])
@@ -74,6 +78,9 @@ async def acheck_once(client: Any, platform_for: Any, limit: int = 1000) -> list
     while offset < limit:
         page = list(await client.threads.search(status="idle", limit=min(PAGE, limit - offset), offset=offset))
         for thread in page:
+            title = _new_title(thread)
+            if title:
+                await client.threads.update(thread["thread_id"], metadata={"title": title})
             found = await asyncio.to_thread(_job_result, thread, platform_for)  # get_job blocks
             if found is not None:
                 await client.threads.update_state(thread["thread_id"], found[0])
@@ -82,6 +89,32 @@ async def acheck_once(client: Any, platform_for: Any, limit: int = 1000) -> list
             break
         offset += len(page)
     return posted
+
+
+def _new_title(thread: dict[str, Any]) -> str | None:
+    """The thread's title (purpose · dataset) when its metadata lacks it or it changed; else None.
+
+    Written to metadata `title` for clients that list threads by metadata (the server's
+    thread search, Studio). No purpose yet: no title.
+    """
+    from tools.titles import conversation_title
+
+    values = thread.get("values") or {}
+    purpose = (values.get("facts") or {}).get("purpose") or _first_human_text(values)
+    if not purpose:
+        return None
+    title = conversation_title(purpose, (values.get("dataset") or {}).get("source"))
+    return None if (thread.get("metadata") or {}).get("title") == title else title
+
+
+def _first_human_text(values: dict[str, Any]) -> str:
+    for message in values.get("messages") or []:
+        if isinstance(message, dict) and message.get("type") == "human":
+            content = message.get("content")
+            if isinstance(content, list):  # Agent Chat UI sends content blocks
+                return " ".join(str(b.get("text", "")) for b in content if isinstance(b, dict)).strip()
+            return str(content or "").strip()
+    return ""
 
 
 def _job_result(thread: dict[str, Any], platform_for: Any) -> tuple[dict[str, Any], Posted] | None:

@@ -71,6 +71,8 @@ def test_a_job_that_ended_unwatched_is_posted_once_to_its_thread(server: DevServ
     assert client.threads.get(t.thread_id)["status"] == "idle"
 
     assert check_once(client, lambda _name: platform) == []  # reported once
+    assert client.threads.get(t.thread_id)["metadata"]["title"] == "Answer support questions"
+    assert client.threads.get(other.thread_id)["metadata"].get("title") in (None, "Hi")
     # The conversation carries on from where it was.
     t.say(f"use {write_dataset(tmp_path / 'support.csv', 'bg')}")
     assert t.action is not None, t.tail()
