@@ -38,9 +38,10 @@ def test_config_is_valid_and_points_at_real_code(name: str) -> None:
     raw = json.loads((REPO / name).read_text(encoding="utf-8"))
     assert get_unknown_keys(raw) == []
     config = validate_config_file(REPO / name)
-    assert config["graphs"] == {"tuning_agent": "./agent/server.py:graph"}
+    assert config["graphs"] == {"tuning_agent": "./agent/server.py:graph",
+                                "job_checker": "./agent/background.py:graph"}
     assert "env" not in raw, "an env file that does not exist breaks `langgraph up`; set variables in the shell"
-    specs = [config["graphs"]["tuning_agent"]] + ([raw["checkpointer"]["path"]] if "checkpointer" in raw else [])
+    specs = [*config["graphs"].values()] + ([raw["checkpointer"]["path"]] if "checkpointer" in raw else [])
     for spec in specs:
         path, _, attr = spec.partition(":")
         source = (REPO / path).read_text(encoding="utf-8")
@@ -64,7 +65,8 @@ def test_langgraph_up_can_build_an_image_from_it(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stdout + out.stderr
     dockerfile = (tmp_path / "Dockerfile").read_text(encoding="utf-8")
     # The image holds the checkout under /deps/<folder name>, whatever the clone is called.
-    graphs = json.dumps({"tuning_agent": f"/deps/{REPO.name}/agent/server.py:graph"})
+    graphs = json.dumps({"tuning_agent": f"/deps/{REPO.name}/agent/server.py:graph",
+                         "job_checker": f"/deps/{REPO.name}/agent/background.py:graph"})
     assert f"LANGSERVE_GRAPHS='{graphs}'" in dockerfile
     assert "LANGGRAPH_CHECKPOINTER" not in dockerfile
 

@@ -10,7 +10,7 @@ import re
 
 #: "I want to tune a model to …", "Fine-tune a model for …", "I'd like to train a model that …"
 _LEAD_IN = re.compile(
-    r"^\s*(?:(?:i\s+(?:want|would\s+like|'d\s+like|need)|please|help\s+me)\s+(?:to\s+)?)?"
+    r"^\s*(?:(?:i(?:\s+want|\s+would\s+like|'d\s+like|\s+need)|please|help\s+me)\s+(?:to\s+)?)?"
     r"(?:fine[\s-]?tune|tune|train)\s+(?:a\s+|an\s+|the\s+)?(?:\w+\s+)?(?:model|llm)\s+"
     r"(?:to\s+|for\s+|that\s+|on\s+|so\s+it\s+can\s+)?",
     re.IGNORECASE)

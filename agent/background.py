@@ -1,0 +1,237 @@
+"""The server's background job check: finds threads whose job was left running, and posts the result.
+
+A user of Agent Chat UI or Studio may close the page right after submitting; a Vertex AI job
+then runs for hours with nobody watching. This check, run every few minutes, looks at each
+thread on the LangGraph server (through its HTTP API, with `langgraph_sdk`), polls the job
+of every idle thread whose saved job has not ended (one `get_job` call, `tools.monitoring`),
+and when the job has ended posts the final message (outcome and loss figures) to that thread,
+with the job record updated, so the next page load shows the result. It also writes each
+thread's title (purpose · dataset, `tools.titles`) into the thread's metadata as `title`.
+
+It never interrupts a run in progress or an open card: busy and interrupted threads are left
+to the conversation itself (their next step reports the job). It is idempotent: once the job
+record says `ended`, the thread is skipped.
+
+Run it next to the server (same `TUNING_AGENT_PLATFORM` and credentials, since it polls the
+platform itself):
+
+    python -m agent.background --url http://127.0.0.1:2024            # one check
+    python -m agent.background --url http://127.0.0.1:2024 --every 300 # every 5 minutes
+
+(`--api-key` or `$TUNING_AGENT_API_KEY` when the server requires one; it is sent as `x-api-key`.)
+
+Or let the server run it as a LangGraph cron: `langgraph.json` also serves `graph` below as the
+assistant `job_checker` (one node that runs the same check in-process), and
+
+    python -m agent.background --url http://127.0.0.1:2024 --install-cron "*/5 * * * *"
+
+creates a cron (`client.crons.create`) that runs it every 5 minutes (cron times are UTC).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+#: Threads read per page of `threads.search`.
+PAGE = 100
+#: The assistant (graph id in langgraph.json) that runs the check inside the server.
+CHECKER = "job_checker"
+
+
+@dataclass
+class Posted:
+    """One thread whose job result was posted."""
+
+    thread_id: str
+    job: str
+    state: str
+
+
+def check_once(client: Any, platform_for: Any, limit: int = 1000) -> list[Posted]:
+    """One pass over the server's idle threads; returns the results posted (`client`: a sync SDK client).
+
+    `platform_for(name)` gives the platform a thread runs on (`local` or `vertex`).
+    """
+    posted: list[Posted] = []
+    for thread in _idle_threads(client, limit):
+        title = _new_title(thread)
+        if title:
+            client.threads.update(thread["thread_id"], metadata={"title": title})
+        found = _job_result(thread, platform_for)
+        if found is not None:
+            client.threads.update_state(thread["thread_id"], found[0])
+            posted.append(found[1])
+    return posted
+
+
+async def acheck_once(client: Any, platform_for: Any, limit: int = 1000) -> list[Posted]:
+    """`check_once` with the async SDK client (what the in-server cron graph uses)."""
+    import asyncio
+
+    posted: list[Posted] = []
+    offset = 0
+    while offset < limit:
+        page = list(await client.threads.search(status="idle", limit=min(PAGE, limit - offset), offset=offset))
+        for thread in page:
+            title = _new_title(thread)
+            if title:
+                await client.threads.update(thread["thread_id"], metadata={"title": title})
+            found = await asyncio.to_thread(_job_result, thread, platform_for)  # get_job blocks
+            if found is not None:
+                await client.threads.update_state(thread["thread_id"], found[0])
+                posted.append(found[1])
+        if len(page) < PAGE:
+            break
+        offset += len(page)
+    return posted
+
+
+def _new_title(thread: dict[str, Any]) -> str | None:
+    """The thread's title (purpose · dataset) when its metadata lacks it or it changed; else None.
+
+    Written to metadata `title` for clients that list threads by metadata (the server's
+    thread search, Studio). No purpose yet: no title.
+    """
+    from tools.titles import conversation_title
+
+    values = thread.get("values") or {}
+    purpose = (values.get("facts") or {}).get("purpose") or _first_human_text(values)
+    if not purpose:
+        return None
+    title = conversation_title(purpose, (values.get("dataset") or {}).get("source"))
+    return None if (thread.get("metadata") or {}).get("title") == title else title
+
+
+def _first_human_text(values: dict[str, Any]) -> str:
+    for message in values.get("messages") or []:
+        if isinstance(message, dict) and message.get("type") == "human":
+            content = message.get("content")
+            if isinstance(content, list):  # Agent Chat UI sends content blocks
+                return " ".join(str(b.get("text", "")) for b in content if isinstance(b, dict)).strip()
+            return str(content or "").strip()
+    return ""
+
+
+def _job_result(thread: dict[str, Any], platform_for: Any) -> tuple[dict[str, Any], Posted] | None:
+    """The state update that reports the thread's job, when its saved job was running and has ended."""
+    from tools.errors import ToolError
+    from tools.monitoring import ended_while_away, final_message, short_name
+
+    values = thread.get("values") or {}
+    job = values.get("job") or {}
+    if not job.get("name") or job.get("ended"):
+        return None
+    try:
+        info = platform_for(str(values.get("platform") or "local")).get_job(str(job["name"]))
+    except ToolError as err:
+        print(f"{thread['thread_id']}: could not read job {job['name']}: {err.message}", file=sys.stderr)
+        return None
+    if not ended_while_away(job, info):
+        return None
+    message = {"type": "ai", "content": final_message(info), "id": f"job-result-{short_name(info.name)}"}
+    record = {"name": info.name, "state": info.state, "ended": True, "succeeded": info.succeeded,
+              "error_message": info.error_message, "advice": info.advice}
+    return ({"messages": [message], "job": record},
+            Posted(thread_id=str(thread["thread_id"]), job=info.name, state=info.state))
+
+
+def _idle_threads(client: Any, limit: int) -> list[dict[str, Any]]:
+    """Idle threads (no run going, no card open), newest first, with their values."""
+    threads: list[dict[str, Any]] = []
+    offset = 0
+    while len(threads) < limit:
+        page = client.threads.search(status="idle", limit=min(PAGE, limit - len(threads)), offset=offset)
+        threads += list(page)
+        if len(page) < PAGE:
+            break
+        offset += len(page)
+    return threads
+
+
+class CheckState(TypedDict, total=False):
+    """What one run of the in-server check reports: the threads it posted to."""
+
+    posted: list[dict[str, str]]
+
+
+async def _check_jobs(state: CheckState) -> CheckState:
+    """The cron's one step: the same check, through the in-process API (`get_client()` with no URL)."""
+    from langgraph_sdk import get_client
+
+    posted = await acheck_once(get_client(), _server_deps().platform)
+    return {"posted": [{"thread_id": p.thread_id, "job": p.job, "state": p.state} for p in posted]}
+
+
+_deps: Any = None
+
+
+def _server_deps() -> Any:
+    """The platforms the server's threads run on (from `TUNING_AGENT_PLATFORM`, as agent/server.py)."""
+    global _deps
+    if _deps is None:
+        from graph.deps import Deps
+
+        _deps = Deps(platform_name=os.environ.get("TUNING_AGENT_PLATFORM", "auto"))
+    return _deps
+
+
+def _build_checker() -> Any:
+    from langgraph.graph import START, StateGraph
+
+    builder = StateGraph(CheckState)
+    builder.add_node("check_jobs", _check_jobs)
+    builder.add_edge(START, "check_jobs")
+    return builder.compile(name=CHECKER)
+
+
+#: What langgraph.json serves as the `job_checker` assistant (run by the cron).
+graph = _build_checker()
+
+
+def install_cron(client: Any, schedule: str) -> dict[str, Any]:
+    """Create the cron that runs `job_checker` on `schedule`, unless one with that schedule exists."""
+    # The cron API filters by assistant UUID; the graph id names the default assistant.
+    ids = {a["assistant_id"] for a in client.assistants.search(graph_id=CHECKER, limit=100)}
+    for cron in client.crons.search(limit=100):
+        if cron.get("assistant_id") in ids and cron.get("schedule") == schedule:
+            return dict(cron)
+    return dict(client.crons.create(CHECKER, schedule=schedule, input={}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m agent.background", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default=os.environ.get("LANGGRAPH_URL", "http://127.0.0.1:2024"),
+                        help="the LangGraph server (default http://127.0.0.1:2024, or $LANGGRAPH_URL)")
+    parser.add_argument("--api-key", default=os.environ.get("TUNING_AGENT_API_KEY"),
+                        help="sent as x-api-key when the server requires one (default $TUNING_AGENT_API_KEY)")
+    parser.add_argument("--install-cron", metavar="SCHEDULE",
+                        help='create a server cron that runs the check on SCHEDULE (UTC), e.g. "*/5 * * * *"')
+    parser.add_argument("--every", type=float, metavar="SECONDS",
+                        help="check again every SECONDS until stopped (default: check once)")
+    args = parser.parse_args(argv)
+    if args.every is not None and args.every < 10:
+        parser.error("--every must be at least 10 seconds")
+
+    from langgraph_sdk import get_sync_client
+
+    client = get_sync_client(url=args.url, api_key=None,
+                             headers={"x-api-key": args.api_key} if args.api_key else None)
+    if args.install_cron:
+        cron = install_cron(client, args.install_cron)
+        print(f"Cron {cron['cron_id']} runs {CHECKER} on {cron['schedule']!r} (UTC).")
+        return 0
+    while True:
+        for item in check_once(client, _server_deps().platform):
+            print(f"{item.thread_id}: job {item.job} ended as {item.state}; result posted", flush=True)
+        if args.every is None:
+            return 0
+        time.sleep(args.every)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""agent/background.py against the real `langgraph dev`: a job that ended while nobody watched is
+reported in its thread, once, and the conversation carries on."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.background import check_once
+from tests.local_fixtures import upload_dataset, wait_until, write_rows
+from tests.server_fixtures import ApiThread, DevServer, write_dataset
+from tools.platforms.base import JobSpec
+from tools.platforms.local import LocalPlatform
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[DevServer]:
+    home = tmp_path / "home"
+    with DevServer(tmp_path / "work", home) as running:
+        yield running
+    from tools.local import jobs as local_jobs
+
+    for pid_file in home.glob("jobs/*/pid.json"):
+        info = json.loads(pid_file.read_text())
+        if local_jobs.pid_alive(info):
+            os.killpg(int(info["pid"]), signal.SIGKILL)
+
+
+def failing_job(platform: LocalPlatform, folder: Path) -> str:
+    """A real local job that fails at line 5 (no assistant turn): it ends within seconds."""
+    train = write_rows(folder / "t.jsonl", "messages", 4)
+    with train.open("a") as fh:
+        fh.write('{"messages": [{"role": "user", "content": "no answer"}]}\n')
+    train_uri, _, output_uri = upload_dataset(platform.storage, train)
+    return platform.submit_job(JobSpec(run_id="run-bg", category="local", base_model="local/tiny",
+                                       train_uri=train_uri, output_uri=output_uri, epochs=1)).name
+
+
+def test_a_job_that_ended_unwatched_is_posted_once_to_its_thread(server: DevServer, tmp_path: Path) -> None:
+    client = server.client()
+    platform = LocalPlatform(server.home)
+    t = ApiThread(client)
+    t.say("I want to tune a model to answer support questions")
+    t.approve()
+    assert t.action is None and client.threads.get(t.thread_id)["status"] == "idle"
+    other = ApiThread(client)
+    other.say("hi")  # a thread with no job: left alone
+
+    name = failing_job(platform, tmp_path)
+    # The job record as the submit step leaves it when the user declines to watch and leaves.
+    client.threads.update_state(t.thread_id, {"job": {"name": name, "state": "JOB_STATE_PENDING",
+                                                      "ended": False, "watch": False}})
+    assert wait_until(lambda: platform.get_job(name).ended, timeout_s=120)
+    messages_before = len(t.values["messages"])
+
+    posted = check_once(client, lambda _name: platform)
+    assert [(p.thread_id, p.job, p.state) for p in posted] == [(t.thread_id, name, "JOB_STATE_FAILED")]
+    values = t.values
+    assert len(values["messages"]) == messages_before + 1
+    last = values["messages"][-1]
+    assert last["type"] == "ai" and last["content"].startswith(f"❌ The job `{name}` ended as **failed**")
+    assert "line 5" in last["content"]
+    assert values["job"]["ended"] is True and values["job"]["state"] == "JOB_STATE_FAILED"
+    assert client.threads.get(t.thread_id)["status"] == "idle"
+
+    assert check_once(client, lambda _name: platform) == []  # reported once
+    assert client.threads.get(t.thread_id)["metadata"]["title"] == "Answer support questions"
+    assert client.threads.get(other.thread_id)["metadata"].get("title") in (None, "Hi")
+    # The conversation carries on from where it was.
+    t.say(f"use {write_dataset(tmp_path / 'support.csv', 'bg')}")
+    assert t.action is not None, t.tail()
+
+
+def test_the_server_runs_the_check_as_the_job_checker_assistant_and_installs_its_cron(
+        server: DevServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What the cron does each tick: a run of `job_checker`, in the server, posting to the thread."""
+    from agent.background import CHECKER, main
+
+    client = server.client()
+    platform = LocalPlatform(server.home)
+    t = ApiThread(client)
+    t.say("I want to tune a model to answer support questions")
+    t.approve()
+    name = failing_job(platform, tmp_path)
+    client.threads.update_state(t.thread_id, {"job": {"name": name, "state": "JOB_STATE_RUNNING", "ended": False}})
+    assert client.threads.get(t.thread_id)["status"] == "idle"
+    assert wait_until(lambda: platform.get_job(name).ended, timeout_s=120)
+
+    result = client.runs.wait(None, CHECKER, input={}, raise_error=True)
+    assert result["posted"] == [{"thread_id": t.thread_id, "job": name, "state": "JOB_STATE_FAILED"}]
+    assert t.values["messages"][-1]["content"].startswith(f"❌ The job `{name}` ended as **failed**")
+    assert client.runs.wait(None, CHECKER, input={}, raise_error=True)["posted"] == []
+
+    assert main(["--url", server.url, "--install-cron", "*/5 * * * *"]) == 0
+    assert main(["--url", server.url, "--install-cron", "*/5 * * * *"]) == 0  # not installed twice
+    checker = client.assistants.search(graph_id=CHECKER)[0]["assistant_id"]
+    crons = client.crons.search(assistant_id=checker)
+    assert [c["schedule"] for c in crons] == ["*/5 * * * *"]
+    assert capsys.readouterr().out.count(f"runs {CHECKER} on '*/5 * * * *'") == 2
+
+
+def test_main_checks_once_against_a_server_url(server: DevServer, capsys: pytest.CaptureFixture[str]) -> None:
+    from agent.background import main
+
+    assert main(["--url", server.url]) == 0
+    assert capsys.readouterr().out == ""  # nothing to report on an empty server
+    with pytest.raises(SystemExit):
+        main(["--url", server.url, "--every", "1"])
