@@ -84,11 +84,11 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     outcome = await_decision(state, ProjectRegionArgs)
     if not outcome.approved:
         text = outcome.message or ""
-        region, project = parse.region(text), parse.project(text)
-        if region and region not in valid:
-            return combine(outcome.updates, _refuse(region, valid, category))
-        if region or project:
-            return combine(outcome.updates, {"facts": {"region": region, "project": project}})
+        named_region, named_project = parse.region(text), parse.project(text)
+        if named_region and named_region not in valid:
+            return combine(outcome.updates, _refuse(named_region, valid, category))
+        if named_region or named_project:
+            return combine(outcome.updates, {"facts": {"region": named_region, "project": named_project}})
         return combine(outcome.updates, ask("project_region", "Which project and region should I use?"),
                        say("Tell me the project id and region (e.g. `project my-proj in us-central1`)."))
     if outcome.args["region"] not in valid:
