@@ -82,7 +82,7 @@ def open_saver(path: Path) -> Any:
 
 def thread_config(thread_id: str) -> dict[str, Any]:
     """The run config for one thread, under the graph's small recursion limit (a loop stops at once)."""
-    from graph.builder import RECURSION_LIMIT
+    from graph.limits import RECURSION_LIMIT
 
     return {"configurable": {"thread_id": thread_id}, "recursion_limit": RECURSION_LIMIT}
 

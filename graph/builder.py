@@ -18,15 +18,12 @@ from graph.approvals import Reask, ask
 from graph.common import combine, say
 from graph.context import InputState, RunContext
 from graph.deps import Deps
+from graph.limits import RECURSION_LIMIT
 from graph.nodes import answer, intake
 from graph.router import ANSWER, END, HALT, first_unmet, next_step
 from graph.state import TuningState
 from graph.steps import STEP_NAMES, STEPS
 from tools.errors import ToolError
-
-#: Steps one run may take before LangGraph stops it: a turn is a handful of steps, so a
-#: loop shows up at once instead of filling a disk.
-RECURSION_LIMIT = 60
 
 #: What an error leaves in `facts`: the per-message facts are cleared so that the change
 #: that caused the error is not applied again; only the bookkeeping stays.

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, Literal, overload
 
 from langchain_core.messages import AIMessage
 
 from graph.deps import Deps
-from graph.state import TuningState
+from graph.state import (
+    CostRecord,
+    DatasetRecord,
+    DeploymentRecord,
+    EnvironmentRecord,
+    Facts,
+    HparamsRecord,
+    JobRecord,
+    ModelRecord,
+    PreflightRecord,
+    ProjectRecord,
+    StorageRecord,
+    TuningState,
+)
 from tools.platforms.base import Platform
 
 
@@ -58,13 +71,35 @@ def run_id(state: TuningState) -> str:
         raise ToolError(str(err), "Start a new conversation; this thread's state is not one I wrote.") from err
 
 
-def rec(state: TuningState, key: str) -> dict[str, Any]:
-    """A state record, or an empty dict when the step has not run yet."""
+@overload
+def rec(state: TuningState, key: Literal["facts"]) -> Facts: ...
+@overload
+def rec(state: TuningState, key: Literal["project"]) -> ProjectRecord: ...
+@overload
+def rec(state: TuningState, key: Literal["environment"]) -> EnvironmentRecord: ...
+@overload
+def rec(state: TuningState, key: Literal["dataset"]) -> DatasetRecord: ...
+@overload
+def rec(state: TuningState, key: Literal["model"]) -> ModelRecord: ...
+@overload
+def rec(state: TuningState, key: Literal["hparams"]) -> HparamsRecord: ...
+@overload
+def rec(state: TuningState, key: Literal["cost"]) -> CostRecord: ...
+@overload
+def rec(state: TuningState, key: Literal["storage"]) -> StorageRecord: ...
+@overload
+def rec(state: TuningState, key: Literal["preflight"]) -> PreflightRecord: ...
+@overload
+def rec(state: TuningState, key: Literal["job"]) -> JobRecord: ...
+@overload
+def rec(state: TuningState, key: Literal["deployment"]) -> DeploymentRecord: ...
+def rec(state: TuningState, key: str) -> Any:
+    """A copy of a state record, typed (mypy checks its keys), or an empty one before its step ran."""
     value = dict(state).get(key)
     return dict(value) if isinstance(value, dict) else {}
 
 
-def facts(state: TuningState) -> dict[str, Any]:
+def facts(state: TuningState) -> Facts:
     return rec(state, "facts")
 
 

@@ -14,7 +14,7 @@ from graph import advisor, parse
 from graph.approvals import await_decision, propose
 from graph.common import combine, md_table, rec, say
 from graph.deps import Deps
-from graph.state import TuningState
+from graph.state import DatasetRecord, TuningState
 
 NAME = "columns"
 
@@ -42,13 +42,13 @@ def _args_model(columns: list[str]) -> type[BaseModel]:
                         system_column=(str | None, None))
 
 
-def _samples_table(ds: dict[str, Any]) -> str:
+def _samples_table(ds: DatasetRecord) -> str:
     columns: list[str] = ds.get("columns") or []
     rows = [[row.get(c) for c in columns[:6]] for row in (ds.get("samples") or [])[:3]]
     return md_table(columns[:6], rows) if columns else ""
 
 
-def _recommend(ds: dict[str, Any], deps: Deps) -> tuple[dict[str, Any], str]:
+def _recommend(ds: DatasetRecord, deps: Deps) -> tuple[dict[str, Any], str]:
     from tools.data import Inspection, recommend_mapping
 
     rec_ = recommend_mapping(Inspection.model_validate(ds["inspection"]))

@@ -159,7 +159,8 @@ def _first_proposal(state: TuningState, deps: Deps) -> tuple[dict[str, Any], str
         return previous, "Your configuration (as you left it; the cost is recomputed):"
     platform = platform_of(state, deps)
     target = _cloud_model(state, deps)
-    name, note = platform.default_model(rec(state, "model").get(platform.model_field), target.base_model)
+    chosen = dict(rec(state, "model")).get(platform.model_field)  # the field is the platform's choice
+    name, note = platform.default_model(str(chosen) if chosen else None, target.base_model)
     model = find_model(name)
     if not isinstance(model, (OpenModel, GeminiModel, LocalModel)):
         model = target

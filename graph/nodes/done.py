@@ -19,7 +19,7 @@ NO_ENDPOINT = ("Ask me anything. Nothing is deployed: say **deploy** to deploy t
 
 def _summary(state: TuningState) -> str:
     ds, hp, job, dep = rec(state, "dataset"), rec(state, "hparams"), rec(state, "job"), rec(state, "deployment")
-    rows = [["model", hp.get("base_model")], ["training data", ds.get("train_uri")],
+    rows: list[list[Any]] = [["model", hp.get("base_model")], ["training data", ds.get("train_uri")],
             ["validation data", ds.get("validation_uri") or "—"], ["job", job.get("name")],
             ["state", job.get("state")], ["endpoint", dep.get("endpoint") or "—"],
             ["cost", rec(state, "cost").get("label")], ["approvals", len(state.get("approvals") or [])]]
@@ -44,7 +44,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return combine(say(NO_ENDPOINT), ask("done", NO_ENDPOINT))
     if text:
         try:
-            reply = platform_of(state, deps).predict(dep["endpoint"], text)
+            reply = platform_of(state, deps).predict(str(dep["endpoint"]), text)
         except ToolError as err:
             reply = f"The endpoint did not answer: {err}"
         answer = reply.strip() or "(empty reply)"

@@ -48,7 +48,7 @@ def done(state: TuningState) -> bool:
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
-    env = rec(state, "environment")
+    env: dict[str, Any] = dict(rec(state, "environment"))
     pending = state.get("pending") or {}
     if pending.get("action") == ACTION:
         outcome = await_decision(state, EnableArgs)

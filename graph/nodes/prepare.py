@@ -58,7 +58,7 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
                      seed=42, model=model, progress=on_progress, storage_download=download)
     val_path = report.validation_path
     if ds.get("validation_source"):
-        val_report = convert(ds["validation_source"], fmt, plain, out_dir / "validation_only",
+        val_report = convert(str(ds["validation_source"]), fmt, plain, out_dir / "validation_only",
                              model=model, storage_download=download)
         val_path = val_report.train_path
     files = {"train": str(report.train_path), "validation": str(val_path) if val_path else None}
@@ -106,9 +106,9 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
 
         ds, fmt = rec(state, "dataset"), target_format(state.get("category"))
         model = rec(state, "model").get("base_model")
-        for key in ("train_path", "validation_path"):
-            if ds.get(key):
-                drop_invalid_rows(ds[key], fmt, ds[key], model=model)
+        for path in (ds.get("train_path"), ds.get("validation_path")):
+            if path:
+                drop_invalid_rows(path, fmt, path, model=model)
         return combine(outcome.updates, {"dataset": {"prepared": True}},
                        say("Dropped the problem rows; the files now pass validation."))
     try:

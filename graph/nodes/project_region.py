@@ -19,7 +19,6 @@ from graph.deps import Deps
 from graph.invalidate import Change, invalidate
 from graph.state import TuningState
 from knowledge import valid_regions
-from tools.vertex.auth import detect_project, detect_region
 
 NAME = "project_region"
 
@@ -69,13 +68,12 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return _refuse(known["region"], valid, category)
     pending = state.get("pending") or {}
     if pending.get("action") != ACTION or known.get("region") or known.get("project"):
-        found_project = detect_project()
-        found_region = detect_region()
-        project = known.get("project") or current.get("project") or deps.project or found_project.value or ""
-        region = known.get("region") or current.get("region") or deps.region or found_region.value
+        found = platform_of(state, deps).detected_location()
+        project = known.get("project") or current.get("project") or deps.project or found.project or ""
+        region = known.get("region") or current.get("region") or deps.region or found.region
         if region not in valid:
             region = valid[0]
-        source = "you" if known.get("project") else found_project.source
+        source = "you" if known.get("project") else found.source
         description = (f"Run the tuning job in project **{project or '(not set)'}** ({source}) and region "
                        f"**{region}**.\n\nValid regions for {category} models: {', '.join(valid)}.")
         if region == "global":
@@ -86,11 +84,11 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     outcome = await_decision(state, ProjectRegionArgs)
     if not outcome.approved:
         text = outcome.message or ""
-        region, project = parse.region(text), parse.project(text)
-        if region and region not in valid:
-            return combine(outcome.updates, _refuse(region, valid, category))
-        if region or project:
-            return combine(outcome.updates, {"facts": {"region": region, "project": project}})
+        named_region, named_project = parse.region(text), parse.project(text)
+        if named_region and named_region not in valid:
+            return combine(outcome.updates, _refuse(named_region, valid, category))
+        if named_region or named_project:
+            return combine(outcome.updates, {"facts": {"region": named_region, "project": named_project}})
         return combine(outcome.updates, ask("project_region", "Which project and region should I use?"),
                        say("Tell me the project id and region (e.g. `project my-proj in us-central1`)."))
     if outcome.args["region"] not in valid:

@@ -81,7 +81,7 @@ def _upload(state: TuningState, deps: Deps, args: dict[str, Any]) -> dict[str, A
         def on_progress(done: int, size: int, label: str = name) -> None:
             progress("upload", file=label, done=done, total=size, unit="bytes")
 
-        info = storage.upload(path, prefix + name, on_progress)
+        info = storage.upload(str(path), prefix + name, on_progress)
         uris[key] = info.uri
     return combine(invalidate("upload"), {"dataset": {**uris, "uploaded": True},
                    "storage": {"bucket": args["bucket"], "prefix": prefix, "output_uri": prefix + "output"}})

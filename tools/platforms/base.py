@@ -159,6 +159,14 @@ class EnvironmentResult(BaseModel):
     note: str | None = None
 
 
+class DetectedLocation(BaseModel):
+    """The project and region the environment suggests (env vars, gcloud config), and where from."""
+
+    project: str | None = None
+    region: str | None = None
+    source: str = "not found"
+
+
 class DeployProposal(BaseModel):
     """The deploy card's arguments and the sentence that explains them (hardware, price)."""
 
@@ -181,6 +189,10 @@ class Platform(Protocol):
 
     def fixed_location(self) -> dict[str, object] | None:
         """The project record when the platform decides it (nothing to ask), else None."""
+        ...
+
+    def detected_location(self) -> DetectedLocation:
+        """What the environment suggests for the project/region card (read-only, no network)."""
         ...
 
     def check_environment(self, project: str | None, region: str | None,

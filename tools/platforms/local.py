@@ -24,6 +24,7 @@ from tools.platforms.base import (
     DeploymentInfo,
     DeployProposal,
     DeploySpec,
+    DetectedLocation,
     EnvironmentResult,
     JobInfo,
     JobSpec,
@@ -63,6 +64,9 @@ class LocalPlatform:
     def fixed_location(self) -> dict[str, object] | None:
         """Jobs run on this machine: no project or region to choose."""
         return {"project": None, "region": "local", "confirmed": True, "fixed": True, "source": "local platform"}
+
+    def detected_location(self) -> DetectedLocation:
+        return DetectedLocation(region="local", source="local platform")
 
     def check_environment(self, project: str | None, region: str | None,
                           category: str | None) -> EnvironmentResult:

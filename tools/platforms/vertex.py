@@ -16,6 +16,7 @@ from tools.platforms.base import (
     DeploymentInfo,
     DeployProposal,
     DeploySpec,
+    DetectedLocation,
     EnvironmentResult,
     JobInfo,
     JobSpec,
@@ -71,6 +72,13 @@ class VertexPlatform:
     def fixed_location(self) -> dict[str, object] | None:
         """Project and region are the person's choice (the project_region card)."""
         return None
+
+    def detected_location(self) -> DetectedLocation:
+        """Project and region from the environment and the gcloud configuration."""
+        from tools.vertex.auth import detect_project, detect_region
+
+        project, region = detect_project(), detect_region()
+        return DetectedLocation(project=project.value, region=region.value, source=project.source)
 
     def check_environment(self, project: str | None, region: str | None,
                           category: str | None) -> EnvironmentResult:
