@@ -132,3 +132,19 @@ def test_gemini_rows_ratio_floor_is_1000_rows(tmp_path: Path) -> None:
     writer = split_all_to_validation(tmp_path, [line(i, 40) for i in range(1500)], limits)
     val_rows, _, train_rows, _ = check_files_agree(writer, 1500)
     assert val_rows == 1000 and train_rows == 500
+
+
+def test_abort_leaves_no_file_behind(tmp_path: Path) -> None:
+    writer = SplitWriter(tmp_path, 0.5, seed=1, limits=split_limits("messages"))
+    for i in range(10):
+        writer.write(line(i, 40))
+    writer.abort()
+    assert list(tmp_path.iterdir()) == []
+    assert writer._train.closed and writer._val.closed  # type: ignore[attr-defined]  # no handle leaks
+
+
+def test_abort_without_validation_leaves_no_file_behind(tmp_path: Path) -> None:
+    writer = SplitWriter(tmp_path, 0.0, seed=1, limits=None)
+    writer.write(line(0, 40))
+    writer.abort()
+    assert list(tmp_path.iterdir()) == []
