@@ -144,3 +144,28 @@ def test_a_running_job_for_the_run_id_blocks_with_what_to_do() -> None:
     assert only_problem(open_spec(), existing_job=running) == (
         f"Job {name} is already JOB_STATE_RUNNING for run id 'r1': watch it (`tuning-agent job watch {name}`) "
         "or cancel it before submitting again.")
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    (open_spec(learning_rate=None, learning_rate_multiplier=1.0),
+     "Open models take an absolute learning rate, not a learning-rate multiplier (the service rejects the "
+     "multiplier): set --learning-rate (e.g. 2e-4) and drop --learning-rate-multiplier."),
+    (open_spec(output_uri=None),
+     "No output URI: open-model jobs need one (the service answers \"The output_uri field is required\"); "
+     "set --output-uri gs://BUCKET/PATH."),
+    (open_spec(tuning_mode="FULL"),
+     "Adapter size applies to PEFT_ADAPTER (LoRA) only; drop it for FULL tuning or switch to PEFT_ADAPTER."),
+    (gemini_spec(learning_rate=1e-4, learning_rate_multiplier=None),
+     "Gemini takes a learning-rate multiplier (e.g. 1.0), not an absolute learning rate: use "
+     "--learning-rate-multiplier."),
+])
+def test_hyperparameter_refusals_say_exactly_what_to_change(spec: JobSpec, message: str) -> None:
+    """The words are the product here: each names the flag to set and the one to drop."""
+    assert message in preflight(spec, storage())
+
+
+def test_a_bad_training_uri_does_not_hide_a_missing_validation_file() -> None:
+    spec = open_spec(train_uri="gs://bkt/job/train.csv", validation_uri="gs://bkt/job/nope.jsonl")
+    problems = preflight(spec, storage())
+    assert len(problems) == 2, problems
+    assert "train.csv" in problems[0] and "nope.jsonl does not exist" in problems[1]
