@@ -55,5 +55,12 @@ serve: $(VENV)/.stamp-dev
 bench: $(VENV)/.stamp-dev
 	$(PY) -m bench
 
+# Mutation testing by hand (not in CI): modules and tests are listed under [tool.mutmut] in
+# pyproject.toml. Results are cached in mutants/; `rm -rf mutants` starts afresh.
+MUTANT_CHILDREN ?= 2
+mutants: $(VENV)/.stamp-dev
+	env -u PYTHONPATH $(VENV)/bin/mutmut run --max-children $(MUTANT_CHILDREN) || true
+	$(PY) .ci/mutant_scores.py mutants
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

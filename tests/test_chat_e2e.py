@@ -8,9 +8,7 @@ time from process start to the first prompt.
 
 from __future__ import annotations
 
-import statistics
 import subprocess
-import time
 from pathlib import Path
 
 import pexpect
@@ -181,18 +179,12 @@ def test_scripted_with_piped_stdin(workdir: Path) -> None:
     assert "Resume with: tuning-agent chat --thread" in out
 
 
-def test_first_prompt_appears_fast(workdir: Path) -> None:
-    """Median time from process start to the first prompt over three starts (target: under 1.5 s)."""
-    times = []
-    for i in range(3):
-        start = time.monotonic()
-        child = pexpect.spawn(chat_command()[0], [*chat_command()[1:], *LOCAL], env=chat_env(workdir / f"h{i}"),
-                              cwd=str(workdir), dimensions=(40, 120), encoding="utf-8", timeout=30)
-        child.expect("> ")
-        times.append(time.monotonic() - start)
-        child.sendeof()
-        child.expect(pexpect.EOF)
-        child.close()
-    median = statistics.median(times)
-    print(f"first prompt after {median:.2f} s (median of {[round(t, 2) for t in times]})")
-    assert median < 3.0  # generous for loaded CI machines; about 1 s measured on an idle 2-core machine
+def test_the_chat_starts_and_shows_a_prompt(workdir: Path) -> None:
+    """The CLI starts and prompts; how fast is measured by `python -m bench chat_startup` (target 1.5 s)."""
+    child = pexpect.spawn(chat_command()[0], [*chat_command()[1:], *LOCAL], env=chat_env(workdir / "h"),
+                          cwd=str(workdir), dimensions=(40, 120), encoding="utf-8", timeout=60)
+    child.expect("> ")
+    child.sendeof()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

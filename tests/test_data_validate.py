@@ -151,7 +151,9 @@ def test_recommendation_by_name_and_content(tmp_path: Path) -> None:
              "persona": "You are a careful, friendly teaching assistant."} for i in range(20)]
     rec = recommend_mapping(inspect_source(write_csv(tmp_path / "d.csv", rows)))
     assert (rec.prompt, rec.completion, rec.system) == ("instruction_text", "reply", "persona")
-    assert "question" in rec.reasons["prompt"] or "prompt" in rec.reasons["prompt"]
+    # Both signals are named: the column's name, and what its values read like.
+    assert "named like a prompt ('instruction')" in rec.reasons["prompt"]
+    assert "100% of values read like questions or requests" in rec.reasons["prompt"]
     assert rec.alternatives["prompt"] and all(c.reason for c in rec.alternatives["prompt"])
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from graph.deps import Deps
+from knowledge import OpenModel, find_model, machine
 from tests.graph_helpers import Session
 from tests.test_graph_session import TRIVIA, write_csv
 
@@ -109,9 +110,11 @@ def test_switching_model_recomputes_the_dollar_estimate(cloud, tmp_path: Path) -
     s.edit(base_model="meta/llama3_1@llama-3.1-8b-instruct")
     second = s.interrupt["action_requests"][0]  # type: ignore[index]
     assert second["args"]["base_model"] == "meta/llama3_1@llama-3.1-8b-instruct"
-    assert second["args"]["tuning_mode"] in {"PEFT_ADAPTER", "FULL"}
+    llama = find_model("meta/llama3_1@llama-3.1-8b-instruct")
+    assert isinstance(llama, OpenModel)
+    assert second["args"]["tuning_mode"] == llama.default_mode()
     assert s.state["cost"]["usd"] != first_cost["usd"]
-    assert s.state["cost"]["price_per_1m_tokens"] == 0.67
+    assert s.state["cost"]["price_per_1m_tokens"] == llama.modes[llama.default_mode()].price_per_1m_tokens
     s.edit(base_model="mistral 7b")
     assert "not supported" in s.text().lower()
 
@@ -139,7 +142,9 @@ def test_deploy_machine_named_in_words_brings_its_gpu(cloud, tmp_path: Path) -> 
     s.reject("use a3-highgpu-1g please")
     args = s.interrupt["action_requests"][0]["args"]  # type: ignore[index]
     assert args["machine_type"] == "a3-highgpu-1g" and args["accelerator_type"] == "NVIDIA_H100_80GB"
-    assert "$12.63/hour" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
+    h100 = machine("a3-highgpu-1g")
+    assert h100 is not None
+    assert f"${h100.hourly_usd:.2f}/hour" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
     s.edit(machine_type="g2-standard-48")
     body = [r for r in cloud.requests if r.method == "POST" and r.path.endswith(":deploy")][-1].body
     spec = body["deployConfig"]["dedicatedResources"]["machineSpec"]

@@ -112,3 +112,60 @@ def test_the_gemini_training_file_size_at_both_bounds() -> None:
     limit = LIMITS.gemini_max_training_file_bytes
     assert preflight(gemini_spec(), storage(train=limit, val=10)) == []
     assert "Gemini tuning accepts at most" in only_problem(gemini_spec(), storage(train=limit + 1, val=10))
+
+
+INVALID_NAME = ("Base model {typed!r} is not a resource name of the form publisher/family@version{better}: the "
+                "service rejects it as an invalid open source publisher model resource name. Use the name "
+                "`tuning-agent models list` shows.")
+
+
+@pytest.mark.parametrize(("typed", "better"), [
+    ("gemma-3-27b-it", " (google/gemma3@gemma-3-27b-it)"),  # a catalog model, named loosely: its exact name
+    ("Qwen/Qwen3-8B", " (nearest supported: Qwen 3 8B)"),  # not in the catalog: the nearest one
+])
+def test_an_invalid_open_name_is_refused_with_the_name_to_use(typed: str, better: str) -> None:
+    assert only_problem(open_spec(base_model=typed)) == INVALID_NAME.format(typed=typed, better=better)
+
+
+def test_models_outside_the_catalog_are_refused_with_where_to_look() -> None:
+    assert only_problem(open_spec(base_model="google/gemma9@gemma-9-1b-it")) == (
+        "Open model 'google/gemma9@gemma-9-1b-it' is not in the catalog of tunable open models; pick one "
+        "from `tuning-agent models list --category open`.")
+    assert only_problem(gemini_spec(base_model="gemini-9")) == (
+        "Gemini model 'gemini-9' is not one that supports tuning; pick one from "
+        "`tuning-agent models list --category gemini`.")
+
+
+def test_a_running_job_for_the_run_id_blocks_with_what_to_do() -> None:
+    from tools.platforms.base import JobInfo
+
+    name = "projects/1/locations/global/tuningJobs/5"
+    running = JobInfo(name=name, state="JOB_STATE_RUNNING")
+    assert only_problem(open_spec(), existing_job=running) == (
+        f"Job {name} is already JOB_STATE_RUNNING for run id 'r1': watch it (`tuning-agent job watch {name}`) "
+        "or cancel it before submitting again.")
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    (open_spec(learning_rate=None, learning_rate_multiplier=1.0),
+     "Open models take an absolute learning rate, not a learning-rate multiplier (the service rejects the "
+     "multiplier): set --learning-rate (e.g. 2e-4) and drop --learning-rate-multiplier."),
+    (open_spec(output_uri=None),
+     "No output URI: open-model jobs need one (the service answers \"The output_uri field is required\"); "
+     "set --output-uri gs://BUCKET/PATH."),
+    (open_spec(tuning_mode="FULL"),
+     "Adapter size applies to PEFT_ADAPTER (LoRA) only; drop it for FULL tuning or switch to PEFT_ADAPTER."),
+    (gemini_spec(learning_rate=1e-4, learning_rate_multiplier=None),
+     "Gemini takes a learning-rate multiplier (e.g. 1.0), not an absolute learning rate: use "
+     "--learning-rate-multiplier."),
+])
+def test_hyperparameter_refusals_say_exactly_what_to_change(spec: JobSpec, message: str) -> None:
+    """The words are the product here: each names the flag to set and the one to drop."""
+    assert message in preflight(spec, storage())
+
+
+def test_a_bad_training_uri_does_not_hide_a_missing_validation_file() -> None:
+    spec = open_spec(train_uri="gs://bkt/job/train.csv", validation_uri="gs://bkt/job/nope.jsonl")
+    problems = preflight(spec, storage())
+    assert len(problems) == 2, problems
+    assert "train.csv" in problems[0] and "nope.jsonl does not exist" in problems[1]

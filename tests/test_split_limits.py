@@ -132,3 +132,46 @@ def test_gemini_rows_ratio_floor_is_1000_rows(tmp_path: Path) -> None:
     writer = split_all_to_validation(tmp_path, [line(i, 40) for i in range(1500)], limits)
     val_rows, _, train_rows, _ = check_files_agree(writer, 1500)
     assert val_rows == 1000 and train_rows == 500
+
+
+def test_abort_leaves_no_file_behind(tmp_path: Path) -> None:
+    writer = SplitWriter(tmp_path, 0.5, seed=1, limits=split_limits("messages"))
+    for i in range(10):
+        writer.write(line(i, 40))
+    writer.abort()
+    assert list(tmp_path.iterdir()) == []
+    assert writer._train.closed and writer._val.closed  # type: ignore[attr-defined]  # no handle leaks
+
+
+def test_abort_without_validation_leaves_no_file_behind(tmp_path: Path) -> None:
+    writer = SplitWriter(tmp_path, 0.0, seed=1, limits=None)
+    writer.write(line(0, 40))
+    writer.abort()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_gemini_rows_ratio_counts_the_training_rows_too(tmp_path: Path) -> None:
+    """The 30% is of the training rows drawn as well as those moved there (the whole file)."""
+    limits = split_limits("gemini")
+    ratio = limits.max_rows_ratio
+    assert ratio is not None
+    total = 8000
+    writer = SplitWriter(tmp_path, 0.4, seed=2, limits=limits)  # about 3200 validation, 4800 training
+    for i in range(total):
+        writer.write(line(i, 40))
+    writer.finish()
+    val_rows, _, train_rows, _ = check_files_agree(writer, total)
+    assert val_rows == math.floor(ratio * total / (1 + ratio))
+    assert val_rows <= ratio * train_rows < val_rows + 1 + ratio
+
+
+def test_open_byte_trim_keeps_a_row_that_fits_to_the_byte(tmp_path: Path) -> None:
+    """At exactly the allowed share of bytes the last row stays (the limit is inclusive)."""
+    ratio = split_limits("messages").max_bytes_ratio
+    assert ratio == 0.25  # 40 rows of 100 bytes against 160: exactly 25%
+    writer = SplitWriter(tmp_path, 0.999999, seed=1, limits=split_limits("messages"))
+    for i in range(200):
+        writer.write(line(i, 100))
+    writer.finish()
+    val_rows, val_bytes, _, train_bytes = check_files_agree(writer, 200)
+    assert (val_rows, val_bytes, train_bytes) == (40, 4000, 16000)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from knowledge import machine as catalog_machine_of
 from tests.fake_vertex import PROJECT_NUMBER, FakeVertex
 from tests.fake_vertex.fixtures import PROJECT, fake_vertex_fixture  # noqa: F401
 from tests.test_vertex_jobs import gemini_spec, open_spec
@@ -32,7 +33,9 @@ def test_open_model_deploys_in_the_real_region_and_is_idempotent(fake_vertex: Fa
     assert first.region == "us-central1"
     assert first.endpoint.startswith(f"projects/{PROJECT_NUMBER}/locations/us-central1/endpoints/")
     assert first.display_name == "tuning-agent-run-open-1"
-    assert first.hourly_usd == pytest.approx(1.15)
+    catalog_machine = catalog_machine_of("g2-standard-12")
+    assert catalog_machine is not None
+    assert first.hourly_usd == pytest.approx(catalog_machine.hourly_usd)
     [sent] = fake_vertex.calls("deploy")
     assert sent.path == f"/v1beta1/projects/{PROJECT_NUMBER}/locations/us-central1:deploy"
     assert sent.query["$alt"] == ["json;enum-encoding=int"]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.errors import PreflightError
 from tools.platforms.base import DatasetCandidate, JobInfo, JobSpec, ObjectInfo, ProgressCallback
-from tools.vertex.preflight import check_or_raise, preflight
+from tools.vertex.preflight import preflight
 
 
 class MemoryStorage:
@@ -128,14 +127,11 @@ def test_validation_ratio_at_the_limit_passes() -> None:
     assert preflight(open_spec(), storage(train=10_000, val=2_500)) == []
 
 
-def test_check_or_raise_raises_with_every_problem() -> None:
-    with pytest.raises(PreflightError) as caught:
-        check_or_raise(open_spec(output_uri=None, epochs=0), storage(), check_live=False)
-    assert len(caught.value.problems) == 2
-    assert "--output-uri" in str(caught.value)
-    check_or_raise(open_spec(), storage(), check_live=False,
-                   find_existing=lambda run_id: JobInfo(name="projects/1/locations/global/tuningJobs/1",
-                                                        state="JOB_STATE_SUCCEEDED"))
+def test_two_problems_are_two_lines_and_an_ended_job_does_not_block() -> None:
+    problems = preflight(open_spec(output_uri=None, epochs=0), storage())
+    assert len(problems) == 2 and "--output-uri" in problems[0] and "Epochs" in problems[1]
+    ended = JobInfo(name="projects/1/locations/global/tuningJobs/1", state="JOB_STATE_SUCCEEDED")
+    assert preflight(open_spec(), storage(), existing_job=ended) == []
 
 
 @pytest.mark.parametrize("typed", ["google/gemma-3@gemma-3-27b-it", "google/gemma3@gemma_3_27b_it"])

@@ -1,17 +1,15 @@
 """Check a job spec against every rejection the service is known to make — before paying.
 
 `preflight` returns all problems at once, each phrased as what is wrong and what to
-do; `check_or_raise` gathers the live model list and any job already created for the
-run id, and raises `PreflightError` when anything was found. The checks mirror the
+do; the platform (`tools.platforms.vertex`) gathers the live model list and any job
+already created for the run id before calling it. The checks mirror the
 known-failures table of the fact sheet (§5) and the service limits in the catalog.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from tools.errors import PreflightError
 from tools.platforms.base import JobInfo, JobSpec, Storage
 from tools.vertex.jobs import ADAPTER_SIZES, location_of
 
@@ -176,20 +174,3 @@ def _data_checks(spec: JobSpec, storage: Storage, train_rows: int | None,
                         f"{limits.gemini_validation_max_ratio:.0%} of the training rows "
                         f"({int(limits.gemini_validation_max_ratio * train_rows)}); use fewer.")
     return problems
-
-
-def check_or_raise(spec: JobSpec, storage: Storage, *, train_rows: int | None = None,
-                   val_rows: int | None = None, check_live: bool = True,
-                   find_existing: Callable[[str], JobInfo | None] | None = None) -> None:
-    """Run `preflight` with the live model list and the run-id lookup; raise if anything is wrong."""
-    live = None
-    if check_live and spec.category in {"open", "gemini"}:
-        from tools.vertex.models_live import live_models
-
-        found = live_models()
-        live = found.names if found.source == "live" else None
-    existing = find_existing(spec.run_id) if find_existing else None
-    problems = preflight(spec, storage, live_models=live, train_rows=train_rows, val_rows=val_rows,
-                         existing_job=existing)
-    if problems:
-        raise PreflightError(problems)
