@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from graph.approvals import ask, await_decision, propose
 from graph.common import combine, facts, md_table, platform_of, rec, say
 from graph.deps import Deps
+from graph.server_user import user_local_source
 from graph.state import TuningState
 from knowledge import load_catalog
 from tools.errors import ToolError
@@ -102,6 +103,10 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                        ask("dataset_source", QUESTION))
     source = known.get("dataset")
     if source:
+        source, refused = user_local_source(source)  # server: only files in the user's upload root
+        if refused:
+            asked = {} if rec(state, "dataset").get("inspected") else ask("dataset_source", QUESTION)
+            return combine({"facts": {"dataset": None}}, say(refused), asked)
         exists = _exists(source, state, deps)
         if exists is None and not source.startswith("hf://"):
             source = f"hf://{source}"

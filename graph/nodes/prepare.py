@@ -15,9 +15,10 @@ from graph.approvals import await_decision, propose
 from graph.common import combine, md_table, progress, rec, say
 from graph.deps import Deps
 from graph.nodes.dataset_source import DATASET_FIELDS
+from graph.server_user import server_user, user_local_source
 from graph.state import TuningState
 from tools.errors import ToolError
-from tools.settings import tuning_agent_home
+from tools.workspace import data_home
 
 ACTION = "drop_invalid_rows"
 
@@ -42,7 +43,7 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
     from tools.data import convert, validate_jsonl
 
     ds, fmt = rec(state, "dataset"), target_format(state.get("category"))
-    out_dir = tuning_agent_home() / "runs" / str(state.get("run_id")) / "data"
+    out_dir = data_home(server_user()) / "runs" / str(state.get("run_id")) / "data"  # server: the user's folder
     model = rec(state, "model").get("base_model")
     download = platform_of(state, deps).storage.download
     mapping = ds.get("mapping") or {}
@@ -56,7 +57,10 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
                      seed=42, model=model, progress=on_progress, storage_download=download)
     val_path = report.validation_path
     if ds.get("validation_source"):
-        val_report = convert(ds["validation_source"], fmt, plain, out_dir / "validation_only",
+        validation_source, refused = user_local_source(ds["validation_source"])  # server: user's root only
+        if refused:
+            raise ToolError(refused, "Name a validation file in your upload folder.")
+        val_report = convert(validation_source, fmt, plain, out_dir / "validation_only",
                              model=model, storage_download=download)
         val_path = val_report.train_path
     files = {"train": str(report.train_path), "validation": str(val_path) if val_path else None}
