@@ -17,7 +17,7 @@ from graph.common import combine, facts, rec, say
 from graph.deps import Deps
 from graph.state import TuningState
 from knowledge import valid_regions
-from tools.vertex.auth import detect_project, detect_region
+from tools.vertex.auth import check_project_id, detect_project, detect_region
 
 ACTION = "confirm_project_region"
 
@@ -32,7 +32,7 @@ class ProjectRegionArgs(BaseModel):
         value = value.strip()
         if not value:
             raise ValueError("a project id is required")
-        return value
+        return check_project_id(value)  # no shell or URL metacharacters reach a shown command
 
 
 def _valid(state: TuningState) -> list[str]:
