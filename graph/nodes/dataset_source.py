@@ -14,11 +14,12 @@ from pydantic import BaseModel
 from graph.approvals import ask, await_decision, propose
 from graph.common import combine, facts, md_table, platform_of, rec, say
 from graph.deps import Deps
-from graph.server_user import user_local_source
+from graph.server_user import server_user, user_local_source
 from graph.state import TuningState
 from knowledge import load_catalog
 from tools.errors import ToolError
 from tools.recommend import detect_task
+from tools.workers import run_heavy
 
 ACTION = "search_buckets"
 QUESTION = "Which dataset should I use? A local file, a gs:// URI, or a Hugging Face dataset id."
@@ -70,7 +71,8 @@ def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
 
     storage = platform_of(state, deps).storage
     try:
-        found = inspect_source(source, sample_rows=5, storage_download=storage.download)
+        found = run_heavy(server_user(), inspect_source, source, sample_rows=5,  # server: in the worker pool
+                          storage_download=storage.download)
     except ToolError as err:
         return combine(say(f"I could not read **{source}**: {err}"),
                        {"dataset": dict.fromkeys(DATASET_FIELDS)}, ask("dataset_source", QUESTION))

@@ -18,6 +18,7 @@ from graph.nodes.dataset_source import DATASET_FIELDS
 from graph.server_user import server_user, user_local_source
 from graph.state import TuningState
 from tools.errors import ToolError
+from tools.workers import run_heavy
 from tools.workspace import data_home
 
 ACTION = "drop_invalid_rows"
@@ -53,21 +54,23 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
     def on_progress(done: int, total: int) -> None:
         progress("prepare", done=done, total=total, unit="bytes")
 
-    report = convert(ds["source"], fmt, plain, out_dir, validation_split=float(ds.get("validation_split") or 0),
-                     seed=42, model=model, progress=on_progress, storage_download=download)
+    user = server_user()  # server: heavy work runs in the worker pool, under this user's quota
+    report = run_heavy(user, convert, ds["source"], fmt, plain, out_dir,
+                       validation_split=float(ds.get("validation_split") or 0), seed=42, model=model,
+                       progress=on_progress, storage_download=download)
     val_path = report.validation_path
     if ds.get("validation_source"):
         validation_source, refused = user_local_source(ds["validation_source"])  # server: user's root only
         if refused:
             raise ToolError(refused, "Name a validation file in your upload folder.")
-        val_report = convert(validation_source, fmt, plain, out_dir / "validation_only",
-                             model=model, storage_download=download)
+        val_report = run_heavy(user, convert, validation_source, fmt, plain, out_dir / "validation_only",
+                               model=model, storage_download=download)
         val_path = val_report.train_path
     files = {"train": str(report.train_path), "validation": str(val_path) if val_path else None}
     problems = {}
     for name, path in files.items():
         if path:
-            checked = validate_jsonl(path, fmt, model=model)
+            checked = run_heavy(user, validate_jsonl, path, fmt, model=model)
             if not checked.ok:
                 problems[name] = checked
     info = report.model_dump(mode="json")

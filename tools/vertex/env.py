@@ -240,7 +240,7 @@ def _check_project_number(report: EnvReport, rest: Any) -> None:
     state = data.get("state")
     if state and state != "ACTIVE":
         report.add("project_number", False, f"Project {project} ({number}) is {state}.",
-                   f"Restore it: `{shell_command('gcloud', 'projects', 'undelete', project)}`, "
+                   f"Restore it: `{shell_command('gcloud', 'projects', 'undelete', project or 'PROJECT_ID')}`, "
                    "or choose another project.")
         return
     report.add("project_number", True, f"{project} is project number {number}")
@@ -258,7 +258,8 @@ def _check_api(report: EnvReport, rest: Any, service: str) -> None:
             role = "roles/serviceusage.serviceUsageConsumer"
             report.add(f"api:{service}", False, f"Could not check whether {service} is on: {err.message}",
                        f"Grant the caller {role}: `{_grant(project or 'PROJECT_ID', _who(report), role)}`"
-                       f", or check at https://console.cloud.google.com/apis/library/{service}?project={quote(project)}.",
+                       f", or check at https://console.cloud.google.com/apis/library/{service}"
+                       f"?project={quote(project or '')}.",
                        "warning")
             return
         raise
@@ -268,9 +269,9 @@ def _check_api(report: EnvReport, rest: Any, service: str) -> None:
         return
     report.missing_apis.append(service)
     report.add(f"api:{service}", False, f"{service} is not enabled (state {state}).",
-               f"`{shell_command('gcloud', 'services', 'enable', service, '--project', project)}` (or "
-               f"`{shell_command('tuning-agent', 'env', 'enable-apis', '--project', project)}`), or "
-               f"https://console.cloud.google.com/apis/library/{service}?project={quote(project)}")
+               f"`{shell_command('gcloud', 'services', 'enable', service, '--project', project or 'PROJECT_ID')}` (or "
+               f"`{shell_command('tuning-agent', 'env', 'enable-apis', '--project', project or 'PROJECT_ID')}`), or "
+               f"https://console.cloud.google.com/apis/library/{service}?project={quote(project or '')}")
 
 
 def _check_caller(report: EnvReport, rest: Any) -> None:
