@@ -30,6 +30,7 @@ from agent.llm import make_llm
 from graph.builder import build_graph
 from graph.deps import Deps
 from graph.server_user import server_user
+from tools.data.limits import SERVER_MODE_ENV
 from tools.platforms.base import Platform
 
 #: Where the hook keeps checkpoints: a SQLite file path, or a `postgresql://` URI.
@@ -113,4 +114,6 @@ async def _postgres(uri: str) -> AsyncIterator[Any]:
         await pool.close()
 
 
+# Server limits (e.g. the smaller JSON-file limit) apply in this process and its worker processes.
+os.environ.setdefault(SERVER_MODE_ENV, "1")
 graph = build_graph(server_deps())
