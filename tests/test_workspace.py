@@ -66,3 +66,20 @@ def test_local_uris_cannot_leave_the_buckets(home: Path) -> None:
             storage.local_path(uri)
     assert not storage.bucket_exists("..")
     assert os.path.isdir(storage.local_path("local://data"))
+
+
+def test_an_edited_upload_destination_keeps_the_servers_folder_rule() -> None:
+    from pydantic import ValidationError
+
+    from graph.nodes.upload import UploadArgs
+    from tools.storage_paths import job_prefix
+
+    made = job_prefix("local", "tuning-agent-local", run_id="ta-0123456789")
+    moved = UploadArgs(bucket="team-data", destination=made, files=[]).destination
+    assert moved == made.replace("tuning-agent-local", "team-data")
+    for bad in ("local://../outside-buckets/", "local://tuning-agent-local/../x/", "local://tuning-agent-local/x/",
+                "file:///tmp/x/"):
+        with pytest.raises(ValidationError):
+            UploadArgs(bucket="tuning-agent-local", destination=bad, files=[])
+    with pytest.raises(ValidationError):
+        UploadArgs(bucket="..", destination=made, files=[])

@@ -68,6 +68,24 @@ def bucket_name(name: str, scheme: str = "gs") -> str:
     return text
 
 
+_JOB_FOLDER = re.compile(rf"^{JOB_PREFIX_STEM}\d{{8}}_\d{{6}}(?:_[A-Za-z0-9-]{{1,64}})?/?$")
+
+
+def check_job_destination(destination: str, bucket: str) -> str:
+    """The run folder `destination` names, placed in `bucket`; a ToolError unless `job_prefix` could have made it.
+
+    An upload card's destination may be edited; only the bucket is the user's choice, the
+    folder inside it follows the server's naming rule (so an edit cannot aim the upload at
+    `local://../elsewhere/` or into another run's folder name pattern with `..`).
+    """
+    scheme, _, key = split_uri(destination)
+    if scheme not in BUCKET_SCHEMES or not _JOB_FOLDER.match(key):
+        raise ToolError(f"{destination!r} is not a run folder.",
+                        f"Keep the proposed destination ({scheme}://BUCKET/{JOB_PREFIX_STEM}<time>/); "
+                        "change only the bucket.")
+    return join_uri(scheme, check_bucket_name(bucket_name(bucket, scheme)), key)
+
+
 def join_uri(scheme: str, bucket: str, key: str = "") -> str:
     """`SCHEME://BUCKET/KEY` (no double slashes)."""
     return f"{scheme}://{bucket}/{key.lstrip('/')}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, field_validator, model_validator
 
 from graph import parse
 from graph.approvals import ask, await_decision, propose
@@ -38,6 +38,17 @@ class UploadArgs(BaseModel):
     bucket: str
     destination: str
     files: list[str]
+
+    @model_validator(mode="after")
+    def _server_made_destination(self) -> UploadArgs:  # an edit may change the bucket, not the folder rule
+        from tools.errors import ToolError
+        from tools.storage_paths import check_job_destination
+
+        try:
+            self.destination = check_job_destination(self.destination, self.bucket)
+        except ToolError as err:
+            raise ValueError(str(err)) from None
+        return self
 
 
 def _default_bucket(state: TuningState) -> str:
