@@ -20,6 +20,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from tools.safe_text import strip_controls
+
 #: What each key at an approval card does, in the order the card offers them.
 DECISION_KEYS: dict[str, tuple[str, str]] = {
     "approve": ("y", "[y]es"),
@@ -53,10 +55,10 @@ def format_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return strip_controls(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False)
+    return strip_controls(json.dumps(value, ensure_ascii=False))
 
 
 class Renderer:
@@ -95,7 +97,7 @@ class Renderer:
         """One assistant message: markdown, or a short dimmed status line."""
         from rich.markdown import Markdown
 
-        text = text.strip()
+        text = strip_controls(text).strip()  # dataset cells and model answers may carry escape sequences
         if not text:
             return
         if not self.styled:  # plain output: the markdown source reads well and stays greppable
@@ -110,25 +112,28 @@ class Renderer:
 
     def note(self, text: str, style: str = "dim") -> None:
         """A line from the chat itself (not the agent), e.g. hints and warnings."""
-        self.console.print(Text(text, style=style))
+        self.console.print(Text(strip_controls(text), style=style))
 
     def error(self, message: str, hint: str | None = None) -> None:
-        self.console.print(Text("Error: ", style="bold red") + Text(message))
+        self.console.print(Text("Error: ", style="bold red") + Text(strip_controls(message)))
         if hint:
-            self.console.print(Text(f"What to do: {hint}", style="yellow"))
+            self.console.print(Text(f"What to do: {strip_controls(hint)}", style="yellow"))
 
     def card(self, payload: dict[str, Any]) -> None:
         """An approval card: the action, its arguments, the description, and the keys to answer."""
         from rich.markdown import Markdown
 
         request = payload["action_requests"][0]
+        request = {**request, "name": strip_controls(str(request.get("name", ""))),
+                   "description": strip_controls(str(request.get("description") or ""))}
         allowed = allowed_decisions(payload)
         keys = " / ".join(DECISION_KEYS[d][1] for d in DECISION_KEYS if d in allowed)
         hint = "   (or type what you want instead; a question is answered first)"
         title = f"Approve: {request['name']}"
         if not self.styled:
             lines = [f"== {title} ==", (request.get("description") or "").strip(), ""]
-            lines += [f"  {name}: {format_value(value) or '—'}" for name, value in (request.get("args") or {}).items()]
+            lines += [f"  {strip_controls(name)}: {format_value(value) or '—'}"
+                      for name, value in (request.get("args") or {}).items()]
             lines += ["", keys + hint, ""]
             self.console.print(Text("\n".join(lines)))
             return
@@ -136,7 +141,7 @@ class Renderer:
         table.add_column("argument", style="cyan", no_wrap=True)
         table.add_column("value", overflow="fold")
         for name, value in (request.get("args") or {}).items():
-            table.add_row(name, escape(format_value(value)) or "—")
+            table.add_row(strip_controls(name), escape(format_value(value)) or "—")
         footer = Text(keys, style="bold")
         footer.append(hint, style="dim")
         body = Group(Markdown(request.get("description") or ""), Text(""), table, Text(""), footer)
@@ -145,7 +150,7 @@ class Renderer:
     def loss_plot(self, plot: str, png: str | None) -> None:
         """The job's loss curve as text, and where the PNG went."""
         self.console.print(Text("Training loss", style="bold"))
-        self.console.print(Text(plot))
+        self.console.print(Text(strip_controls(plot)))
         if png:
             self.console.print(Text(f"Loss plot saved to {png}", style="dim"), soft_wrap=True)
         self.console.print()
@@ -257,7 +262,7 @@ class ProgressView:
         """Without a terminal: print a progress line when it changes, at most every 10 s."""
         now = time.monotonic()
         if line != self._last_line and now - self._last_line_t >= 10:
-            self.console.print(Text(line))
+            self.console.print(Text(strip_controls(line)))
             self._last_line, self._last_line_t = line, now
 
 

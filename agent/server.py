@@ -10,8 +10,12 @@
   not every 10 s like the dev server's own files), or in PostgreSQL when
   `TUNING_AGENT_SERVER_DB` is a `postgresql://` URI.
 
-Every user's conversation is one server thread; nothing here is per-user, so one
-compiled graph serves them all (per-thread facts live in the checkpointed state).
+Every user's conversation is one server thread, and one compiled graph serves them all
+(per-thread facts live in the checkpointed state). Who may call the server, and which
+threads each caller sees, is `agent/auth.py` (the `"auth"` entry of both configs). What is
+per user here is the local platform: `ServerDeps` gives each authenticated user their own
+`LocalPlatform` under `$TUNING_AGENT_HOME/users/<user>/` (buckets, jobs), so one user's
+bucket search or `local://` path never reaches another's files (see `tools.workspace`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from typing import Any
 from agent.llm import make_llm
 from graph.builder import build_graph
 from graph.deps import Deps
+from graph.server_user import server_user
+from tools.data.limits import SERVER_MODE_ENV
+from tools.platforms.base import Platform
 
 #: Where the hook keeps checkpoints: a SQLite file path, or a `postgresql://` URI.
 SERVER_DB_ENV = "TUNING_AGENT_SERVER_DB"
@@ -32,13 +39,30 @@ SQLITE_NAME = "server-threads.sqlite"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
+class ServerDeps(Deps):
+    """`Deps` whose local platform is the calling user's own (their folder under `users/`)."""
+
+    def platform(self, name: str) -> Platform:
+        user = server_user()
+        if name != "local" or user is None:
+            return super().platform(name)
+        key = f"local:{user}"
+        if key not in self.platform_instances:
+            from tools.platforms.local import LocalPlatform
+            from tools.workspace import user_home
+
+            self.platform_instances[key] = LocalPlatform(user_home(user))
+        return self.platform_instances[key]
+
+
 def server_deps() -> Deps:
     """The defaults every server thread shares (platform and LLM from the environment).
 
     An assistant or a run may choose otherwise through its context (graph/context.py:
-    `{"platform": "local", "llm": "none", "project": …, "region": …, "user": …}`); an LLM
-    spec named there is built once by `make_llm` and reused."""
-    return Deps(platform_name=os.environ.get("TUNING_AGENT_PLATFORM", "auto"), llm=make_llm(), llm_factory=make_llm)
+    `{"platform": "local", "llm": "none", "project": …, "region": …}`); an LLM spec named
+    there is built once by `make_llm` and reused. The local platform is the calling user's own."""
+    return ServerDeps(platform_name=os.environ.get("TUNING_AGENT_PLATFORM", "auto"), llm=make_llm(),
+                      llm_factory=make_llm)
 
 
 def server_db() -> str:
@@ -61,9 +85,12 @@ async def make_checkpointer() -> AsyncIterator[Any]:
         return
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    from tools.settings import private_dir, private_file
+
+    private_dir(Path(target).parent)
     async with AsyncSqliteSaver.from_conn_string(target) as saver:
         await saver.setup()
+        private_file(Path(target))
         yield saver
 
 
@@ -92,4 +119,6 @@ async def _postgres(uri: str) -> AsyncIterator[Any]:
         await pool.close()
 
 
+# Server limits (e.g. the smaller JSON-file limit) apply in this process and its worker processes.
+os.environ.setdefault(SERVER_MODE_ENV, "1")
 graph = build_graph(server_deps())

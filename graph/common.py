@@ -23,11 +23,12 @@ from graph.state import (
     TuningState,
 )
 from tools.platforms.base import Platform
+from tools.safe_text import strip_controls
 
 
 def say(*lines: str, status: bool = False) -> dict[str, Any]:
     """A state update appending one assistant message (status lines are tagged for UIs)."""
-    text = "\n".join(line for line in lines if line)
+    text = strip_controls("\n".join(line for line in lines if line))  # no escape sequences reach a terminal or UI
     kwargs = {"status": True} if status else {}
     return {"messages": [AIMessage(content=text, additional_kwargs=kwargs)]}
 

@@ -21,8 +21,12 @@ _PROJECT = re.compile(r"\bproject(?:\s+id)?\s*(?:is|=|:)?\s*[`'\"]?([a-z][a-z0-9
 _BUCKET = re.compile(r"\bbucket\s*(?:is|=|:|named|called)?\s*[`'\"]?(?:gs://)?([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])",
                      re.I)
 _URI = re.compile(r"((?:gs|local)://[^\s'\"`,;]+)")
-_PATH = re.compile(r"((?:~|\.{1,2}|/)?[\w./~-]*\.(?:csv|tsv|jsonl|json|parquet))\b", re.I)
-_HF = re.compile(r"\b(?:hf:|huggingface\.co/datasets/)?([A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*)\b")
+#: A dataset path is found in two linear passes (no backtracking regex over the whole message):
+#: runs of path characters, then the last data-file extension inside each run.
+_PATH_RUN = re.compile(r"[\w./~-]+")
+_PATH_END = re.compile(r"\.(?:csv|tsv|jsonl|json|parquet)(?!\w)", re.I)
+_HF_RUN = re.compile(r"[\w./:-]+")
+_HF_PART = re.compile(r"[A-Za-z0-9][\w.-]*")
 _SPLIT_PAIR = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})\b")
 _PERCENT = re.compile(r"\b(\d{1,2}(?:\.\d+)?)\s*%")
 _MODEL = re.compile(r"\b((?:med)?gemma|llama|qwen|glm|gemini|mistral|mixtral|phi|falcon|deepseek|smollm)"
@@ -83,17 +87,50 @@ def dataset_ref(text: str) -> str | None:
     uri = _URI.search(text)
     if uri:
         return uri.group(1).rstrip(".")
-    path = _PATH.search(text)
+    path = _dataset_path(text)
     if path:
-        return path.group(1)
+        return path
     known = {d.name.lower(): d.name for d in load_catalog().hf_datasets}
-    for match in _HF.finditer(text):
-        candidate = match.group(1).rstrip(".")
+    low = text.lower()
+    named = "hugging" in low or "hf:" in low or "dataset" in low
+    for candidate in _hf_ids(text):
         if candidate.lower() in known:
             return known[candidate.lower()]
-        if ("hugging" in text.lower() or "hf:" in text.lower() or "dataset" in text.lower()) \
-                and find_model(candidate) is None and "@" not in candidate:
+        if named and find_model(candidate) is None and "@" not in candidate:
             return candidate
+    return None
+
+
+def _hf_ids(text: str) -> list[str]:
+    """`owner/name` pairs (after an optional `hf:` or `huggingface.co/datasets/`), found in linear time."""
+    found = []
+    for run in _HF_RUN.finditer(text):
+        word = run.group(0)
+        if "/" not in word:
+            continue
+        for prefix in ("hf:", "huggingface.co/datasets/"):
+            word = word.removeprefix(prefix)
+        parts = word.split("/")
+        i = 0
+        while i + 1 < len(parts):
+            if _HF_PART.fullmatch(parts[i]) and _HF_PART.fullmatch(parts[i + 1]):
+                found.append(f"{parts[i]}/{parts[i + 1]}".rstrip("."))
+                i += 2
+            else:
+                i += 1
+    return found
+
+
+def _dataset_path(text: str) -> str | None:
+    """The first word that ends in a data-file extension (`~/d/train.csv`, `./x.jsonl`), in linear time.
+
+    Each run of path characters is scanned once for its last extension, so a long message
+    without one (40,000 characters of `a.a.a…`) costs one pass, not one pass per position.
+    """
+    for run in _PATH_RUN.finditer(text):
+        ends = [m.end() for m in _PATH_END.finditer(run.group(0))]
+        if ends:
+            return run.group(0)[:ends[-1]]
     return None
 
 

@@ -1,5 +1,9 @@
 """Run the real `langgraph dev` server in a test and talk to it like Agent Chat UI does.
 
+Every test server has API keys (`USERS`: alice, bob, ...; `agent/auth.py`), so the
+conversation tests run with authentication on; `client(user)` sends that user's key, and
+`upload_dir(user)` is the user's upload root, where their datasets must be.
+
 `DevServer` starts `.venv/bin/langgraph dev` on a free loopback port with the repo's
 config (paths made absolute so the server can run in a temporary folder: its own
 `.langgraph_api/` files then stay out of the checkout), waits for `/ok`, and stops the
@@ -41,6 +45,16 @@ DROPPED_ENV = ("LANGSMITH_API_KEY", "LANGCHAIN_API_KEY", "GOOGLE_APPLICATION_CRE
                "GOOGLE_CLOUD_PROJECT", "TUNING_AGENT_SERVER_DB")
 
 
+#: The test users and their API keys (TUNING_AGENT_API_KEYS is built from these).
+USERS = {name: f"test-key-{name}-0123456789abcdef" for name in
+         ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi")}
+DEFAULT_USER = "alice"
+
+
+def api_keys_env(users: dict[str, str] = USERS) -> str:
+    return ",".join(f"{name}={key}" for name, key in users.items())
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -58,8 +72,9 @@ def portable_config(source: Path, workdir: Path) -> Path:
     config["dependencies"] = [str((REPO / dep).resolve()) if dep.startswith(".") else dep
                               for dep in config.get("dependencies", [])]
     config["graphs"] = {name: absolute(spec) for name, spec in config["graphs"].items()}
-    if isinstance(config.get("checkpointer"), dict) and "path" in config["checkpointer"]:
-        config["checkpointer"]["path"] = absolute(config["checkpointer"]["path"])
+    for hook in ("checkpointer", "auth"):
+        if isinstance(config.get(hook), dict) and "path" in config[hook]:
+            config[hook]["path"] = absolute(config[hook]["path"])
     target = workdir / source.name
     target.write_text(json.dumps(config, indent=2), encoding="utf-8")
     return target
@@ -81,7 +96,8 @@ class DevServer:
 
     def start(self, timeout_s: float = 90.0) -> DevServer:
         env = {k: v for k, v in os.environ.items() if k not in DROPPED_ENV}
-        env.update(QUIET_ENV, TUNING_AGENT_HOME=str(self.home), **self.extra_env)
+        env.update(QUIET_ENV, TUNING_AGENT_HOME=str(self.home), TUNING_AGENT_API_KEYS=api_keys_env())
+        env.update(self.extra_env)
         cmd = [str(LANGGRAPH), "dev", "--config", str(self.config), "--host", "127.0.0.1",
                "--port", str(self.port), "--no-browser", "--no-reload", "--n-jobs-per-worker", str(self.jobs)]
         with self.log.open("ab") as log:
@@ -117,10 +133,17 @@ class DevServer:
         text = self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
         return "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", text).splitlines()[-n:])
 
-    def client(self) -> Any:
+    def client(self, user: str | None = DEFAULT_USER, timeout: float = 300) -> Any:
+        """A client that sends `user`'s API key (None: no key at all)."""
         from langgraph_sdk import get_sync_client
 
-        return get_sync_client(url=self.url, timeout=300)
+        return get_sync_client(url=self.url, timeout=timeout, api_key=USERS[user] if user else None)
+
+    def upload_dir(self, user: str = DEFAULT_USER) -> Path:
+        """`user`'s upload root on this server (`$TUNING_AGENT_HOME/users/<user>/files/`)."""
+        folder = self.home / "users" / user / "files"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
 
     def __enter__(self) -> DevServer:
         return self.start()

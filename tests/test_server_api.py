@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from tests.server_fixtures import ASSISTANT, ApiThread, DevServer, hitl_shape_problems, write_dataset
+from tests.server_fixtures import USERS as API_USERS
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +35,8 @@ def _messages(values: dict[str, Any]) -> list[dict[str, Any]]:
     return list(values.get("messages", []))
 
 
-def test_whole_session_with_approve_edit_and_reject(server: DevServer, tmp_path: Path) -> None:
-    data = write_dataset(tmp_path / "solo.csv", "solo")
+def test_whole_session_with_approve_edit_and_reject(server: DevServer) -> None:
+    data = write_dataset(server.upload_dir() / "solo.csv", "solo")
     client = server.client()
     assert sorted(a["graph_id"] for a in client.assistants.search()) == ["job_checker", ASSISTANT]
     t = ApiThread(client)
@@ -98,11 +99,15 @@ def test_whole_session_with_approve_edit_and_reject(server: DevServer, tmp_path:
     assert any("Job submitted" in m["content"] for m in status)
 
 
-def _drive_user(server: DevServer, k: int, folder: Path) -> dict[str, Any]:
-    """One user's conversation; user 0 goes to the end, the others decline the submit card."""
+def _user_of(k: int) -> str:
+    return sorted(API_USERS)[k % len(API_USERS)]
+
+
+def _drive_user(server: DevServer, k: int) -> dict[str, Any]:
+    """One conversation (several per API user); number 0 goes to the end, the others decline the submit card."""
     marker = f"user{k:02d}"
-    data = write_dataset(folder / f"{marker}.csv", marker, rows=30 + k)
-    t = ApiThread(server.client())
+    data = write_dataset(server.upload_dir(_user_of(k)) / f"{marker}.csv", marker, rows=30 + k)
+    t = ApiThread(server.client(_user_of(k)))
     t.say("hi")
     assert t.action == "choose_model_category", t.tail()
     t.approve()
@@ -117,9 +122,9 @@ def _drive_user(server: DevServer, k: int, folder: Path) -> dict[str, Any]:
             "thread_id": t.thread_id}
 
 
-def test_twenty_users_at_once_keep_their_own_state(server: DevServer, tmp_path: Path) -> None:
+def test_twenty_users_at_once_keep_their_own_state(server: DevServer) -> None:
     with ThreadPoolExecutor(max_workers=USERS) as pool:
-        futures = [pool.submit(_drive_user, server, k, tmp_path) for k in range(USERS)]
+        futures = [pool.submit(_drive_user, server, k) for k in range(USERS)]
     failed = {k: repr(f.exception()) for k, f in enumerate(futures) if f.exception() is not None}
     errors = [line for line in server.log_tail(4000).splitlines() if "Run encountered an error" in line]
     assert not failed, f"{len(failed)} of {USERS} users failed: {failed}\nserver errors:\n" + "\n".join(errors[:5])
@@ -127,7 +132,6 @@ def test_twenty_users_at_once_keep_their_own_state(server: DevServer, tmp_path: 
 
     from tools.platforms.local import LocalPlatform
 
-    storage = LocalPlatform(server.home).storage
     assert len({r["thread_id"] for r in results}) == USERS
     assert len({r["values"]["run_id"] for r in results}) == USERS
     for r in results:
@@ -136,7 +140,8 @@ def test_twenty_users_at_once_keep_their_own_state(server: DevServer, tmp_path: 
         assert values["dataset"]["source"] == r["data"]
         assert values["dataset"]["rows"] == 30 + r["k"]
         assert values["run_id"] in values["dataset"]["train_path"]
-        # The uploaded training file holds this user's rows and nobody else's.
+        # The uploaded training file, in this user's own buckets, holds these rows and nobody else's.
+        storage = LocalPlatform(server.home / "users" / _user_of(r["k"])).storage
         train = storage.local_path(values["dataset"]["train_uri"]).read_text(encoding="utf-8")
         assert train.count(f"[{marker}]") >= 2 * 20 and "[user" not in train.replace(f"[{marker}]", ""), marker
         transcript = " ".join(str(m["content"]) for m in _messages(values))
@@ -157,8 +162,9 @@ def test_dev_threads_survive_a_crash_with_the_sqlite_hook(tmp_path: Path) -> Non
     The second server runs in a fresh folder, so the dev server's own `.langgraph_api/`
     files are gone too: the conversation comes back from the SQLite file alone.
     """
-    data = write_dataset(tmp_path / "restart.csv", "restart")
     home = tmp_path / "home"
+    (home / "users" / "alice" / "files").mkdir(parents=True)
+    data = write_dataset(home / "users" / "alice" / "files" / "restart.csv", "restart")
     first = DevServer(tmp_path / "work1", home, config="langgraph.dev.json").start()
     try:
         t = ApiThread(first.client())

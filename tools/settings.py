@@ -2,17 +2,39 @@
 
 `$TUNING_AGENT_HOME` (default `~/.tuning-agent`) holds the chat checkpoints
 (`threads.sqlite`), the local platform's bucket folders (`buckets/`), local jobs
-(`jobs/`) and downloaded or built models (`models/`).
+(`jobs/`), downloaded or built models (`models/`) and, on a server, one folder per user
+(`users/<user>/`, see `tools.workspace`).
+
+Everything in it is private to the account that runs the agent, because checkpoints hold
+conversations, dataset samples and project ids: the home and the folders made with
+`private_dir` are 0700 (so nothing inside can be reached by other accounts, whatever a
+library's file mode), and the files we write ourselves are 0600 (`private_file`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
 
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) readable by this account only; tighten it if it already exists."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        with contextlib.suppress(OSError):  # not ours (a shared mount): leave it as it is
+            path.chmod(0o700)
+    return path
+
+
 def tuning_agent_home() -> Path:
-    """The home folder, created on first use."""
+    """The home folder, created 0700 on first use (an existing one is tightened to 0700)."""
     home = Path(os.environ.get("TUNING_AGENT_HOME") or Path.home() / ".tuning-agent").expanduser()
-    home.mkdir(parents=True, exist_ok=True)
-    return home
+    return private_dir(home)
+
+
+def private_file(path: Path) -> Path:
+    """Make an existing file (a SQLite database, a log) readable by this account only."""
+    if path.exists() and path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return path

@@ -15,6 +15,11 @@ from datetime import UTC, datetime
 from tools.errors import ToolError
 
 _URI = re.compile(r"^(?P<scheme>[a-z][a-z0-9+.-]*)://(?P<bucket>[^/]*)(?:/(?P<key>.*))?$")
+#: Cloud Storage bucket naming rules (3-63 characters; dotted names up to 222): lowercase
+#: letters, digits, `-`, `_`, `.`, starting and ending with a letter or digit.
+_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
+#: Schemes whose bucket part is a real bucket (other schemes, e.g. hf://, name something else).
+BUCKET_SCHEMES = ("gs", "local")
 
 #: Folder name prefix for every run's files inside a bucket.
 JOB_PREFIX_STEM = "tuning_agent_job_"
@@ -31,7 +36,21 @@ def split_uri(uri: str) -> tuple[str, str, str]:
             f"Not a storage URI: {uri!r}",
             "Write it as SCHEME://BUCKET/PATH, e.g. gs://my-bucket/data/train.jsonl.",
         )
-    return match.group("scheme"), match.group("bucket"), match.group("key") or ""
+    scheme, bucket = match.group("scheme"), match.group("bucket")
+    if scheme in BUCKET_SCHEMES and (".." in bucket or bucket.startswith(".")):
+        check_bucket_name(bucket)  # never a folder walk (`local://../x`); full rules where buckets are made
+    return scheme, bucket, match.group("key") or ""
+
+
+def check_bucket_name(bucket: str) -> str:
+    """`bucket` if it follows Cloud Storage's naming rules, else a ToolError (so `..` never names a folder)."""
+    parts = bucket.split(".")
+    if not _BUCKET_RE.match(bucket) or ".." in bucket or (len(parts) == 1 and len(bucket) > 63) \
+            or any(len(p) > 63 for p in parts):
+        raise ToolError(f"{bucket!r} is not valid as a bucket name.",
+                        "Use 3-63 lowercase letters, digits, '-', '_' or '.', starting and ending with a "
+                        "letter or digit (no '..').")
+    return bucket
 
 
 def bucket_name(name: str, scheme: str = "gs") -> str:
@@ -47,6 +66,24 @@ def bucket_name(name: str, scheme: str = "gs") -> str:
             f"Give just the bucket, e.g. my-bucket or {scheme}://my-bucket.",
         )
     return text
+
+
+_JOB_FOLDER = re.compile(rf"^{JOB_PREFIX_STEM}\d{{8}}_\d{{6}}(?:_[A-Za-z0-9-]{{1,64}})?/?$")
+
+
+def check_job_destination(destination: str, bucket: str) -> str:
+    """The run folder `destination` names, placed in `bucket`; a ToolError unless `job_prefix` could have made it.
+
+    An upload card's destination may be edited; only the bucket is the user's choice, the
+    folder inside it follows the server's naming rule (so an edit cannot aim the upload at
+    `local://../elsewhere/` or into another run's folder name pattern with `..`).
+    """
+    scheme, _, key = split_uri(destination)
+    if scheme not in BUCKET_SCHEMES or not _JOB_FOLDER.match(key):
+        raise ToolError(f"{destination!r} is not a run folder.",
+                        f"Keep the proposed destination ({scheme}://BUCKET/{JOB_PREFIX_STEM}<time>/); "
+                        "change only the bucket.")
+    return join_uri(scheme, check_bucket_name(bucket_name(bucket, scheme)), key)
 
 
 def join_uri(scheme: str, bucket: str, key: str = "") -> str:

@@ -15,10 +15,12 @@ from graph.approvals import ask, await_decision, propose
 from graph.common import combine, facts, md_table, platform_of, rec, say
 from graph.deps import Deps
 from graph.invalidate import invalidate
+from graph.server_user import server_user, user_local_source
 from graph.state import TuningState
 from knowledge import load_catalog
 from tools.errors import ToolError
 from tools.recommend import detect_task
+from tools.workers import run_heavy
 
 NAME = "dataset_source"
 
@@ -65,7 +67,8 @@ def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
 
     storage = platform_of(state, deps).storage
     try:
-        found = inspect_source(source, sample_rows=5, storage_download=storage.download)
+        found = run_heavy(server_user(), inspect_source, source, sample_rows=5,  # server: in the worker pool
+                          storage_download=storage.download)
     except ToolError as err:
         return combine(say(f"I could not read **{source}**: {err}"),
                        invalidate("dataset"), ask("dataset_source", QUESTION))
@@ -110,6 +113,10 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                        ask("dataset_source", QUESTION))
     source = known.get("dataset")
     if source:
+        source, refused = user_local_source(source)  # server: only files in the user's upload root
+        if refused:
+            asked = {} if rec(state, "dataset").get("inspected") else ask("dataset_source", QUESTION)
+            return combine({"facts": {"dataset": None}}, say(refused), asked)
         exists = _exists(source, state, deps)
         if exists is None and not source.startswith("hf://"):
             source = f"hf://{source}"

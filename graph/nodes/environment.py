@@ -15,6 +15,7 @@ from graph.approvals import ask, await_decision, propose
 from graph.common import combine, md_table, platform_of, rec, say
 from graph.deps import Deps
 from graph.state import TuningState
+from tools.shell import shell_command
 
 NAME = "environment"
 
@@ -70,7 +71,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return combine({"environment": env}, propose(
             "environment", ACTION, {"project": project, "apis": apis},
             f"{table}\n\nEnable {', '.join(apis)} in project **{project}**? "
-            f"(same as `gcloud services enable {' '.join(apis)} --project {project}`)"))
+            f"(same as `{shell_command('gcloud', 'services', 'enable', *apis, '--project', str(project))}`)"))
     if env["errors"]:
         return combine({"environment": env},
                        say("Some checks failed:\n\n" + table + "\n\nFix them, then say **check again**."),

@@ -15,9 +15,11 @@ from graph.approvals import await_decision, propose
 from graph.common import combine, md_table, progress, rec, run_id, say
 from graph.deps import Deps
 from graph.invalidate import invalidate
+from graph.server_user import server_user, user_local_source
 from graph.state import TuningState
 from tools.errors import ToolError
-from tools.settings import tuning_agent_home
+from tools.workers import run_heavy
+from tools.workspace import data_home
 
 NAME = "prepare"
 
@@ -44,7 +46,7 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
     from tools.data import convert, validate_jsonl
 
     ds, fmt = rec(state, "dataset"), target_format(state.get("category"))
-    out_dir = tuning_agent_home() / "runs" / run_id(state) / "data"
+    out_dir = data_home(server_user()) / "runs" / run_id(state) / "data"  # server: the user's folder
     model = rec(state, "model").get("base_model")
     download = platform_of(state, deps).storage.download
     mapping = ds.get("mapping") or {}
@@ -54,18 +56,23 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
     def on_progress(done: int, total: int) -> None:
         progress("prepare", done=done, total=total, unit="bytes")
 
-    report = convert(ds["source"], fmt, plain, out_dir, validation_split=float(ds.get("validation_split") or 0),
-                     seed=42, model=model, progress=on_progress, storage_download=download)
+    user = server_user()  # server: heavy work runs in the worker pool, under this user's quota
+    report = run_heavy(user, convert, ds["source"], fmt, plain, out_dir,
+                       validation_split=float(ds.get("validation_split") or 0), seed=42, model=model,
+                       progress=on_progress, storage_download=download)
     val_path = report.validation_path
     if ds.get("validation_source"):
-        val_report = convert(str(ds["validation_source"]), fmt, plain, out_dir / "validation_only",
-                             model=model, storage_download=download)
+        validation_source, refused = user_local_source(ds["validation_source"])  # server: user's root only
+        if refused:
+            raise ToolError(refused, "Name a validation file in your upload folder.")
+        val_report = run_heavy(user, convert, validation_source, fmt, plain, out_dir / "validation_only",
+                               model=model, storage_download=download)
         val_path = val_report.train_path
     files = {"train": str(report.train_path), "validation": str(val_path) if val_path else None}
     problems = {}
     for name, path in files.items():
         if path:
-            checked = validate_jsonl(path, fmt, model=model)
+            checked = run_heavy(user, validate_jsonl, path, fmt, model=model)
             if not checked.ok:
                 problems[name] = checked
     info = report.model_dump(mode="json")

@@ -10,7 +10,7 @@ import os
 import re
 from typing import Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, field_validator, model_validator
 
 from graph import parse
 from graph.approvals import ask, await_decision, propose
@@ -49,6 +49,17 @@ class UploadArgs(BaseModel):
     @classmethod
     def _bucket(cls, value: str) -> str:
         return BucketArgs._name(value)
+    @model_validator(mode="after")
+    def _server_made_destination(self) -> UploadArgs:  # an edit may change the bucket, not the folder rule
+        from tools.errors import ToolError
+        from tools.storage_paths import check_job_destination
+
+        try:
+            self.destination = check_job_destination(self.destination, self.bucket)
+        except ToolError as err:
+            raise ValueError(str(err)) from None
+        return self
+
 
     @field_validator("destination")
     @classmethod

@@ -18,6 +18,7 @@ from tools.data.recommend import profile_columns
 from tools.data.shapes import Drop, NestedValue, detect_shape, reader_for
 from tools.data.sources import DEFAULT_MAX_LINE_BYTES, ResolvedSource, StorageDownload, open_source
 from tools.errors import DataError
+from tools.safe_text import strip_controls
 
 #: Files up to this size are read to the end for an exact row count.
 EXACT_COUNT_BYTES = 50 * 1024 * 1024
@@ -28,6 +29,7 @@ _ESTIMATE_ROWS = 2000
 def truncate(value: Any, limit: int = SAMPLE_CHARS) -> Any:
     """A sample value small enough to show: long strings cut with an ellipsis, nested values recursed."""
     if isinstance(value, str):
+        value = strip_controls(value)  # samples are shown: no terminal escapes from the data
         return value if len(value) <= limit else value[:limit] + "…"
     if isinstance(value, list):
         out = [truncate(v, limit) for v in value[:10]]

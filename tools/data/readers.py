@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from tools.data import limits
 from tools.data.sources import DEFAULT_MAX_LINE_BYTES, ResolvedSource, utf8_error
 from tools.errors import DataError
 
@@ -84,6 +85,8 @@ class RecordReader:
                         f"{self.source.name}: line {self.line} is longer than {cap:,} bytes; "
                         "it was not read", "One example per line is expected; split the file into "
                         "lines, or raise the limit (max_line_bytes) if the line is really one example.")
+                if b"\x00" in raw:
+                    limits.check_nul(self.source.name, raw, self.line)
                 if self.progress is not None and self.bytes_read >= next_report:
                     self.progress(self.bytes_read, total)
                     next_report = self.bytes_read + step
@@ -109,6 +112,7 @@ class RecordReader:
             header = next(reader, None)
             if header is None or not any(h.strip() for h in header):
                 raise DataError(f"{name}: no header row", "The first line must name the columns.")
+            limits.check_columns(name, len(header))
             self.columns = _clean_header(header)
             width = len(self.columns)
             for row in reader:
@@ -142,6 +146,8 @@ class RecordReader:
             if not isinstance(obj, dict):
                 raise DataError(f"{name}: line {self.line}: a JSON {_json_type(obj)}, not an object",
                                 "Each line must be one JSON object (one example).")
+            if len(obj) > limits.MAX_COLUMNS:
+                limits.check_columns(name, len(obj), f"line {self.line}")
             yield self.line, obj
 
     # -- whole-file JSON -------------------------------------------------------------------
@@ -151,10 +157,15 @@ class RecordReader:
         assert self.source.path is not None
         name = self.source.name
         size = self.source.size_bytes or 0
-        if size > MAX_JSON_BYTES:
-            raise DataError(f"{name}: a {size / 2**30:.1f} GiB JSON file is too big to load whole",
+        most = limits.json_max_bytes(MAX_JSON_BYTES)
+        if size > most:
+            raise DataError(f"{name}: a {size / 2**20:,.0f} MiB JSON file is too big to load whole; the limit is "
+                            f"{most / 2**20:,.0f} MiB (JSON file size)",
                             "Convert it to JSONL (one object per line), which is read as a stream.")
         data = self.source.path.read_bytes()
+        if b"\x00" in data:
+            nul = data.find(b"\x00")
+            limits.check_nul(name, data[data.rfind(b"\n", 0, nul) + 1:nul + 1], data.count(b"\n", 0, nul) + 1)
         if self.source.bom:
             data = data[3:]
         try:
@@ -163,6 +174,8 @@ class RecordReader:
             raise _json_error(name, data, err, 1) from None
         del data
         records = records_from_json(obj, name)
+        if records and len(records[0]) > limits.MAX_COLUMNS:
+            limits.check_columns(name, len(records[0]), "the first record")
         self.bytes_read = size
         if self.progress is not None:
             self.progress(size, size)
@@ -171,12 +184,13 @@ class RecordReader:
     # -- Parquet ----------------------------------------------------------------------------
     def _parquet(self) -> Iterator[tuple[int, Record]]:
         pf = open_parquet(self.source)
+        batch_rows = limits.parquet_batch_rows(self.source.name, pf.metadata)
         self.columns = list(pf.schema_arrow.names)
         self.arrow_types = {f.name: str(f.type) for f in pf.schema_arrow}
         total_rows = pf.metadata.num_rows or 1
         size = self.source.size_bytes or 0
         index = 0
-        for batch in pf.iter_batches(batch_size=2048):
+        for batch in pf.iter_batches(batch_size=batch_rows):
             for rec in batch.to_pylist():
                 index += 1
                 yield index, rec
@@ -275,10 +289,12 @@ def open_parquet(source: ResolvedSource) -> Any:
     import pyarrow.parquet as pq
 
     try:
-        return pq.ParquetFile(str(source.path))
+        pf = pq.ParquetFile(str(source.path))
     except (pa.ArrowInvalid, OSError) as err:
         raise DataError(f"{source.name}: not a readable Parquet file ({err})",
                         "Check that the file was written completely.") from err
+    limits.check_columns(source.name, pf.metadata.num_columns, "the schema")
+    return pf
 
 
 def _feature_type(feature: Any) -> str:

@@ -12,7 +12,6 @@ import base64
 import builtins
 import hashlib
 import os
-import re
 import shutil
 import threading
 from datetime import UTC, datetime
@@ -20,14 +19,13 @@ from pathlib import Path
 
 from tools.errors import CloudError, ToolError
 from tools.platforms.base import DatasetCandidate, ObjectInfo, ProgressCallback
-from tools.settings import tuning_agent_home
-from tools.storage_paths import join_uri, split_uri
+from tools.settings import private_dir, tuning_agent_home
+from tools.storage_paths import check_bucket_name, join_uri, split_uri
 from tools.storage_preview import DATASET_EXTENSIONS, is_checkpoint_file, is_tuning_data
 
 SCHEME = "local"
 CHUNK = 1 << 20
 _TMP_PREFIX = ".tmp-upload-"
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$")
 
 
 def file_md5_base64(path: str | Path) -> str:
@@ -45,8 +43,7 @@ class LocalStorage:
     scheme = SCHEME
 
     def __init__(self, root: str | Path | None = None) -> None:
-        self.root = Path(root) if root else tuning_agent_home() / "buckets"
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root = private_dir(Path(root) if root else tuning_agent_home() / "buckets")
 
     # -- paths ---------------------------------------------------------------
     def local_path(self, uri: str) -> Path:
@@ -55,7 +52,7 @@ class LocalStorage:
         if scheme != SCHEME:
             raise ToolError(f"{uri}: the local platform only reads local:// URIs.",
                             "Upload the file with the local platform first, or pass a local:// URI.")
-        base = (self.root / bucket).resolve()
+        base = (self.root / check_bucket_name(bucket)).resolve()
         path = (base / key).resolve() if key else base
         if path != base and base not in path.parents:
             raise ToolError(f"{uri}: the key leaves the bucket folder.", "Use a key without `..`.")
@@ -73,7 +70,7 @@ class LocalStorage:
                           updated=datetime.fromtimestamp(st.st_mtime, UTC).isoformat())
 
     def _require_bucket(self, bucket: str) -> Path:
-        folder = self.root / bucket
+        folder = self.root / check_bucket_name(bucket)
         if not folder.is_dir():
             raise CloudError(f"Bucket local://{bucket} does not exist.",
                              f"Create it first (`create_bucket('{bucket}')`), or pick one of: "
@@ -102,15 +99,15 @@ class LocalStorage:
         return sorted(p.name for p in self.root.iterdir() if p.is_dir())
 
     def bucket_exists(self, bucket: str) -> bool:
-        return (self.root / bucket).is_dir()
+        """Whether the bucket folder exists (an invalid name, e.g. `..`, names no bucket)."""
+        try:
+            return (self.root / check_bucket_name(bucket)).is_dir()
+        except ToolError:
+            return False
 
     def create_bucket(self, bucket: str, location: str | None = None) -> None:
         """Create the bucket folder; names follow GCS rules so a local plan transfers. Idempotent."""
-        if not _BUCKET_RE.match(bucket) or ".." in bucket:
-            raise ToolError(f"Bucket name {bucket!r} is not valid.",
-                            "Use 3-63 lowercase letters, digits, '-', '_' or '.', starting and ending "
-                            "with a letter or digit.")
-        (self.root / bucket).mkdir(parents=True, exist_ok=True)
+        private_dir(self.root / check_bucket_name(bucket))
 
     def upload(self, local_path: str, dest_uri: str,
                progress: ProgressCallback | None = None) -> ObjectInfo:

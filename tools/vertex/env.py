@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field, computed_field
 
 from tools.errors import CloudError, ToolError
+from tools.shell import shell_command
 
 Severity = Literal["error", "warning", "info"]
 
@@ -96,8 +98,19 @@ def _who(report: EnvReport) -> str:
     return report.account or "user:YOUR_EMAIL"
 
 
+def _identity_create(project: str) -> str:
+    return shell_command("gcloud", "beta", "services", "identity", "create", "--service=aiplatform.googleapis.com",
+                         "--project", project)
+
+
+def _bucket_grant(bucket: str, member: str, role: str) -> str:
+    return shell_command("gcloud", "storage", "buckets", "add-iam-policy-binding", f"gs://{bucket}",
+                         f"--member={member}", f"--role={role}")
+
+
 def _grant(project: str, member: str, role: str) -> str:
-    return f"gcloud projects add-iam-policy-binding {project} --member={member} --role={role}"
+    return shell_command("gcloud", "projects", "add-iam-policy-binding", project, f"--member={member}",
+                         f"--role={role}")
 
 
 def _guard(report: EnvReport, name: str, step: Callable[[], None], severity: Severity = "error") -> bool:
@@ -210,7 +223,8 @@ def _check_project_number(report: EnvReport, rest: Any) -> None:
     except CloudError as err:
         if err.code in {403, 404} and err.status != "UNAUTHENTICATED":
             fix = (err.hint if "enable" in (err.hint or "").lower() else
-                   f"Check the project id at https://console.cloud.google.com/home/dashboard?project={project}"
+                   "Check the project id at https://console.cloud.google.com/home/dashboard"
+                   f"?project={quote(project or '')}"
                    f", or grant the caller roles/viewer: "
                    f"`{_grant(project or 'PROJECT_ID', _who(report), 'roles/viewer')}`.")
             raise CloudError(f"Project {project} was not found, or this account may not read it "
@@ -222,7 +236,8 @@ def _check_project_number(report: EnvReport, rest: Any) -> None:
     report.project_number = number
     if state not in {"ACTIVE", "STATE_UNSPECIFIED"}:
         report.add("project_number", False, f"Project {project} ({number}) is {state}.",
-                   f"Restore it: `gcloud projects undelete {project}`, or choose another project.")
+                   f"Restore it: `{shell_command('gcloud', 'projects', 'undelete', project or 'PROJECT_ID')}`, "
+                   "or choose another project.")
         return
     report.add("project_number", True, f"{project} is project number {number}")
 
@@ -236,7 +251,8 @@ def _check_api(report: EnvReport, rest: Any, service: str) -> None:
             role = "roles/serviceusage.serviceUsageConsumer"
             report.add(f"api:{service}", False, f"Could not check whether {service} is on: {err.message}",
                        f"Grant the caller {role}: `{_grant(project or 'PROJECT_ID', _who(report), role)}`"
-                       f", or check at https://console.cloud.google.com/apis/library/{service}?project={project}.",
+                       f", or check at https://console.cloud.google.com/apis/library/{service}"
+                       f"?project={quote(project or '')}.",
                        "warning")
             return
         raise
@@ -245,9 +261,9 @@ def _check_api(report: EnvReport, rest: Any, service: str) -> None:
         return
     report.missing_apis.append(service)
     report.add(f"api:{service}", False, f"{service} is not enabled (state {state}).",
-               f"`gcloud services enable {service} --project {project}` (or `tuning-agent env enable-apis "
-               f"--project {project}`), or https://console.cloud.google.com/apis/library/{service}"
-               f"?project={project}")
+               f"`{shell_command('gcloud', 'services', 'enable', service, '--project', project or 'PROJECT_ID')}` (or "
+               f"`{shell_command('tuning-agent', 'env', 'enable-apis', '--project', project or 'PROJECT_ID')}`), or "
+               f"https://console.cloud.google.com/apis/library/{service}?project={quote(project or '')}")
 
 
 def _check_caller(report: EnvReport, rest: Any) -> None:
@@ -270,8 +286,7 @@ def _check_caller(report: EnvReport, rest: Any) -> None:
         report.add("caller_storage", False, f"{member} lacks project-wide {', '.join(missing_storage)} "
                    "(fine if granted on the bucket you will use).",
                    f"`{_grant(project, member, 'roles/storage.objectAdmin')}`, or grant it on one bucket "
-                   f"with `gcloud storage buckets add-iam-policy-binding gs://BUCKET --member={member} "
-                   f"--role=roles/storage.objectAdmin`", "warning")
+                   f"with `{_bucket_grant('BUCKET', member, 'roles/storage.objectAdmin')}`", "warning")
 
 
 def _storage_client(report: EnvReport, creds: Any) -> Any:
@@ -289,17 +304,18 @@ def _check_bucket(report: EnvReport, creds: Any) -> None:
     member = _who(report)
     if not storage.bucket_exists(bucket):
         location = report.region if report.region and report.region != "global" else "us-central1"
+        create = shell_command("gcloud", "storage", "buckets", "create", f"gs://{bucket}", "--project",
+                               report.project or "PROJECT_ID", "--location", location,
+                               "--uniform-bucket-level-access")
         report.add("bucket", False, f"Bucket gs://{bucket} does not exist (or this account cannot see it).",
-                   f"Create it: `gcloud storage buckets create gs://{bucket} --project {report.project} "
-                   f"--location {location} --uniform-bucket-level-access`, or name an existing bucket.")
+                   f"Create it: `{create}`, or name an existing bucket.")
         return
     with storage._errors(f"testing permissions on gs://{bucket}", bucket):
         held = set(storage.client.bucket(bucket).test_iam_permissions(list(BUCKET_PERMISSIONS)))
     missing = [p for p in BUCKET_PERMISSIONS if p not in held]
     if missing:
         report.add("bucket", False, f"{member} lacks {', '.join(missing)} on gs://{bucket}.",
-                   f"`gcloud storage buckets add-iam-policy-binding gs://{bucket} --member={member} "
-                   "--role=roles/storage.objectAdmin`")
+                   f"`{_bucket_grant(bucket, member, 'roles/storage.objectAdmin')}`")
     else:
         report.add("bucket", True, f"gs://{bucket} exists and {member} may read and write objects in it")
 
@@ -324,8 +340,8 @@ def _check_agents(report: EnvReport, rest: Any, creds: Any, category: str | None
         if err.code != 403:
             raise
         report.add("service_agents", False, f"Could not read the IAM policy of {project}: {err.message}",
-                   "Ask a project owner to run `gcloud projects get-iam-policy "
-                   f"{project}` and check that service-{number}@gcp-sa-aiplatform.iam.gserviceaccount.com "
+                   f"Ask a project owner to run `{shell_command('gcloud', 'projects', 'get-iam-policy', project)}` "
+                   "and check that service-{number}@gcp-sa-aiplatform.iam.gserviceaccount.com "
                    "has roles/aiplatform.serviceAgent.", "warning")
         return
     roles = _members_roles(bindings)
@@ -338,8 +354,7 @@ def _check_agents(report: EnvReport, rest: Any, creds: Any, category: str | None
                    "Enable aiplatform.googleapis.com first.", "info")
     else:
         report.add("agent:aiplatform", False, f"{agent.split(':', 1)[1]} does not have {role}.",
-                   f"`gcloud beta services identity create --service=aiplatform.googleapis.com --project "
-                   f"{project}` then `{_grant(project, agent, role)}`")
+                   f"`{_identity_create(project)}` then `{_grant(project, agent, role)}`")
 
     agent, role = _service_agent(number, TUNING_AGENT[0]), TUNING_AGENT[1]
     if role in roles.get(agent, set()):
@@ -369,8 +384,7 @@ def _check_oss_agent(report: EnvReport, project_roles: dict[str, set[str]], cred
         report.add("agent:oss-bucket-access", False,
                    f"Open-model tuning needs {email} to read and write the data and output buckets; "
                    "no project-wide grant was found (a bucket is checked once one is chosen).",
-                   f"`gcloud storage buckets add-iam-policy-binding gs://BUCKET --member={agent} "
-                   "--role=roles/storage.objectUser`", "warning")
+                   f"`{_bucket_grant('BUCKET', agent, 'roles/storage.objectUser')}`", "warning")
         return
     storage = _storage_client(report, creds)
     with storage._errors(f"reading the IAM policy of gs://{bucket}", bucket):
@@ -381,8 +395,7 @@ def _check_oss_agent(report: EnvReport, project_roles: dict[str, set[str]], cred
         return
     report.add("agent:oss-bucket-access", False,
                f"{email} (runs open-model tuning) cannot read and write objects in gs://{bucket}.",
-               f"`gcloud storage buckets add-iam-policy-binding gs://{bucket} --member={agent} "
-               "--role=roles/storage.objectUser`", severity)
+               f"`{_bucket_grant(bucket, agent, 'roles/storage.objectUser')}`", severity)
 
 
 def enable_apis(project: str, services: list[str] | tuple[str, ...] = REQUIRED_APIS, *,

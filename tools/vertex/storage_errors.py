@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from tools.errors import CloudError
+from tools.shell import shell_command
 
 _STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
            409: "ALREADY_EXISTS", 412: "FAILED_PRECONDITION", 429: "RESOURCE_EXHAUSTED",
@@ -59,18 +60,20 @@ def storage_error(err: BaseException, what: str, *, bucket: str | None = None,
         elif code == 403:
             member = _member()
             if bucket:
-                hint = (f"Grant {member} object access on the bucket: `gcloud storage buckets "
-                        f"add-iam-policy-binding gs://{bucket} --member={member} "
-                        f"--role=roles/storage.objectAdmin` (listing buckets needs roles/storage.admin "
+                grant = shell_command("gcloud", "storage", "buckets", "add-iam-policy-binding", f"gs://{bucket}",
+                                      f"--member={member}", "--role=roles/storage.objectAdmin")
+                hint = (f"Grant {member} object access on the bucket: `{grant}` (listing buckets needs "
+                        "roles/storage.admin "
                         f"on the project). If gs://{bucket} is not your bucket at all, choose another "
                         f"name: bucket names are global.")
             else:
-                hint = (f"Grant {member} a storage role on the project: `gcloud projects "
-                        f"add-iam-policy-binding {project or 'PROJECT_ID'} --member={member} "
-                        f"--role=roles/storage.admin`.")
+                grant = shell_command("gcloud", "projects", "add-iam-policy-binding", project or "PROJECT_ID",
+                                      f"--member={member}", "--role=roles/storage.admin")
+                hint = f"Grant {member} a storage role on the project: `{grant}`."
         elif code == 404:
             hint = (f"Bucket gs://{bucket} or the object was not found: check the name "
-                    f"(`gcloud storage ls gs://{bucket}`)." if bucket else "Check the name and the project.")
+                    f"(`{shell_command('gcloud', 'storage', 'ls', f'gs://{bucket}')}`)." if bucket
+                    else "Check the name and the project.")
             text = f"Not found (HTTP 404) while {what}: {message}"
         elif code == 409:
             hint = ("Bucket names are global across all of Google Cloud: pick another name, "
