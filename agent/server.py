@@ -46,7 +46,7 @@ class ServerDeps(Deps):
         user = server_user()
         if name != "local" or user is None:
             return super().platform(name)
-        key = f"local:{user}"
+        key = (f"local:{user}", None, None)
         if key not in self.platform_instances:
             from tools.platforms.local import LocalPlatform
             from tools.workspace import user_home

@@ -62,7 +62,7 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
                        progress=on_progress, storage_download=download)
     val_path = report.validation_path
     if ds.get("validation_source"):
-        validation_source, refused = user_local_source(ds["validation_source"])  # server: user's root only
+        validation_source, refused = user_local_source(str(ds["validation_source"]))  # server: user's root only
         if refused:
             raise ToolError(refused, "Name a validation file in your upload folder.")
         val_report = run_heavy(user, convert, validation_source, fmt, plain, out_dir / "validation_only",
