@@ -20,9 +20,8 @@ from typing import Annotated, TypedDict
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
-#: Google Cloud project ids: 6–30 characters, lowercase letters, digits and hyphens, starting
-#: with a letter and not ending with a hyphen.
-PROJECT_RE = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+from tools.ids import check_project_id
+
 #: The run ids intake writes (`ta-` and ten hex digits): safe in file paths, labels and names.
 RUN_ID_RE = re.compile(r"^ta-[0-9a-f]{10}$")
 PLATFORMS = ("auto", "vertex", "local")
@@ -36,10 +35,7 @@ class InputState(TypedDict):
 
 def check_project(project: str) -> str:
     """`project` when it is a valid project id; ValueError saying what a valid one looks like."""
-    if not PROJECT_RE.match(project or ""):
-        raise ValueError(f"{project!r} is not a valid Google Cloud project id: 6–30 characters, lowercase "
-                         "letters, digits and hyphens, starting with a letter (e.g. `my-project-123`).")
-    return project
+    return check_project_id(project)
 
 
 def check_region(region: str) -> str:

@@ -64,7 +64,7 @@ def test_storage_error_hints_quote_the_bucket(monkeypatch: pytest.MonkeyPatch) -
 
 def test_a_project_id_with_shell_metacharacters_is_refused_at_the_card() -> None:
     from graph.nodes.project_region import ProjectRegionArgs
-    from tools.vertex.auth import check_project_id
+    from tools.ids import check_project_id
 
     for bad in ("x;touch pwned;#", "my-project && curl evil", "$(id)", "Project_1", "abc"):
         with pytest.raises(ValidationError, match="not a Google Cloud project id"):

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import configparser
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,22 +78,6 @@ def _detect(env_names: tuple[str, ...], section: str, key: str, missing: str) ->
     return Detected(None, missing)
 
 
-#: A Google Cloud project id: 6-30 lowercase letters, digits and hyphens, starting with a letter and
-#: not ending with a hyphen; an old domain-scoped id carries a `domain:` prefix.
-_PROJECT_ID = re.compile(r"^(?:[a-z0-9][a-z0-9.-]{0,61}[a-z0-9]:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-
-
-def check_project_id(value: str) -> str:
-    """`value` (stripped) if it is a well-formed project id, else a ValueError saying what one looks like.
-
-    Checked where a person can type or edit it (the project card), so that a value such as
-    `x;touch pwned;#` never reaches a command line or an API path.
-    """
-    text = value.strip()
-    if not _PROJECT_ID.match(text):
-        raise ValueError(f"{text[:64]!r} is not a Google Cloud project id: use 6-30 lowercase letters, digits "
-                         "and hyphens, starting with a letter (e.g. my-project-123)")
-    return text
 
 
 def detect_project() -> Detected:
