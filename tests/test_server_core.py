@@ -28,7 +28,7 @@ def _to_configuration(server: DevServer, tmp_path: Path, marker: str) -> ApiThre
     t = ApiThread(server.client())
     t.say("I want to tune a model")
     t.approve()
-    t.say(f"use {write_dataset(tmp_path / f'{marker}.csv', marker)}")
+    t.say(f"use {write_dataset(server.upload_dir() / f'{marker}.csv', marker).name}")  # inside the upload root
     t.approve_until("approve_configuration")
     return t
 

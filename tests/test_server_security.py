@@ -201,3 +201,23 @@ def test_sqlite_sidecar_files_are_private(tmp_path: Path) -> None:
     for path in (db, *sidecars):
         assert path.stat().st_mode & 0o777 == 0o600, (path, oct(path.stat().st_mode))
     conn.close()
+
+
+def test_messages_and_cards_show_paths_inside_the_users_folder(server: DevServer, at_submit: ApiThread) -> None:
+    """A server user sees `files/bob.csv`, never where the server keeps it."""
+    home = str(server.home.resolve())
+    texts = [str(m.get("content")) for m in at_submit.values["messages"]]
+    texts.append(at_submit.card["action_requests"][0]["description"])
+    assert not [t for t in texts if home in t or str(server.home) in t], [t[:300] for t in texts if home in t]
+    assert any("files/bob.csv" in t for t in texts), texts
+
+
+def test_display_paths_strips_only_the_users_own_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tools.workspace import display_paths
+
+    monkeypatch.setenv("TUNING_AGENT_HOME", str(tmp_path))
+    bob = tmp_path / "users" / "bob"
+    text = f"Read {bob}/files/a.csv and {bob}/runs/ta-0123456789/data/train.jsonl; not {tmp_path}/other"
+    assert display_paths(text, "bob") == (f"Read files/a.csv and runs/ta-0123456789/data/train.jsonl; "
+                                          f"not {tmp_path}/other")
+    assert display_paths(text, None) == text
