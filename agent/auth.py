@@ -19,7 +19,19 @@ Authorization (`auth.on`): every thread, run, cron, assistant and store item car
 is overwritten); reads, searches, updates, resumes and deletes are filtered by it, so another
 user's thread is simply not found. Clients may not write a thread's state
 (`threads.update_state`): state changes only through the graph (answers and card decisions).
-Run inputs and resumes over the size limits are refused before any graph code runs.
+
+Before any graph code runs, a run (and a cron's run payload) is refused when:
+- its input is anything but `{"messages": [...]}` of human messages (400: an `ai`, `system`
+  or `tool` line would be a forged transcript line, other keys would write state);
+- its `command` is anything but `resume`, or `goto: "__end__"` alone (Agent Chat UI's
+  "Mark as Resolved"): `update` and node gotos would write state or skip a card (400);
+- it names an LLM spec other than `none`, the operator's `TUNING_AGENT_LLM` and
+  `TUNING_AGENT_LLM_ALLOWED` (400), since it would spend the operator's keys;
+- it is over the size limits (413). Thread metadata, an assistant's config / context /
+  metadata, store values and cron payloads are capped too (`MAX_RECORD_BYTES`, 413).
+
+Assistants the server creates for each graph carry `created_by: system` and are shared; a
+client can never store `created_by` (it is dropped), so a user's assistant stays theirs.
 
 `"disable_studio_auth": true` in the config matters: without it a request carrying
 `x-auth-scheme: langsmith` would skip these checks on `langgraph dev`.
@@ -48,6 +60,17 @@ MIN_KEY_CHARS = 16
 MAX_MESSAGE_CHARS = 16 * 1024
 #: A run's whole input or resume as JSON (text, card edits, anything else a client sends), in bytes.
 MAX_RUN_PAYLOAD_BYTES = 64 * 1024
+#: Thread metadata, an assistant's config / context / metadata, a store value, a cron payload (JSON bytes).
+MAX_RECORD_BYTES = 64 * 1024
+#: The node a `goto` may name: the graph's end (Agent Chat UI's "Mark as Resolved" sends exactly this).
+END_NODE = "__end__"
+#: Message types a run's input may carry: the person's own lines.
+HUMAN_TYPES = {"human", "user"}
+#: The metadata key the server sets on the assistants it creates itself (shared by all users).
+SYSTEM_KEY = "created_by"
+#: The operator's LLM spec, and the extra specs a run or assistant may choose (comma-separated).
+LLM_ENV = "TUNING_AGENT_LLM"
+LLM_ALLOWED_ENV = "TUNING_AGENT_LLM_ALLOWED"
 
 log = logging.getLogger("tuning_agent.auth")
 auth = Auth()
@@ -184,13 +207,36 @@ def _owned(ctx: Auth.types.AuthContext, value: dict[str, Any]) -> dict[str, str]
     return {OWNER: me}
 
 
+@auth.on.threads.create
+async def thread_create(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
+    _refuse_if(record_size_problem("thread metadata", value.get("metadata")), 413)
+    return _owned(ctx, value)
+
+
 @auth.on.threads.update
 async def thread_update(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
     """Metadata edits and run cancels are the owner's; writing the state itself is nobody's."""
     if "metadata" not in value and not value.get("action"):
         raise Auth.exceptions.HTTPException(
             status_code=403, detail="Clients cannot write a thread's state; answer the open card instead.")
+    _refuse_if(record_size_problem("thread metadata", value.get("metadata")), 413)
     return _owned(ctx, value)
+
+
+def _refuse_if(problem: str | None, status: int) -> None:
+    if problem:
+        raise Auth.exceptions.HTTPException(status_code=status, detail=problem)
+
+
+def record_size_problem(what: str, record: Any) -> str | None:
+    """Why `record` (metadata, an assistant's config, a store value, a cron payload) is too big, or None."""
+    if record is None:
+        return None
+    size = len(json.dumps(record, default=str).encode())
+    if size > MAX_RECORD_BYTES:
+        return (f"The {what} is {size / 1024:,.0f} KB; the limit is {MAX_RECORD_BYTES // 1024} KB. "
+                "Keep data in files in your upload folder and store only names or small settings here.")
+    return None
 
 
 def _text_chars(value: Any) -> int:
@@ -221,21 +267,150 @@ def run_payload_problem(kwargs: dict[str, Any]) -> str | None:
     return None
 
 
+def _is_human(message: Any) -> bool:
+    """True for what LangChain turns into a HumanMessage: a string, a human/user dict, ("human", text)."""
+    if isinstance(message, str):
+        return True
+    if isinstance(message, dict):
+        kinds = {str(message[k]).lower() for k in ("type", "role") if k in message}
+        return bool(kinds) and kinds <= HUMAN_TYPES
+    if isinstance(message, (list, tuple)) and len(message) == 2:
+        return str(message[0]).lower() in HUMAN_TYPES
+    return False
+
+
+def run_input_problem(payload: Any) -> str | None:
+    """Why a run's input is not just new human messages, or None.
+
+    The graph's input is `messages` only, and only a person's own lines: an `ai`, `system` or
+    `tool` message sent by a client would be a forged line of the transcript (an "approved"
+    the agent never said), and any other key would try to write state the nodes own.
+    """
+    if payload is None:
+        return None
+    if not isinstance(payload, dict):
+        return "A run's input must be an object: {\"messages\": [your message]}."
+    extra = sorted(str(k) for k in payload if k != "messages")
+    if extra:
+        return (f"A run's input may only carry `messages`; remove {', '.join(extra)}. Everything else in a "
+                "conversation is written by the agent; answer its cards to change it.")
+    messages = payload.get("messages")
+    if messages is None:
+        return None
+    items = messages if isinstance(messages, list) else [messages]
+    for item in items:
+        if not _is_human(item):
+            kind = item.get("type") or item.get("role") if isinstance(item, dict) else type(item).__name__
+            return (f"A run's input may only carry your own (human) messages, not a {kind!r} message: the "
+                    "agent writes its own and the tools' lines.")
+    return None
+
+
+def command_problem(command: Any) -> str | None:
+    """Why a run's `command` is refused, or None.
+
+    Allowed: `{"resume": ...}` (a card's decisions; the graph checks them against the open
+    card) and `{"goto": "__end__"}` alone (Agent Chat UI's "Mark as Resolved"). `update`
+    would write the thread's state (forged approvals, another user's file as the dataset)
+    and a `goto` to a node would skip its card, so both are refused.
+    """
+    if command is None:
+        return None
+    if not isinstance(command, dict):
+        return "A run's command must be an object such as {\"resume\": {\"decisions\": [...]}}."
+    keys = {str(k) for k, v in command.items() if v is not None}
+    if keys <= {"resume"} or (keys == {"goto"} and command["goto"] in (END_NODE, [END_NODE])):
+        return None
+    return (f"A run's command may only carry `resume` (your decision on the open card), or `goto: \"{END_NODE}\"` "
+            f"alone (mark the thread as resolved); this one has {', '.join(sorted(keys - {'resume'}))}. "
+            "Clients cannot write a thread's state or jump to a step.")
+
+
+def allowed_llm_specs() -> set[str]:
+    """LLM specs a run or assistant may name on this server: `none`, the operator's default, the allowlist."""
+    allowed = {"none", (os.environ.get(LLM_ENV) or "auto").strip()}
+    allowed |= {s.strip() for s in os.environ.get(LLM_ALLOWED_ENV, "").split(",") if s.strip()}
+    return allowed
+
+
+def llm_choice_problem(*contexts: Any) -> str | None:
+    """Why an `llm` chosen in a run's or assistant's context is refused (it would spend the operator's keys)."""
+    for context in contexts:
+        if not isinstance(context, dict) or context.get("llm") is None:
+            continue
+        spec = str(context["llm"]).strip()
+        allowed = allowed_llm_specs()
+        if spec not in allowed:
+            return (f"This server does not let a run choose the LLM {spec[:80]!r}; allowed: "
+                    f"{', '.join(sorted(allowed))}. The operator adds specs to {LLM_ALLOWED_ENV}.")
+    return None
+
+
+def _contexts(spec: dict[str, Any]) -> tuple[Any, Any]:
+    """The run context a run, cron or assistant carries: `context`, and `config.configurable` (its old name)."""
+    config = spec.get("config")
+    return spec.get("context"), (config.get("configurable") if isinstance(config, dict) else None)
+
+
+def run_request_problem(kwargs: dict[str, Any]) -> tuple[int, str] | None:
+    """(HTTP status, why) when a run (or a cron's run payload) must be refused before any graph code runs."""
+    problem = run_payload_problem(kwargs)
+    if problem:
+        return 413, problem
+    for check in (run_input_problem(kwargs.get("input")), command_problem(kwargs.get("command")),
+                  llm_choice_problem(*_contexts(kwargs))):
+        if check:
+            return 400, check
+    return None
+
+
+def _set_user(ctx: Auth.types.AuthContext, context: Any) -> None:
+    if isinstance(context, dict) and "user" in context:  # the graph's run context names the server's user
+        context["user"] = ctx.user.identity
+
+
 @auth.on.threads.create_run
 async def thread_run(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
     kwargs = value.get("kwargs") or {}
-    problem = run_payload_problem(kwargs)
-    if problem:
-        raise Auth.exceptions.HTTPException(status_code=413, detail=problem)
-    context = kwargs.get("context")
-    if isinstance(context, dict) and "user" in context:  # the graph's run context names the server's user
-        context["user"] = ctx.user.identity
+    refused = run_request_problem(kwargs)
+    if refused:
+        raise Auth.exceptions.HTTPException(status_code=refused[0], detail=refused[1])
+    for context in _contexts(kwargs):
+        _set_user(ctx, context)
+    return _owned(ctx, value)
+
+
+@auth.on.crons.create
+async def cron_create(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
+    return _checked_cron(ctx, value)
+
+
+@auth.on.crons.update
+async def cron_update(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
+    return _checked_cron(ctx, value)
+
+
+def _checked_cron(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
+    """A cron's payload is a run made later: the same checks as a run, and the record size cap."""
+    _refuse_if(record_size_problem("cron metadata", value.get("metadata")), 413)
+    payload = value.get("payload")
+    if isinstance(payload, dict):
+        _refuse_if(record_size_problem("cron payload", payload), 413)
+        refused = run_request_problem(payload)
+        if refused:
+            raise Auth.exceptions.HTTPException(status_code=refused[0], detail=refused[1])
+        for context in _contexts(payload):
+            _set_user(ctx, context)
     return _owned(ctx, value)
 
 
 def _own_or_system(ctx: Auth.types.AuthContext) -> Auth.types.HandlerResult:
-    """Everyone sees the graph's own assistant; an assistant a user made is theirs alone."""
-    return {"$or": [{OWNER: ctx.user.identity}, {"created_by": "system"}]}  # type: ignore[return-value]
+    """Everyone sees the graph's own assistants; an assistant a user made is theirs alone.
+
+    `created_by: system` is what the server writes on the assistants it makes for each graph
+    at start-up (they have no owner); a client can never store it (`_checked_assistant`).
+    """
+    return {"$or": [{OWNER: ctx.user.identity}, {SYSTEM_KEY: "system"}]}  # type: ignore[return-value]
 
 
 @auth.on.assistants.read
@@ -248,6 +423,29 @@ async def assistant_search(ctx: Auth.types.AuthContext, value: Any) -> Auth.type
     return _own_or_system(ctx)
 
 
+@auth.on.assistants.create
+async def assistant_create(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
+    return _checked_assistant(ctx, value)
+
+
+@auth.on.assistants.update
+async def assistant_update(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
+    return _checked_assistant(ctx, value)
+
+
+def _checked_assistant(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
+    """Size caps, an allowed LLM, and no client-set `created_by` (only the server's assistants are shared)."""
+    for part in ("config", "context", "metadata"):
+        _refuse_if(record_size_problem(f"assistant {part}", value.get(part)), 413)
+    _refuse_if(llm_choice_problem(*_contexts(value)), 400)
+    metadata = value.get("metadata")
+    if isinstance(metadata, dict):
+        metadata.pop(SYSTEM_KEY, None)  # in place: the server stores this very dict
+    for context in _contexts(value):
+        _set_user(ctx, context)
+    return _owned(ctx, value)
+
+
 @auth.on.store()
 async def store_items(ctx: Auth.types.AuthContext, value: dict[str, Any]) -> None:
     """Store items live under a namespace that starts with their owner's name."""
@@ -255,6 +453,7 @@ async def store_items(ctx: Auth.types.AuthContext, value: dict[str, Any]) -> Non
     if not namespace or namespace[0] != ctx.user.identity:
         raise Auth.exceptions.HTTPException(
             status_code=403, detail=f"Store namespaces must start with your user name ({ctx.user.identity!r}).")
+    _refuse_if(record_size_problem("store value", value.get("value")), 413)
 
 
 @auth.on

@@ -152,7 +152,10 @@ def ask(step: str, question: str) -> dict[str, Any]:
 
 def payload(pending: Record) -> dict[str, Any]:
     """The interrupt value for an open approval."""
-    description = f"**{title(pending['action'])}**\n\n{pending['description']}"
+    from graph.server_user import server_user
+    from tools.workspace import display_paths
+
+    description = display_paths(f"**{title(pending['action'])}**\n\n{pending['description']}", server_user())
     if pending.get("error"):
         description = f"**Your edit was not accepted:** {pending['error']}\n\n{description}"
     return {

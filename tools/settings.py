@@ -33,8 +33,19 @@ def tuning_agent_home() -> Path:
     return private_dir(home)
 
 
+#: Files SQLite keeps next to a database (write-ahead log, shared memory, rollback journal).
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+
+
 def private_file(path: Path) -> Path:
-    """Make an existing file (a SQLite database, a log) readable by this account only."""
-    if path.exists() and path.stat().st_mode & 0o077:
-        path.chmod(0o600)
+    """Make an existing file (a SQLite database, a log) readable by this account only.
+
+    A SQLite database's `-wal`, `-shm` and `-journal` files are tightened with it: they hold
+    the newest checkpoints, and SQLite creates them with the database's mode, so once the
+    database is 0600 later ones are too.
+    """
+    for candidate in (path, *(path.with_name(path.name + suffix) for suffix in SQLITE_SIDECARS)):
+        with contextlib.suppress(FileNotFoundError):
+            if candidate.stat().st_mode & 0o077:
+                candidate.chmod(0o600)
     return path

@@ -86,3 +86,18 @@ def resolve_user_path(user: str, text: str) -> Path:
     if resolved != root and root not in resolved.parents:
         raise _refuse(raw, "is outside your upload folder")
     return resolved
+
+
+def display_paths(text: str, user: str | None) -> str:
+    """`text` with the server's absolute path of `user`'s folder taken out, for showing to that user.
+
+    On a server a message or card reads `files/train.csv` or `runs/<id>/data/train.jsonl`
+    (relative to the user's folder) rather than where the server keeps it, which tells other
+    people nothing about the machine. Outside a server (`user` None) `text` is unchanged.
+    """
+    if not user or not text:
+        return text
+    home = tuning_agent_home() / USERS_DIR / check_user_id(user)
+    for prefix in {str(home), os.path.realpath(home)}:
+        text = text.replace(prefix + os.sep, "")
+    return text
