@@ -64,3 +64,17 @@ def test_free_text_question_at_a_card_is_answered_and_the_card_stays(home: Path)
     s.reject("what is a validation set for?")
     assert "Source:" in s.text()
     assert s.action == "split_validation" and not s.state["dataset"].get("split_decided")
+
+
+def test_column_card_shows_other_possible_mappings(home: Path) -> None:
+    rows = [(f"What is {i} plus {i}?", f"{2 * i}", f"The sum of {i} and {i} is {2 * i} shown step by step.")
+            for i in range(30)]
+    path = home / "three.csv"
+    path.write_text("question,short_answer,explanation\n" + "\n".join(",".join(r) for r in rows) + "\n")
+    s = Session()
+    start(s, path)
+    assert s.action == "confirm_column_mapping"
+    description = s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
+    assert "Other possible mappings" in description, description
+    s.say("prompt=question completion=short_answer")
+    assert s.state["dataset"]["mapping"]["completion_column"] == "short_answer"
