@@ -78,3 +78,22 @@ def test_column_card_shows_other_possible_mappings(home: Path) -> None:
     assert "Other possible mappings" in description, description
     s.say("prompt=question completion=short_answer")
     assert s.state["dataset"]["mapping"]["completion_column"] == "short_answer"
+
+
+def test_hugging_face_split_is_shown_before_use(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tools.data
+
+    csv = write_csv(home)
+    real = tools.data.inspect_source
+
+    def offline(source: str, **kwargs: object) -> object:  # no network in tests: read a local file instead
+        assert source == "hf://owner/trivia?split=validation"
+        return real(str(csv), **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tools.data, "inspect_source", offline)
+    s = Session()
+    s.say("I want to tune a model to answer trivia questions")
+    s.approve()
+    s.say("use hf://owner/trivia?split=validation")
+    assert "Hugging Face split: **validation**" in s.text()
+    assert s.action == "confirm_column_mapping", "the split is confirmed with the mapping, before anything is written"
