@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from graph import prompts
-from knowledge import find_model, reference_names, reference_text, valid_regions
+from knowledge import find_model, valid_regions
 
 log = logging.getLogger(__name__)
 
@@ -102,28 +102,21 @@ def rationale(llm: Any, purpose: str, suggestions: str) -> str | None:
     return raw.text if isinstance(raw, Answer) else None
 
 
-_TOPICS = {
-    "environment_setup": ("environment", "setup", "set up", "permission", "iam", "api", "credential", "gcloud",
-                          "project", "billing", "service agent"),
-    "tuning_concepts": ("peft", "lora", "adapter", "epoch", "learning rate", "full tuning", "overfit",
-                        "token", "rank", "fine-tun", "finetun", "validation loss"),
-    "data_format": ("format", "jsonl", "schema", "role", "messages", "prompt", "completion", "contents",
-                    "validation file", "split"),
-    "global_region": ("global", "region", "location", "where"),
-}
-
-
-def pick_reference(question: str) -> str:
-    """The reference text whose topic words best match the question."""
-    low = question.lower()
-    scores = {name: sum(word in low for word in words) for name, words in _TOPICS.items()}
-    best = max(scores, key=lambda name: scores[name])
-    return best if scores[best] > 0 and best in reference_names() else "tuning_concepts"
-
-
 def answer_question(llm: Any, question: str) -> str:
-    """Answer a side question from `knowledge/` texts (the LLM only rephrases them)."""
-    name = pick_reference(question)
-    reference = reference_text(name)
-    raw = _structured(llm, Answer, prompts.ANSWER_QUESTION.format(reference=reference, question=question))
-    return raw.text if isinstance(raw, Answer) and raw.text.strip() else reference
+    """A short answer from the best-matching `knowledge/texts` section, naming it (tools/answers.py).
+
+    With an LLM, the model rephrases the same top sections (grounded); on any failure, or an
+    empty reply, the deterministic answer stands.
+    """
+    from tools.answers import Answer as Found
+    from tools.answers import answer, grounded_prompt, rank
+
+    found = answer(question)
+    best = rank(question, k=1)
+    if best and "checklist" in best[0][0].title.lower():
+        found = Found(best[0][0].body, found.source)  # a checklist is shown whole: every step matters
+    raw = _structured(llm, Answer, grounded_prompt(question)) if found.found else None
+    if isinstance(raw, Answer) and raw.text.strip():
+        text = raw.text.strip()
+        return text if "source:" in text.lower() else f"{text}\n(Source: {found.source})"
+    return found.render()

@@ -280,6 +280,8 @@ def await_decision(state: TuningState, args_model: type[BaseModel] | None = None
         except ValueError as err:
             raise _reask(pending, str(err)) from None
     consumed = {"facts": {"answer": None}} if typed else None
+    if not typed and decision.type == "reject" and decision.message:
+        _redirect_free_text(state, pending, decision.message)
     if decision.type not in pending["allowed"]:
         raise _reask(pending, f"'{decision.type}' is not allowed here; choose one of {pending['allowed']}.", consumed)
     try:
@@ -302,6 +304,19 @@ def await_decision(state: TuningState, args_model: type[BaseModel] | None = None
             if named:
                 updates["facts"] = {"dataset": named}
     return Outcome(type=decision.type, args=args, message=decision.message, updates=updates)
+
+
+def _redirect_free_text(state: TuningState, pending: Record, text: str) -> None:
+    """Free text sent as a card's answer is read like any message (graph/understand.py): a question,
+    a change another step owns, or a purpose at the category card does not decide the card; the
+    step wrapper applies the redirect (`Reask`) and the router takes it from there."""
+    from graph import understand
+
+    job_exists = bool((state.get("job") or {}).get("name"))
+    meant = understand.meaning(text, dict(pending), category_chosen=bool(state.get("category")),
+                               job_exists=job_exists)
+    if not meant.answers_card:
+        raise Reask(understand.redirect(meant, dict(pending), dict(state)))
 
 
 def _short_error(err: Exception) -> str:

@@ -203,6 +203,14 @@ _CHANGE_VERB = re.compile(r"\b(use|make|set|switch|change|go with|try|bump|lower
                           r"instead|rather|hold out|keep)\b", re.I)
 
 
+#: A purpose asked as a question: "can you help me fine-tune a model that writes product descriptions?"
+_PURPOSE_ASKED = re.compile(
+    r"^\s*(?:can|could|would|will)\s+(?:you|we|i)\s+(?:please\s+)?(?:help\s+(?:me|us)\s+)?(?:to\s+)?"
+    r"(?:build|make|create|train|tune|fine-?tune|teach|get)\b.*\b(?:model|bot|assistant|chatbot|classifier|agent)\b"
+    r"(?:\s+(?:that|to|for|which|who)\b)"
+    r"|^\s*(?:can|could|would)\s+you\s+help\s+(?:me|us)\s+(?:build|make|create|train|tune|fine-?tune)\b", re.I)
+
+
 def _clauses(text: str) -> list[str]:
     """The message split at sentence ends, dashes and semicolons ("bot for X — what do I need?")."""
     return [c.strip() for c in _CLAUSE.split(text) if c and c.strip()]
@@ -403,6 +411,9 @@ def read(text: str, ctx: CardContext | None = None) -> Reading:
 
     # Then each clause: a question stays a question; otherwise purpose, dataset and changes.
     for clause in clauses:
+        if _PURPOSE_ASKED.search(clause):
+            out.append(Purpose(clause.rstrip(" ?.;—-")))
+            continue
         if parse.is_question(clause) and not _is_request(clause):
             out.append(Question(clause))
             continue

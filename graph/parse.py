@@ -20,7 +20,7 @@ _REGION = re.compile(r"\b(global|(?:us|europe|asia|me|northamerica|southamerica|
 _PROJECT = re.compile(r"\bproject(?:\s+id)?\s*(?:is|=|:)?\s*[`'\"]?([a-z][a-z0-9-]{4,28}[a-z0-9])\b", re.I)
 _BUCKET = re.compile(r"\bbucket\s*(?:is|=|:|named|called)?\s*[`'\"]?(?:gs://)?([a-z0-9][a-z0-9._-]{1,61}[a-z0-9])",
                      re.I)
-_URI = re.compile(r"((?:gs|local)://[^\s'\"`,;]+)")
+_URI = re.compile(r"((?:gs|local|hf)://[^\s'\"`,;]+)")
 #: A dataset path is found in two linear passes (no backtracking regex over the whole message):
 #: runs of path characters, then the last data-file extension inside each run.
 _PATH_RUN = re.compile(r"[\w./~-]+")

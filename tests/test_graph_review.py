@@ -59,8 +59,7 @@ def test_a_typo_in_a_new_path_keeps_the_prepared_dataset(home: Path) -> None:
     assert "can't find" in s.text() and "kept the dataset" in s.text()
     assert s.state["dataset"]["uploaded"], "nothing prepared is thrown away"
     assert s.deps.platform("local").list_jobs() == []
-    s.say("submit")
-    assert s.action == "submit_tuning_job"
+    assert s.action == "submit_tuning_job", "the card that was open comes back, undecided"
 
 
 def test_changes_after_a_declined_submit_are_applied(home: Path) -> None:

@@ -32,7 +32,14 @@ def _params() -> list[object]:
 
 @pytest.mark.parametrize(("conversation", "llm"), _params())
 def test_conversation(conversation: Conversation, llm: str, home: Path, tmp_path: Path,
-                      monkeypatch: pytest.MonkeyPatch) -> None:
+                      monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    if conversation.platform == "vertex":  # the real SDKs against the fake servers (they set their variables)
+        for fixture in ("fake_vertex", "fake_admin", "gcs_emulator"):
+            request.getfixturevalue(fixture)
+        # The suggested open model is live in this fake project (the preflight checks the publisher list).
+        request.getfixturevalue("fake_vertex").state.publisher_models.append(
+            ("publishers/google/models/gemma4", "gemma-4-e4b-it"))
+        monkeypatch.chdir(tmp_path)
     if llm == "fake":
         monkeypatch.setattr("agent.llm.make_llm", fake_llm_factory())
     results = run(conversation, llm, tmp_path)
@@ -44,6 +51,8 @@ def test_conversation(conversation: Conversation, llm: str, home: Path, tmp_path
 def test_table_is_well_formed() -> None:
     names = [c.name for c in CONVERSATIONS]
     assert len(names) == len(set(names)), "scenario names are thread ids: keep them unique"
+    assert len(names) >= 40
+    assert {c.platform for c in CONVERSATIONS} == {"local", "vertex"}
     for conversation in CONVERSATIONS:
         assert conversation.about and conversation.turns
         assert set(conversation.llms) <= {"none", "fake"} and conversation.platform in {"local", "vertex"}

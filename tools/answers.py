@@ -50,7 +50,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "serve": ("deploy",), "serving": ("deploy",), "endpoint": ("deploy",), "host": ("deploy",),
     "jsonl": ("format",), "csv": ("format",), "schema": ("format",), "shape": ("format",),
     "laptop": ("local",), "offline": ("local",), "cpu": ("local",), "account": ("local", "cloud"),
-    "install": ("gcloud", "setup"), "gcloud": ("setup",), "permission": ("roles",), "iam": ("roles",),
+    "install": ("gcloud", "setup"), "gcloud": ("setup",), "environment": ("setup", "checklist"),
+    "permission": ("roles",), "iam": ("roles",),
     "overfit": ("overfitting",), "memorise": ("overfitting",), "memorize": ("overfitting",),
     "finetune": ("fine", "tuning"), "finetuning": ("fine", "tuning"),
 }
@@ -128,7 +129,8 @@ def _stem(word: str) -> str:
 def terms(text: str, *, expand: bool = False) -> list[str]:
     """Lower-cased, stemmed content words; `expand` adds the synonyms questions need."""
     out: list[str] = []
-    for raw in re.findall(r"[a-z0-9]+", text.lower().replace("fine-tun", "finetun")):
+    low = re.sub(r"\bset(?:ting)?[- ]up\b", "setup", text.lower()).replace("fine-tun", "finetun")
+    for raw in re.findall(r"[a-z0-9]+", low):
         if raw in _STOP or len(raw) < 2:
             continue
         word = _stem(raw)

@@ -107,5 +107,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     outcome = await_decision(state, CategoryArgs)
     chosen = outcome.args.get("category") if outcome.approved else parse.category(outcome.message or "")
     if chosen not in {"open", "gemini"}:
-        return combine(outcome.updates, say("I did not catch open or gemini — let me ask again."))
+        return combine(outcome.updates, say("I did not catch open or gemini. Say **open** or **gemini**, name a "
+                                            "model, ask a question, or tell me what the model is for (I'll "
+                                            "suggest three models)."))
     return combine(outcome.updates, {"category": chosen}, say(f"Category: **{chosen}** models."))

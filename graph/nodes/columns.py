@@ -48,12 +48,25 @@ def _samples_table(ds: DatasetRecord) -> str:
     return md_table(columns[:6], rows) if columns else ""
 
 
+def _alternatives(alternatives: dict[str, Any]) -> str:
+    """Other columns that could play each role, best first (so a second choice is one word away)."""
+    lines = []
+    for role, choices in alternatives.items():
+        named = [f"`{c.column}` ({c.reason})" for c in choices if c.score > 0][:2]
+        if named:
+            lines.append(f"- {role}: {'; '.join(named)}")
+    if not lines:
+        return ""
+    return "\n\nOther possible mappings (say e.g. `prompt=COLUMN completion=COLUMN`):\n" + "\n".join(lines)
+
+
 def _recommend(ds: DatasetRecord, deps: Deps) -> tuple[dict[str, Any], str]:
     from tools.data import Inspection, recommend_mapping
 
     rec_ = recommend_mapping(Inspection.model_validate(ds["inspection"]))
     mapping = {"prompt_column": rec_.prompt, "completion_column": rec_.completion, "system_column": rec_.system}
     reasons = "\n".join(f"- {role}: {why}" for role, why in rec_.reasons.items())
+    reasons += _alternatives(rec_.alternatives)
     llm_choice = advisor.map_columns(deps.llm, ds["columns"], ds.get("samples") or [], mapping)
     if llm_choice and llm_choice != mapping:
         reasons += "\n- The language model prefers this mapping after reading the samples; the heuristic " \

@@ -76,6 +76,13 @@ def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
     count = f"{info['row_count']:,}" + ("" if info.get("row_count_exact", True) else " (estimated)")
     columns = [c["name"] if isinstance(c, dict) else str(c) for c in info.get("columns", [])]
     note = info.get("encoding_note")
+    if source.startswith("hf://"):  # which split is read is shown before it is used (the next card confirms it)
+        from tools.data.sources import parse_hf
+
+        ref = parse_hf(source)
+        split = (f"Hugging Face split: **{ref.split}**" + (f", config **{ref.config}**" if ref.config else "")
+                 + f". To use another split, give `hf://{ref.dataset_id}?split=NAME`.")
+        note = f"{note}\n\n{split}" if note else split
     return combine({"dataset": {"inspected": True, "kind": info.get("kind"), "columns": columns,
                                 "inspection": info, "samples": info.get("samples", [])[:5],
                                 "shape": info.get("shape"), "rows": info.get("row_count"),

@@ -12,7 +12,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from graph import advisor, parse
+from graph import advisor, parse, understand
 from graph.approvals import STRICT_ACTIONS, stale
 from graph.common import facts, rec
 from graph.deps import Deps
@@ -61,30 +61,38 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return update
     text = message.text if not isinstance(message.content, str) else message.content  # UIs send text blocks
     pending = dict(state.get("pending") or {})
+    job_exists = bool(rec(state, "job").get("name"))
+    trying_model = pending.get("step") == "done" and bool(rec(state, "deployment").get("endpoint"))
+    meant = understand.meaning(text, pending, category_chosen=bool(state.get("category")), job_exists=job_exists)
     new = _deterministic(text, pending, state)
-    answer = parse.yes_no(text)
+    if meant.purpose and not state.get("category"):
+        new["purpose"] = meant.purpose  # kept even when a question comes with it
+    answer = parse.yes_no(text) if meant.question is None else None
     relevant = {k for k in new if k != "purpose"}
     llm_approved = False
-    if deps.llm is not None and answer is None and not relevant:
+    if deps.llm is not None and answer is None and not relevant and meant.question is None:
         what = pending.get("action") or pending.get("question") or "the person's goal"
         llm_facts = advisor.extract_facts(deps.llm, text, str(what), state.get("category"))
         side = llm_facts.pop("side_question", None)
         answer_text = llm_facts.pop("answer_text", None)
-        new = {**llm_facts, **new}
+        new = {**llm_facts, **new}  # the LLM only adds: what was read deterministically stays
         if side and pending.get("kind") != "approval":
             update["side_reply"] = side
         if answer_text in {"approve", "reject"}:
             answer = answer_text == "approve"
             llm_approved = answer
-    trying_model = pending.get("step") == "done" and bool(rec(state, "deployment").get("endpoint"))
-    if parse.is_question(text) and answer is None and not trying_model and \
-            not ({k for k in new if k != "purpose"}):
-        update["side_reply"] = text
-        new.pop("purpose", None)
+    if meant.question is not None and not trying_model:
+        # Answered, and whatever is open comes back; never read as a choice or an answer.
+        update["side_reply"] = meant.question
+        new = {"purpose": new["purpose"]} if new.get("purpose") else {}
     elif pending.get("kind") == "approval" and stale(pending):
         # Typed before this card was shown (e.g. a second "yes" queued behind the first): it
         # answers nothing here, and the card stays open.
         new.pop("purpose", None)
+    elif pending.get("kind") == "approval" and not meant.answers_card:
+        redirect = understand.redirect(meant, pending, dict(state))
+        new = {**{k: v for k, v in new.items() if k == "purpose"}, **redirect.pop("facts")}
+        update.update(redirect)
     elif pending.get("kind") == "approval":
         # Only a plain yes approves; anything more ("no, hold out 10%", "ok, use bucket X") is kept
         # whole and read by the step as the person's answer. Cards that spend money or change a
@@ -99,6 +107,6 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     new["seen"] = message.id
     new["last_text"] = text
     update["facts"] = new
-    if pending.get("awaiting"):
+    if pending.get("awaiting") and update.get("pending", pending) is pending:
         update["pending"] = {**pending, "awaiting": False}
     return update

@@ -18,6 +18,46 @@ PURPOSE = "I want to tune a model to answer trivia questions"
 TO_SUBMIT = (Turn(PURPOSE, card="choose_model_category"), Turn("y"), Turn("{data}", card="confirm_column_mapping"),
              Turn("y", card="split_validation"), Turn("y", card="create_bucket"), Turn("y", card="upload_dataset"),
              Turn("y", card="approve_configuration"), Turn("y", card="submit_tuning_job"))
+#: The prefix of TO_SUBMIT that ends with the named card open.
+CARDS = ("choose_model_category", "confirm_column_mapping", "split_validation", "create_bucket", "upload_dataset",
+         "approve_configuration", "submit_tuning_job")
+
+
+def to_card(card: str) -> tuple[Turn, ...]:
+    """The turns that reach `card` on the local platform."""
+    return TO_SUBMIT[:next(i for i, t in enumerate(TO_SUBMIT) if t.card == card) + 1]
+
+
+#: On Vertex (fake servers): purpose, category, project/region confirmed (the checks pass), a dataset.
+VERTEX_TO_COLUMNS = (Turn(PURPOSE, card="choose_model_category"), Turn("y", card="confirm_project_region"),
+                     Turn("y", expect=("environment checks passed",)), Turn("{data}", card="confirm_column_mapping"))
+VERTEX_TO_SUBMIT = (*VERTEX_TO_COLUMNS, Turn("y", card="split_validation"), Turn("y", card="create_bucket"),
+                    Turn("y", card="upload_dataset"), Turn("y", card="approve_configuration"),
+                    Turn("y", card="submit_tuning_job"))
+
+#: A question at each card on the local platform, what the answer must mention, and its source section.
+QUESTIONS_AT_CARDS = (
+    ("choose_model_category", "what is LoRA?", "adapter"),
+    ("confirm_column_mapping", "what format does the data need?", "JSONL"),
+    ("split_validation", "what is a validation set for?", "validation loss"),
+    ("create_bucket", "how much will tuning cost?", "billing"),
+    ("upload_dataset", "can I tune without a cloud account?", "local"),
+    ("approve_configuration", "what does an epoch mean?", "epoch"),
+    ("submit_tuning_job", "how long will training take?", "hour"),
+)
+
+#: Purposes phrased many ways: each keeps the purpose and yields the three different suggestions.
+PURPOSES = (
+    "I'm building a support bot for a bike shop",
+    "We need a classifier for customer emails",
+    "my goal is to summarise meeting notes",
+    "a customer-support chatbot for my online shop",
+    "for answering questions about our product manual",
+    "Can you help me fine-tune a model that writes product descriptions?",
+    "we want to train a model to extract invoice fields",
+    "it's for translating support replies into Spanish",
+    "I would like to teach a model our company's writing style for release notes",
+)
 
 CONVERSATIONS: tuple[Conversation, ...] = (
     Conversation(
@@ -25,11 +65,58 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         "A plain purpose gets three different model suggestions, each with pros and cons.",
         (Turn(PURPOSE, expect=("open", "gemini", "budget pick", "pros", "cons"), card="choose_model_category"),),
     ),
+    *(Conversation(
+        f"purpose-phrasing-{i}",
+        f"A purpose phrased as {text!r} is kept and yields the three suggestions.",
+        (Turn(text, expect=("budget pick", "pros", "cons"), expect_not=("I did not catch",),
+              card="choose_model_category"),),
+    ) for i, text in enumerate(PURPOSES, 1)),
+    Conversation(
+        "purpose-typed-at-the-bare-category-card",
+        "Someone who first asks what the tool does, then types a purpose at the category card, gets suggestions.",
+        (Turn("what can you do?", card="choose_model_category"),
+         Turn("I'm building a bot that answers trivia questions", expect=("budget pick",),
+              expect_not=("I did not catch",), card="choose_model_category")),
+    ),
+    Conversation(
+        "purpose-with-a-question",
+        "A purpose stated with a question keeps the purpose (suggestions) and answers the question.",
+        (Turn("I'm building a bot for trivia night — what setup do I need?",
+              expect=("budget pick", "gcloud", "Source:"), card="choose_model_category"),),
+    ),
     Conversation(
         "question-at-category-card-is-answered",
         "A question typed at the category card is answered from the notes and the card comes back.",
         (Turn(PURPOSE, card="choose_model_category"),
          Turn("what is LoRA?", expect=("adapter",), card="choose_model_category")),
+    ),
+    Conversation(
+        "open-vs-gemini-question-is-not-a-choice",
+        "Asking about open vs Gemini at the category card answers it; nothing is chosen.",
+        (Turn(PURPOSE, card="choose_model_category"),
+         Turn("should I pick open or gemini?", expect=("Open models or Gemini",),
+              expect_not=("Category: **gemini**",), card="choose_model_category")),
+    ),
+    Conversation(
+        "short-answer-names-its-source",
+        "A question gets a short answer naming its source section, not the whole page.",
+        (Turn(PURPOSE, card="choose_model_category"),
+         Turn("how many epochs should I use?", expect=("Source: Tuning concepts › Epochs",),
+              expect_not=("Overfitting",))),
+    ),
+    *(Conversation(
+        f"question-at-{card}",
+        f"A question at the {card} card is answered briefly, naming its source, and the same card comes back "
+        "undecided.",
+        (*to_card(card), Turn(question, expect=(word, "Source:"), expect_not=("Approved", "Declined"), card=card)),
+        llms=("none",) if card in ("approve_configuration", "submit_tuning_job") else ("none", "fake"),
+    ) for card, question, word in QUESTIONS_AT_CARDS[1:]),
+    Conversation(
+        "question-while-asked-for-the-dataset",
+        "A question asked when the dataset is wanted is answered, and the dataset is asked for again.",
+        (Turn(PURPOSE), Turn("y"),
+         Turn("what format should my file be in?", expect=("Source: Dataset format", "Which dataset")),
+         Turn("{data}", card="confirm_column_mapping")),
     ),
     Conversation(
         "choose-open-then-dataset",
@@ -39,10 +126,59 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("{data}", card="confirm_column_mapping")),
     ),
     Conversation(
+        "choose-by-name-at-category-card",
+        "Typing 'the open one' at the category card chooses open models.",
+        (Turn(PURPOSE, card="choose_model_category"),
+         Turn("the open one", expect=("Category: **open**", "dataset"))),
+    ),
+    Conversation(
+        "unclear-answer-at-category-card-says-what-to-say",
+        "Something the category card cannot use gets told what it can say, and the card comes back.",
+        (Turn(PURPOSE, card="choose_model_category"),
+         Turn("hmm not sure", expect=("open", "gemini", "what the model is for"), card="choose_model_category")),
+    ),
+    Conversation(
+        "change-category-after-choosing",
+        "Naming Gemini at the column card (after choosing open) asks before switching; nothing is lost.",
+        (*to_card("confirm_column_mapping"),
+         Turn("actually switch to gemini", expect=("Switch from **open** to **gemini**",),
+              card="choose_model_category"),
+         Turn("n"), Turn("", expect=("Staying with **open**",), card="confirm_column_mapping")),
+        llms=("none",),
+    ),
+    Conversation(
         "split-no-with-details",
         "A typed no with details at the split card uses the details, not the default.",
         (Turn(PURPOSE), Turn("y"), Turn("{data}"), Turn("y", card="split_validation"),
          Turn("no, hold out 10%", expect=("10%",), card="create_bucket")),
+    ),
+    Conversation(
+        "no-validation-at-split-card",
+        "'no validation' at the split card trains on every row.",
+        (*to_card("split_validation"), Turn("no validation", expect=("all rows go to training",),
+                                            card="create_bucket")),
+    ),
+    Conversation(
+        "epochs-said-before-the-settings-wait-for-them",
+        "A setting typed before the configuration step is kept (the open card stays) and applied there.",
+        (*to_card("upload_dataset"),
+         Turn("use 4 epochs", expect=("Noted", "epochs = 4"), card="upload_dataset"),
+         Turn("y", expect=("| epochs | 4 |",), card="approve_configuration")),
+        llms=("none",),
+    ),
+    Conversation(
+        "change-at-configuration-card",
+        "A change typed at the configuration card shows the card again with the change and a new cost.",
+        (*to_card("approve_configuration"),
+         Turn("use 3 epochs", expect=("| epochs | 3 |", "recomputed"), card="approve_configuration")),
+        llms=("none",),
+    ),
+    Conversation(
+        "invalid-change-is-refused-with-the-reason",
+        "An impossible setting is refused with the allowed range, and the configuration card stays.",
+        (*to_card("approve_configuration"),
+         Turn("use 0 epochs", expect=("won't work", "epochs"), card="approve_configuration")),
+        llms=("none",),
     ),
     Conversation(
         "local-path-to-submit-card",
@@ -53,32 +189,72 @@ CONVERSATIONS: tuple[Conversation, ...] = (
     Conversation(
         "change-at-submit-card-is-kept",
         "A change typed at the submit card goes back to the configuration and comes back with it applied.",
-        (*TO_SUBMIT, Turn("use 2 epochs", expect=("--epochs 2",), expect_not=("Nothing was submitted",),
-                          card="submit_tuning_job")),
+        (*TO_SUBMIT, Turn("use 2 epochs", expect=("epochs", "2", "cost"), expect_not=("Nothing was submitted",),
+                          card="approve_configuration"),
+         Turn("y", expect=("--epochs 2",), card="submit_tuning_job")),
         llms=("none",),
-        known_gap="graph: a change at any card routed through the invalidation table (#11) not wired in yet",
     ),
     Conversation(
-        "purpose-with-a-question",
-        "A purpose stated with a question keeps the purpose (suggestions) and answers the question.",
-        (Turn("I'm building a bot for trivia night — what setup do I need?",
-              expect=("budget pick", "gcloud"), card="choose_model_category"),),
-        known_gap="graph: one understanding step (graph/intents.read) not wired in yet",
+        "learning-rate-change-at-submit-card",
+        "A learning rate typed at the submit card is never submitted with the old one.",
+        (*TO_SUBMIT, Turn("set the learning rate to 0.001", expect=("0.001",), card="approve_configuration"),
+         Turn("y", expect=("--learning-rate 0.001",), card="submit_tuning_job")),
+        llms=("none",),
     ),
     Conversation(
-        "open-vs-gemini-question-is-not-a-choice",
-        "Asking about open vs Gemini at the category card answers it; nothing is chosen.",
+        "decline-submit-then-submit",
+        "Declining the submit card submits nothing; saying submit later brings the card back.",
+        (*TO_SUBMIT, Turn("n"), Turn("", expect=("Nothing was submitted",)),
+         Turn("submit", card="submit_tuning_job")),
+        llms=("none",),
+    ),
+    Conversation(
+        "status-before-any-job",
+        "Asking for the status before a job exists says so and keeps the card.",
         (Turn(PURPOSE, card="choose_model_category"),
-         Turn("should I pick open or gemini?", expect=("Open models or Gemini",),
-              expect_not=("Category: **gemini**",), card="choose_model_category")),
-        known_gap="graph: answers from tools.answers (sections) not wired in yet",
+         Turn("how is my job doing?", expect_not=("Category: **",), card="choose_model_category")),
+        llms=("none",),
     ),
     Conversation(
-        "short-answer-names-its-source",
-        "A question gets a short answer naming its source section, not the whole page.",
-        (Turn(PURPOSE, card="choose_model_category"),
-         Turn("how many epochs should I use?", expect=("Source: Tuning concepts › Epochs",),
-              expect_not=("Overfitting",))),
-        known_gap="graph: answers from tools.answers (sections) not wired in yet",
+        "another-dataset-at-the-column-card",
+        "Naming another file at the column card uses that file instead.",
+        (*to_card("confirm_column_mapping"),
+         Turn("use {data2} instead", expect=("trivia2.csv",), card="confirm_column_mapping")),
+        llms=("none",),
+    ),
+    # ---- Vertex AI, through the fake servers -------------------------------------------------
+    Conversation(
+        "vertex-purpose-with-a-question",
+        "On Vertex, a purpose with a setup question: the checklist section is quoted and the suggestions shown.",
+        (Turn("We're building a triage assistant for support tickets. What do I need to set up?",
+              expect=("budget pick", "gcloud", "Source:"), card="choose_model_category"),),
+        platform="vertex",
+    ),
+    Conversation(
+        "vertex-question-at-project-card",
+        "On Vertex, a question at the project/region card is answered and the same card comes back.",
+        (Turn(PURPOSE), Turn("y", card="confirm_project_region"),
+         Turn("what is the global location?", expect=("Source:", "global"), card="confirm_project_region")),
+        platform="vertex",
+    ),
+    Conversation(
+        "vertex-to-the-column-card",
+        "On Vertex, approving the category and the project leads through the checks to the column card.",
+        VERTEX_TO_COLUMNS,
+        platform="vertex",
+    ),
+    Conversation(
+        "vertex-change-at-submit-card",
+        "On Vertex, '4 epochs' at the submit card brings the configuration back, then a submit card with 4.",
+        (*VERTEX_TO_SUBMIT, Turn("use 4 epochs", expect=("| epochs | 4 |",), card="approve_configuration"),
+         Turn("y", expect=("epoch",), card="submit_tuning_job")),
+        platform="vertex", llms=("none",),
+    ),
+    Conversation(
+        "vertex-question-at-submit-card",
+        "On Vertex, a cost question at the submit card is answered and nothing is submitted.",
+        (*VERTEX_TO_SUBMIT, Turn("how much will this cost?", expect=("Source: Cost and time",),
+                                 expect_not=("Job submitted",), card="submit_tuning_job")),
+        platform="vertex", llms=("none",),
     ),
 )

@@ -28,7 +28,7 @@ class Turn:
 
     `expect`/`expect_not`: words or phrases (case-insensitive) that must / must not appear in the
     reply. `card`: the approval card that should be open after this turn (None: don't check).
-    `{data}` in `say` is replaced by the path of a small trivia CSV.
+    `{data}` in `say` is replaced by the path of a small trivia CSV, `{data2}` by a second one.
     """
 
     say: str
@@ -88,7 +88,8 @@ def fake_llm_factory() -> Callable[[str | None], Any]:
 def run(conversation: Conversation, llm: str, tmp_path: Path) -> list[TurnResult]:
     """Play the conversation; returns each turn's reply (the output printed until the next prompt)."""
     data = write_trivia_csv(tmp_path / "trivia.csv")
-    lines = [t.say.replace("{data}", str(data)) for t in conversation.turns] + ["quit"]
+    data2 = write_trivia_csv(tmp_path / "trivia2.csv")
+    lines = [t.say.replace("{data}", str(data)).replace("{data2}", str(data2)) for t in conversation.turns] + ["quit"]
     out = io.StringIO()
     renderer = Renderer(Console(file=out, force_terminal=False, no_color=True, width=160, soft_wrap=True))
     reader = _SlicingReader(lines, out)
