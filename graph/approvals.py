@@ -206,14 +206,26 @@ def _from_resume(value: Any, pending: Record) -> Decision:
         old = value[0]
         kind = _LEGACY[old["type"]]
         if kind == "edit":
-            args = (old.get("args") or {}).get("args", {})
-            return Decision(type="edit", edited_action=EditedAction(name=pending["action"], args=args))
+            return Decision(type="edit", edited_action=_legacy_edit(old.get("args"), pending))
         return Decision(type=kind, message=old.get("args") if isinstance(old.get("args"), str) else None)
     try:
         return HITLResponse.model_validate(value).decisions[0]
     except ValidationError as err:
         raise ValueError('could not read the answer; send {"decisions": [{"type": "approve"}]}, '
                          '{"type": "edit", "edited_action": {...}} or {"type": "reject", "message": "..."}') from err
+
+
+def _legacy_edit(edited: Any, pending: Record) -> EditedAction:
+    """The older UI's edit (`{"action": NAME, "args": {...}}`), for this card only.
+
+    A bare list in the new shape (`[{"type": "edit", "edited_action": …}]`) reads as this old
+    one too, so the action it names is checked, never assumed."""
+    if not isinstance(edited, dict) or not isinstance(edited.get("args"), dict):
+        raise ValueError('an edit must carry {"action": NAME, "args": {...}}')
+    name = edited.get("action") or edited.get("name")
+    if name != pending["action"]:
+        raise ValueError(f"that edit names {str(name)[:60]!r}, not this card ({pending['action']}).")
+    return EditedAction(name=str(name), args=edited["args"])
 
 
 def _from_chat(answer: Record) -> Decision:

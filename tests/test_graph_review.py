@@ -129,3 +129,38 @@ def test_malformed_resumes_reask_instead_of_failing(home: Path) -> None:
     assert "could not read the answer" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
     s._run(Command(resume=[{"type": "accept", "args": None}]))  # the older Agent Chat UI answer
     assert s.state["category"] == "open"
+
+
+def test_old_style_edits_are_checked_and_never_break_the_thread(home: Path) -> None:
+    """Found by attacking the server: a bare-list edit naming another card approved the open one,
+    and an edit whose args were a string broke every later answer on the thread."""
+    s = Session()
+    s.say("I want to tune a model to answer trivia questions")
+    s.approve()
+    s.say(f"use {write_csv(home)}")
+    assert s.action == "confirm_column_mapping"
+    s._run(Command(resume=[{"type": "edit", "edited_action": {"name": "submit_tuning_job", "args": {}}}]))
+    assert s.action == "confirm_column_mapping" and not s.state["dataset"].get("mapping_confirmed")
+    s._run(Command(resume=[{"type": "edit", "args": "zzz"}]))
+    assert s.action == "confirm_column_mapping"
+    assert "an edit must carry" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
+    s._run(Command(resume=[{"type": "edit", "args": {"action": "submit_tuning_job", "args": {}}}]))
+    assert "not this card" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
+    s.approve()  # the thread still answers
+    assert s.state["dataset"]["mapping_confirmed"]
+
+
+def test_a_refused_model_edit_leaves_the_thread_usable(home: Path, tmp_path: Path) -> None:
+    """Found by attacking the server: editing base_model to a folder that is no model made every
+    later message fail (a KeyError in intake)."""
+    s = Session()
+    s.say("I want to tune a model to answer trivia questions")
+    s.approve()
+    s.say(f"use {write_csv(home)}")
+    s.approve_until("approve_configuration")
+    folder = tmp_path / "not-a-model"
+    folder.mkdir()
+    s.edit(base_model=str(folder))
+    assert any("not-a-model" in r for r in s.replies)
+    s.say("hello")
+    assert s.action == "approve_configuration"

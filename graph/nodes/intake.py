@@ -38,8 +38,8 @@ def _deterministic(text: str, pending: dict[str, Any], state: TuningState) -> di
     hparams, job = rec(state, "hparams"), rec(state, "job")
     if hparams and not job.get("name") and pending.get("action") != "approve_configuration":
         changes = parse.config_changes(text)  # "use 2 epochs instead", said after the configuration card
-        if changes.get("base_model") == hparams.get("base_model"):
-            changes.pop("base_model")
+        if "base_model" in changes and changes["base_model"] == hparams.get("base_model"):
+            del changes["base_model"]
         if changes:
             found["config_changes"] = changes
     if not state.get("category") and not (state.get("facts") or {}).get("purpose") and \
