@@ -18,7 +18,10 @@ platform itself):
     python -m agent.background --url http://127.0.0.1:2024            # one check
     python -m agent.background --url http://127.0.0.1:2024 --every 300 # every 5 minutes
 
-(`--api-key` or `$TUNING_AGENT_API_KEY` when the server requires one; it is sent as `x-api-key`.)
+Posting a result writes the thread's state, which the server allows only to the job checker:
+start the server and this check with the same `TUNING_AGENT_CHECKER_KEY` (16+ characters; sent
+as `x-api-key`, or give `--api-key`). The in-server `job_checker` below needs nothing: it runs
+in the server's process, which makes up a key when none is set.
 
 Or let the server run it as a LangGraph cron: `langgraph.json` also serves `graph` below as the
 assistant `job_checker` (one node that runs the same check in-process), and
@@ -163,7 +166,12 @@ async def _check_jobs(state: CheckState) -> CheckState:
     """The cron's one step: the same check, through the in-process API (`get_client()` with no URL)."""
     from langgraph_sdk import get_client
 
-    posted = await acheck_once(get_client(), _server_deps().platform)
+    from agent.auth import checker_key
+
+    # The in-process API still passes through the server's auth: the checker's own key lets it
+    # read every thread and post results (clients may not write a thread's state).
+    client = get_client(api_key=checker_key())
+    posted = await acheck_once(client, _server_deps().platform)
     return {"posted": [{"thread_id": p.thread_id, "job": p.job, "state": p.state} for p in posted]}
 
 
@@ -207,8 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m agent.background", description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=os.environ.get("LANGGRAPH_URL", "http://127.0.0.1:2024"),
                         help="the LangGraph server (default http://127.0.0.1:2024, or $LANGGRAPH_URL)")
-    parser.add_argument("--api-key", default=os.environ.get("TUNING_AGENT_API_KEY"),
-                        help="sent as x-api-key when the server requires one (default $TUNING_AGENT_API_KEY)")
+    parser.add_argument("--api-key",
+                        help="sent as x-api-key: for a check, the server's job-checker key (default "
+                             "$TUNING_AGENT_CHECKER_KEY, the same value the server has); for --install-cron, "
+                             "your own API key (default $TUNING_AGENT_API_KEY)")
     parser.add_argument("--install-cron", metavar="SCHEDULE",
                         help='create a server cron that runs the check on SCHEDULE (UTC), e.g. "*/5 * * * *"')
     parser.add_argument("--every", type=float, metavar="SECONDS",
@@ -219,8 +229,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from langgraph_sdk import get_sync_client
 
-    client = get_sync_client(url=args.url, api_key=None,
-                             headers={"x-api-key": args.api_key} if args.api_key else None)
+    key = args.api_key or os.environ.get("TUNING_AGENT_API_KEY" if args.install_cron else "TUNING_AGENT_CHECKER_KEY")
+    client = get_sync_client(url=args.url, api_key=key or None)
     if args.install_cron:
         cron = install_cron(client, args.install_cron)
         print(f"Cron {cron['cron_id']} runs {CHECKER} on {cron['schedule']!r} (UTC).")
