@@ -58,7 +58,8 @@ class Posted:
 def check_once(client: Any, platform_for: Any, limit: int = 1000) -> list[Posted]:
     """One pass over the server's idle threads; returns the results posted (`client`: a sync SDK client).
 
-    `platform_for(name)` gives the platform a thread runs on (`local` or `vertex`).
+    `platform_for(name, owner)` gives the platform a thread runs on (`local` or `vertex`) for the
+    thread's owner (each user's local jobs live in their own folder).
     """
     posted: list[Posted] = []
     for thread in _idle_threads(client, limit):
@@ -130,7 +131,8 @@ def _job_result(thread: dict[str, Any], platform_for: Any) -> tuple[dict[str, An
     if not job.get("name") or job.get("ended"):
         return None
     try:
-        info = platform_for(str(values.get("platform") or "local")).get_job(str(job["name"]))
+        owner = (thread.get("metadata") or {}).get("owner")
+        info = platform_for(str(values.get("platform") or "local"), owner).get_job(str(job["name"]))
     except ToolError as err:
         print(f"{thread['thread_id']}: could not read job {job['name']}: {err.message}", file=sys.stderr)
         return None
@@ -171,7 +173,7 @@ async def _check_jobs(state: CheckState) -> CheckState:
     # The in-process API still passes through the server's auth: the checker's own key lets it
     # read every thread and post results (clients may not write a thread's state).
     client = get_client(api_key=checker_key())
-    posted = await acheck_once(client, _server_deps().platform)
+    posted = await acheck_once(client, platform_for)
     return {"posted": [{"thread_id": p.thread_id, "job": p.job, "state": p.state} for p in posted]}
 
 
@@ -186,6 +188,21 @@ def _server_deps() -> Any:
 
         _deps = Deps(platform_name=os.environ.get("TUNING_AGENT_PLATFORM", "auto"))
     return _deps
+
+
+def platform_for(name: str, owner: str | None = None) -> Any:
+    """The platform of a thread owned by `owner`: on `local`, that user's own workspace (as the
+    server's `ServerDeps` gives it), so the check finds the jobs the user started."""
+    deps = _server_deps()
+    if name != "local" or not owner:
+        return deps.platform(name)
+    key = (f"local:{owner}", None, None)
+    if key not in deps.platform_instances:
+        from tools.platforms.local import LocalPlatform
+        from tools.workspace import user_home
+
+        deps.platform_instances[key] = LocalPlatform(user_home(owner))
+    return deps.platform_instances[key]
 
 
 def _build_checker() -> Any:
@@ -236,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Cron {cron['cron_id']} runs {CHECKER} on {cron['schedule']!r} (UTC).")
         return 0
     while True:
-        for item in check_once(client, _server_deps().platform):
+        for item in check_once(client, platform_for):
             print(f"{item.thread_id}: job {item.job} ended as {item.state}; result posted", flush=True)
         if args.every is None:
             return 0

@@ -37,7 +37,7 @@ def server(tmp_path: Path) -> Iterator[DevServer]:
         yield running
     from tools.local import jobs as local_jobs
 
-    for pid_file in home.glob("jobs/*/pid.json"):
+    for pid_file in home.rglob("jobs/*/pid.json"):
         info = json.loads(pid_file.read_text())
         if local_jobs.pid_alive(info):
             os.killpg(int(info["pid"]), signal.SIGKILL)
@@ -55,7 +55,7 @@ def failing_job(platform: LocalPlatform, folder: Path) -> str:
 
 def test_a_job_that_ended_unwatched_is_posted_once_to_its_thread(server: DevServer, tmp_path: Path) -> None:
     client = server.client()
-    platform = LocalPlatform(server.home)
+    platform = LocalPlatform(server.home / "users" / "alice")  # the owner's workspace
     t = ApiThread(client)
     t.say("I want to tune a model to answer support questions")
     t.approve()
@@ -76,7 +76,7 @@ def test_a_job_that_ended_unwatched_is_posted_once_to_its_thread(server: DevServ
     assert wait_until(lambda: platform.get_job(name).ended, timeout_s=120)
     messages_before = len(t.values["messages"])
 
-    posted = check_once(checker, lambda _name: platform)
+    posted = check_once(checker, lambda _name, _owner=None: platform)
     assert [(p.thread_id, p.job, p.state) for p in posted] == [(t.thread_id, name, "JOB_STATE_FAILED")]
     values = t.values
     assert len(values["messages"]) == messages_before + 1
@@ -86,7 +86,7 @@ def test_a_job_that_ended_unwatched_is_posted_once_to_its_thread(server: DevServ
     assert values["job"]["ended"] is True and values["job"]["state"] == "JOB_STATE_FAILED"
     assert client.threads.get(t.thread_id)["status"] == "idle"
 
-    assert check_once(checker, lambda _name: platform) == []  # reported once
+    assert check_once(checker, lambda _name, _owner=None: platform) == []  # reported once
     assert client.threads.get(t.thread_id)["metadata"]["owner"] == "alice"
     assert client.threads.get(t.thread_id)["metadata"]["title"] == "Answer support questions"
     assert client.threads.get(other.thread_id)["metadata"].get("title") in (None, "Hi")
@@ -102,7 +102,7 @@ def test_the_server_runs_the_check_as_the_job_checker_assistant_and_installs_its
     from agent.background import CHECKER, main
 
     client = server.client()
-    platform = LocalPlatform(server.home)
+    platform = LocalPlatform(server.home / "users" / "alice")  # the owner's workspace
     t = ApiThread(client)
     t.say("I want to tune a model to answer support questions")
     t.approve()
