@@ -166,15 +166,37 @@ class CheckState(TypedDict, total=False):
 
 async def _check_jobs(state: CheckState) -> CheckState:
     """The cron's one step: the same check, through the in-process API (`get_client()` with no URL)."""
-    from langgraph_sdk import get_client
+    posted = await acheck_once(_checker_client(), platform_for)
+    return {"posted": [{"thread_id": p.thread_id, "job": p.job, "state": p.state} for p in posted]}
+
+
+def _checker_client() -> Any:
+    """An in-process API client that authenticates as the job checker.
+
+    `get_client()` with no URL talks to the server in-process, but under `/noauth`: its requests
+    skip authentication and act as the run's own user (whoever started the cron), who may not
+    write a thread's state. This client goes through the ordinary, authenticated routes with
+    the checker's key instead (`agent/auth.py`), still without leaving the process. (It uses
+    two langgraph_api internals, the in-process transport and the auth context variable;
+    tests/test_server_background.py pins that it works.)
+    """
+    import httpx
+    from langgraph_sdk.client import LangGraphClient
 
     from agent.auth import checker_key
 
-    # The in-process API still passes through the server's auth: the checker's own key lets it
-    # read every thread and post results (clients may not write a thread's state).
-    client = get_client(api_key=checker_key())
-    posted = await acheck_once(client, platform_for)
-    return {"posted": [{"thread_id": p.thread_id, "job": p.job, "state": p.state} for p in posted]}
+    try:
+        from langgraph_api.asgi_transport import ASGITransport as Transport
+        from langgraph_api.server import app
+        from langgraph_api.utils import AuthContext
+    except ImportError as err:  # not inside a LangGraph server
+        raise RuntimeError("the in-server job check runs only inside the LangGraph server") from err
+    # The server lets a request made inside a run act as that run's user, overriding what the
+    # request authenticated as: clear it (in this node's own context only) so the key counts.
+    AuthContext.set(None)
+    http = httpx.AsyncClient(base_url="http://api", transport=Transport(app, root_path=""),
+                             headers={"x-api-key": checker_key()}, timeout=httpx.Timeout(60.0))
+    return LangGraphClient(http)
 
 
 _deps: Any = None
