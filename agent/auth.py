@@ -50,6 +50,9 @@ from typing import Any
 from langgraph_sdk import Auth
 
 KEYS_ENV = "TUNING_AGENT_API_KEYS"
+CHECKER_KEY_ENV = "TUNING_AGENT_CHECKER_KEY"
+#: The background job checker's identity (not a valid user id, so no API key can name it).
+CHECKER_USER = "@job-checker"
 GOOGLE_AUDIENCE_ENV = "TUNING_AGENT_GOOGLE_AUDIENCE"
 GOOGLE_ALLOWED_ENV = "TUNING_AGENT_GOOGLE_ALLOWED"
 LOCAL_USER = "local"
@@ -97,6 +100,30 @@ def parse_keys(text: str) -> dict[str, str]:
             raise ValueError(f"{KEYS_ENV}: two users share one key ({keys[key]!r} and {user!r})")
         keys[key] = check_user_id(user)
     return keys
+
+
+def checker_key() -> str:
+    """The job checker's key (`TUNING_AGENT_CHECKER_KEY`); made up once per process when unset.
+
+    The background job check (agent/background.py) is the one caller that writes a thread's
+    state from outside the graph: it posts a job's result to an idle thread. It authenticates
+    with this key as the reserved user `CHECKER_USER`, which may read every thread and write
+    its state and metadata, and nothing else (no runs, no store). Inside the server the
+    in-process checker reads the same variable; an external checker must be given it.
+    """
+    key = os.environ.get(CHECKER_KEY_ENV, "").strip()
+    if not key:
+        import secrets
+
+        key = os.environ[CHECKER_KEY_ENV] = secrets.token_urlsafe(32)
+    elif len(key) < MIN_KEY_CHARS:
+        raise ValueError(f"{CHECKER_KEY_ENV} is shorter than {MIN_KEY_CHARS} characters.")
+    return key
+
+
+def _is_checker_key(candidate: str) -> bool:
+    key = os.environ.get(CHECKER_KEY_ENV, "").strip()
+    return len(key) >= MIN_KEY_CHARS and hmac.compare_digest(candidate.encode(), key.encode())
 
 
 def configured_keys() -> dict[str, str]:
@@ -165,6 +192,8 @@ def identify(api_key: str | None, bearer: str | None, loopback: bool) -> str:
     for candidate in (api_key, bearer):
         if not candidate:
             continue
+        if _is_checker_key(candidate):
+            return CHECKER_USER
         for key, user in keys.items():
             if hmac.compare_digest(candidate.encode(), key.encode()):
                 return user
@@ -213,9 +242,16 @@ async def thread_create(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.H
     return _owned(ctx, value)
 
 
+def _checker(ctx: Auth.types.AuthContext) -> bool:
+    return bool(ctx.user.identity == CHECKER_USER)
+
+
 @auth.on.threads.update
 async def thread_update(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
-    """Metadata edits and run cancels are the owner's; writing the state itself is nobody's."""
+    """Metadata edits and run cancels are the owner's; writing the state itself is only the job
+    checker's (it posts a job's result to an idle thread), never a client's."""
+    if _checker(ctx):
+        return None  # every thread, and its owner stays as it was
     if "metadata" not in value and not value.get("action"):
         raise Auth.exceptions.HTTPException(
             status_code=403, detail="Clients cannot write a thread's state; answer the open card instead.")
@@ -371,10 +407,19 @@ def _set_user(ctx: Auth.types.AuthContext, context: Any) -> None:
 
 @auth.on.threads.create_run
 async def thread_run(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
+    if _checker(ctx):
+        raise Auth.exceptions.HTTPException(status_code=403, detail="The job checker does not start runs.")
     kwargs = value.get("kwargs") or {}
     refused = run_request_problem(kwargs)
     if refused:
         raise Auth.exceptions.HTTPException(status_code=refused[0], detail=refused[1])
+    command = kwargs.get("command")
+    if isinstance(command, dict) and command.get("goto") in (END_NODE, [END_NODE]) and command.get("resume") is None:
+        # Agent Chat UI's "Mark as Resolved": END alone would run nothing and leave the card open,
+        # so it becomes the resume that closes the card with a summary (graph/builder.py).
+        from graph.approvals import RESOLVE_RESUME
+
+        kwargs["command"] = {"resume": RESOLVE_RESUME}
     for context in _contexts(kwargs):
         _set_user(ctx, context)
     return _owned(ctx, value)
@@ -458,7 +503,12 @@ async def store_items(ctx: Auth.types.AuthContext, value: dict[str, Any]) -> Non
 
 @auth.on
 async def everything_else(ctx: Auth.types.AuthContext, value: dict[str, Any]) -> dict[str, str]:
-    """Threads, runs, crons and assistants: owned by whoever created them, visible to them only."""
+    """Threads, runs, crons and assistants: owned by whoever created them, visible to them only.
+    The job checker reads and searches every thread, and does nothing else."""
+    if _checker(ctx):
+        if ctx.resource == "threads" and ctx.action in ("read", "search"):
+            return None  # type: ignore[return-value]
+        raise Auth.exceptions.HTTPException(status_code=403, detail="The job checker only reads threads.")
     return _owned(ctx, value)
 
 

@@ -18,7 +18,10 @@ platform itself):
     python -m agent.background --url http://127.0.0.1:2024            # one check
     python -m agent.background --url http://127.0.0.1:2024 --every 300 # every 5 minutes
 
-(`--api-key` or `$TUNING_AGENT_API_KEY` when the server requires one; it is sent as `x-api-key`.)
+Posting a result writes the thread's state, which the server allows only to the job checker:
+start the server and this check with the same `TUNING_AGENT_CHECKER_KEY` (16+ characters; sent
+as `x-api-key`, or give `--api-key`). The in-server `job_checker` below needs nothing: it runs
+in the server's process, which makes up a key when none is set.
 
 Or let the server run it as a LangGraph cron: `langgraph.json` also serves `graph` below as the
 assistant `job_checker` (one node that runs the same check in-process), and
@@ -55,7 +58,8 @@ class Posted:
 def check_once(client: Any, platform_for: Any, limit: int = 1000) -> list[Posted]:
     """One pass over the server's idle threads; returns the results posted (`client`: a sync SDK client).
 
-    `platform_for(name)` gives the platform a thread runs on (`local` or `vertex`).
+    `platform_for(name, owner)` gives the platform a thread runs on (`local` or `vertex`) for the
+    thread's owner (each user's local jobs live in their own folder).
     """
     posted: list[Posted] = []
     for thread in _idle_threads(client, limit):
@@ -127,7 +131,8 @@ def _job_result(thread: dict[str, Any], platform_for: Any) -> tuple[dict[str, An
     if not job.get("name") or job.get("ended"):
         return None
     try:
-        info = platform_for(str(values.get("platform") or "local")).get_job(str(job["name"]))
+        owner = (thread.get("metadata") or {}).get("owner")
+        info = platform_for(str(values.get("platform") or "local"), owner).get_job(str(job["name"]))
     except ToolError as err:
         print(f"{thread['thread_id']}: could not read job {job['name']}: {err.message}", file=sys.stderr)
         return None
@@ -161,10 +166,37 @@ class CheckState(TypedDict, total=False):
 
 async def _check_jobs(state: CheckState) -> CheckState:
     """The cron's one step: the same check, through the in-process API (`get_client()` with no URL)."""
-    from langgraph_sdk import get_client
-
-    posted = await acheck_once(get_client(), _server_deps().platform)
+    posted = await acheck_once(_checker_client(), platform_for)
     return {"posted": [{"thread_id": p.thread_id, "job": p.job, "state": p.state} for p in posted]}
+
+
+def _checker_client() -> Any:
+    """An in-process API client that authenticates as the job checker.
+
+    `get_client()` with no URL talks to the server in-process, but under `/noauth`: its requests
+    skip authentication and act as the run's own user (whoever started the cron), who may not
+    write a thread's state. This client goes through the ordinary, authenticated routes with
+    the checker's key instead (`agent/auth.py`), still without leaving the process. (It uses
+    two langgraph_api internals, the in-process transport and the auth context variable;
+    tests/test_server_background.py pins that it works.)
+    """
+    import httpx
+    from langgraph_sdk.client import LangGraphClient
+
+    from agent.auth import checker_key
+
+    try:
+        from langgraph_api.asgi_transport import ASGITransport as Transport
+        from langgraph_api.server import app
+        from langgraph_api.utils import AuthContext
+    except ImportError as err:  # not inside a LangGraph server
+        raise RuntimeError("the in-server job check runs only inside the LangGraph server") from err
+    # The server lets a request made inside a run act as that run's user, overriding what the
+    # request authenticated as: clear it (in this node's own context only) so the key counts.
+    AuthContext.set(None)
+    http = httpx.AsyncClient(base_url="http://api", transport=Transport(app, root_path=""),
+                             headers={"x-api-key": checker_key()}, timeout=httpx.Timeout(60.0))
+    return LangGraphClient(http)
 
 
 _deps: Any = None
@@ -178,6 +210,21 @@ def _server_deps() -> Any:
 
         _deps = Deps(platform_name=os.environ.get("TUNING_AGENT_PLATFORM", "auto"))
     return _deps
+
+
+def platform_for(name: str, owner: str | None = None) -> Any:
+    """The platform of a thread owned by `owner`: on `local`, that user's own workspace (as the
+    server's `ServerDeps` gives it), so the check finds the jobs the user started."""
+    deps = _server_deps()
+    if name != "local" or not owner:
+        return deps.platform(name)
+    key = (f"local:{owner}", None, None)
+    if key not in deps.platform_instances:
+        from tools.platforms.local import LocalPlatform
+        from tools.workspace import user_home
+
+        deps.platform_instances[key] = LocalPlatform(user_home(owner))
+    return deps.platform_instances[key]
 
 
 def _build_checker() -> Any:
@@ -207,8 +254,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m agent.background", description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", default=os.environ.get("LANGGRAPH_URL", "http://127.0.0.1:2024"),
                         help="the LangGraph server (default http://127.0.0.1:2024, or $LANGGRAPH_URL)")
-    parser.add_argument("--api-key", default=os.environ.get("TUNING_AGENT_API_KEY"),
-                        help="sent as x-api-key when the server requires one (default $TUNING_AGENT_API_KEY)")
+    parser.add_argument("--api-key",
+                        help="sent as x-api-key: for a check, the server's job-checker key (default "
+                             "$TUNING_AGENT_CHECKER_KEY, the same value the server has); for --install-cron, "
+                             "your own API key (default $TUNING_AGENT_API_KEY)")
     parser.add_argument("--install-cron", metavar="SCHEDULE",
                         help='create a server cron that runs the check on SCHEDULE (UTC), e.g. "*/5 * * * *"')
     parser.add_argument("--every", type=float, metavar="SECONDS",
@@ -219,14 +268,14 @@ def main(argv: list[str] | None = None) -> int:
 
     from langgraph_sdk import get_sync_client
 
-    client = get_sync_client(url=args.url, api_key=None,
-                             headers={"x-api-key": args.api_key} if args.api_key else None)
+    key = args.api_key or os.environ.get("TUNING_AGENT_API_KEY" if args.install_cron else "TUNING_AGENT_CHECKER_KEY")
+    client = get_sync_client(url=args.url, api_key=key or None)
     if args.install_cron:
         cron = install_cron(client, args.install_cron)
         print(f"Cron {cron['cron_id']} runs {CHECKER} on {cron['schedule']!r} (UTC).")
         return 0
     while True:
-        for item in check_once(client, _server_deps().platform):
+        for item in check_once(client, platform_for):
             print(f"{item.thread_id}: job {item.job} ended as {item.state}; result posted", flush=True)
         if args.every is None:
             return 0

@@ -266,8 +266,10 @@ class Chat:
             if node.startswith("__") or not isinstance(update, dict):
                 continue
             for message in update.get("messages") or []:
-                if (message.additional_kwargs or {}).get("card"):
-                    continue  # a card's explanation: the card itself is drawn next
+                if (message.additional_kwargs or {}).get("card") or (message.additional_kwargs or {}).get("setup"):
+                    continue  # a card's explanation (the card is drawn next), or the platform line (in the header)
+                if (message.additional_kwargs or {}).get("progress") and not (update.get("job") or {}).get("ended"):
+                    continue  # a job's progress line, rewritten each poll: the progress bar shows it
                 if getattr(message, "type", "") == "ai":
                     self._replies += 1
                     self.renderer.reply(str(message.content),
@@ -331,9 +333,30 @@ class Chat:
         if ended_while_away(job, info):
             self.renderer.note("While you were away, the job ended:", style="bold")
             self.renderer.reply(final_message(info))
+            self.record_result(info)
             self.show_loss(info.name)
         else:
             self.renderer.reply(progress_line(info), status=True)
+
+    def record_result(self, info: Any) -> None:
+        """Save a result reported on resume into the thread, as the monitor step would have (same
+        message ids), so the conversation goes on past the monitor instead of reporting it again.
+
+        Only when the thread waits for a typed message: an open card is left to its step."""
+        from langchain_core.messages import AIMessage
+
+        from graph.nodes.monitor import progress_id, result_id
+        from graph.nodes.submit import job_record
+        from tools.monitoring import final_message, progress_line
+
+        snapshot = self.graph.get_state(self.config)
+        if pending_interrupt(snapshot) or snapshot.next:
+            return
+        messages = [AIMessage(content=progress_line(info), id=progress_id(info.name),
+                              additional_kwargs={"status": True, "progress": True}),
+                    AIMessage(content=final_message(info), id=result_id(info.name))]
+        self.graph.update_state(self.config, {"job": job_record(info), "messages": messages}, as_node="monitor")
+        self._plotted.add(info.name)
 
     # --- the loop ----------------------------------------------------------------------
 

@@ -11,7 +11,11 @@
   `TUNING_AGENT_SERVER_DB` is a `postgresql://` URI.
 
 Every user's conversation is one server thread, and one compiled graph serves them all
-(per-thread facts live in the checkpointed state). Who may call the server, and which
+(per-thread facts live in the checkpointed state). A job is watched in short polls, one
+graph step each (`TUNING_AGENT_POLL_S`, default 5 s, growing to a minute), and one run
+watches at most `TUNING_AGENT_WATCH_S` (default 300 s) before it ends "still watching":
+no run holds a worker for long, and the background check (agent/background.py) posts
+the result of a job nobody is watching. Who may call the server, and which
 threads each caller sees, is `agent/auth.py` (the `"auth"` entry of both configs). What is
 per user here is the local platform: `ServerDeps` gives each authenticated user their own
 `LocalPlatform` under `$TUNING_AGENT_HOME/users/<user>/` (buckets, jobs), so one user's
@@ -36,6 +40,10 @@ from tools.platforms.base import Platform
 #: Where the hook keeps checkpoints: a SQLite file path, or a `postgresql://` URI.
 SERVER_DB_ENV = "TUNING_AGENT_SERVER_DB"
 SQLITE_NAME = "server-threads.sqlite"
+#: The first interval between job polls (later ones grow to 12× it), and how long one run
+#: watches before it ends saying it is still watching (graph/nodes/monitor.py).
+POLL_ENV = "TUNING_AGENT_POLL_S"
+WATCH_ENV = "TUNING_AGENT_WATCH_S"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -62,7 +70,21 @@ def server_deps() -> Deps:
     `{"platform": "local", "llm": "none", "project": …, "region": …}`); an LLM spec named
     there is built once by `make_llm` and reused. The local platform is the calling user's own."""
     return ServerDeps(platform_name=os.environ.get("TUNING_AGENT_PLATFORM", "auto"), llm=make_llm(),
-                      llm_factory=make_llm)
+                      llm_factory=make_llm, poll_s=_seconds(POLL_ENV, 5.0), watch_timeout_s=_seconds(WATCH_ENV, 300.0))
+
+
+def _seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment (a bad value stops the server with the reason)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise SystemExit(f"tuning-agent: {name}={raw!r} is not a positive number of seconds.")
+    return value
 
 
 def server_db() -> str:

@@ -119,6 +119,15 @@ class Reask(Exception):
         self.update = update
 
 
+#: The resume value that means "Mark as Resolved" (Agent Chat UI sends `Command(goto=END)`; the
+#: server's auth hook turns it into this resume, since END itself would run nothing).
+RESOLVE_RESUME: dict[str, Any] = {"resolved": True}
+
+
+class Resolved(Exception):
+    """Raised by `await_decision` for `RESOLVE_RESUME`: the step wrapper ends the thread politely."""
+
+
 def _card_message(pending: Record, note: str | None = None) -> AIMessage:
     """The card's explanation as an assistant message, tagged with the card id (renderers
     that draw the card itself may skip it)."""
@@ -283,6 +292,8 @@ def await_decision(state: TuningState, args_model: type[BaseModel] | None = None
         decision = _from_chat(answer)
     else:
         raw = interrupt(payload(pending), response_schema=RESUME_SCHEMA)
+        if raw == RESOLVE_RESUME:
+            raise Resolved
         if stale(pending):
             raise Reask({"pending": pending, "messages": [_line(
                 f"An answer sent before the card “{title(pending['action'])}” was shown does not decide it; "

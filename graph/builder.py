@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from langchain_core.messages import AIMessage
 from langgraph.graph import START, StateGraph
 from langgraph.runtime import Runtime
 
-from graph.approvals import Reask, ask
+from graph.approvals import Reask, Resolved, ask
 from graph.common import combine, say
 from graph.context import InputState, RunContext
 from graph.deps import Deps
@@ -39,6 +40,19 @@ def _title(step: str) -> str:
     return step.replace("_", " ").capitalize()
 
 
+def _setup_line(platform: str, deps: Deps) -> str:
+    """The thread's first status line: where jobs run and which LLM (if any) reads the messages."""
+    where = {"local": "this machine (local platform: no cloud account, no charges)",
+             "vertex": "Vertex AI" + (f" (project {deps.project})" if deps.project else "")}.get(platform, platform)
+    llm = deps.llm
+    if llm is None:
+        mode = "deterministic mode (no LLM: I follow fixed rules and ask plainly)"
+    else:
+        name = getattr(llm, "model_name", None) or getattr(llm, "model", None) or type(llm).__name__
+        mode = f"LLM `{name}`"
+    return f"Platform: {where}. Conversation: {mode}."
+
+
 def _bind(run: Callable[[TuningState, Deps], dict[str, Any]], deps: Deps, step: str) -> Any:
     """The node for `step`: its module's `run` with this run's deps, behind the one error boundary.
 
@@ -49,10 +63,13 @@ def _bind(run: Callable[[TuningState, Deps], dict[str, Any]], deps: Deps, step: 
     """
 
     def node(state: TuningState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+        run_deps = deps.for_run(runtime.context)
         try:
-            update = run(state, deps.for_run(runtime.context))
+            update = run(state, run_deps)
         except Reask as again:
             update = again.update
+        except Resolved:
+            return _resolve(state)
         except ToolError as err:
             update = combine(_clear_facts(state),
                              say(f"**{_title(step)} failed:** {err}",
@@ -61,7 +78,13 @@ def _bind(run: Callable[[TuningState, Deps], dict[str, Any]], deps: Deps, step: 
         if step == ANSWER:
             return update
         if step == "intake":  # a new message starts a new turn
+            if update.get("platform") and not state.get("platform"):  # the thread's first turn
+                line = AIMessage(content=_setup_line(update["platform"], run_deps),
+                                 additional_kwargs={"status": True, "setup": True})  # the terminal has a header
+                update = combine(update, {"messages": [line]})
             return {**update, "turn_steps": []}
+        if "turn_steps" in update:  # the step made progress and says so (monitor: one poll per step)
+            return update
         asked = "pending" in update  # opened or closed a question or card: a human is involved
         return {**update, "turn_steps": [] if asked else [*(state.get("turn_steps") or []), step]}
 
@@ -77,6 +100,18 @@ def _halt(state: TuningState) -> dict[str, Any]:
                    say(f"I'm going round in circles at **{_title(step)}**, so I stopped instead of repeating it.",
                        "Tell me what to change, or say **retry**."),
                    ask(step, "What should I change?"))
+
+
+def _resolve(state: TuningState) -> dict[str, Any]:
+    """"Mark as Resolved" (Agent Chat UI's `Command(goto=END)`, which the server's auth hook turns
+    into the resume `RESOLVE_RESUME`): close the open card, thank them, sum up. Nothing is undone."""
+    from graph.nodes.done import summary
+
+    return combine({"pending": {"kind": "question", "step": "done", "awaiting": True,
+                                "question": "Say anything to pick up where we left off."}, "turn_steps": []},
+                   say("\n\n".join(["Marked as resolved. Thank you! Here is where things stand; nothing else was "
+                                      "changed, and a running job keeps running.", summary(state),
+                                      "Say anything to pick up where we left off."])))
 
 
 def build_graph(deps: Deps | None = None, checkpointer: Any = None) -> Any:

@@ -188,6 +188,10 @@ class JobRecord(TypedDict, total=False):
     submitted_at: str
     declined: bool
     watch: bool | None
+    watch_turn: str
+    """The run (or message) whose watch made the last poll: a new one polls at once, with a fresh budget."""
+    watch_since: float
+    polls: int
 
 
 class DeploymentRecord(TypedDict, total=False):

@@ -160,3 +160,39 @@ def test_notify_is_a_chat_option() -> None:
 
     args = build_parser().parse_args(["chat", "--notify"])
     assert args.notify is True
+
+
+def test_a_result_reported_on_resume_is_recorded_and_not_reported_again(home: Path, tmp_path: Path) -> None:
+    from agent.sessions import db_path, open_saver, thread_config
+    from graph.builder import build_graph
+    from graph.deps import Deps
+    from graph.nodes.monitor import result_id
+
+    text, _ = chat(["I want to tune a model to answer trivia questions", "quit"])
+    thread = thread_of(text)
+    name = failing_job(home, tmp_path)
+    waiting = {"kind": "question", "step": "monitor", "awaiting": True, "question": "Ask for the status any time."}
+    saver = open_saver(db_path(home))
+    try:  # the job as the monitor leaves it when the person stops watching: no card open
+        graph = build_graph(Deps(platform_name="local"), checkpointer=saver)
+        config = thread_config(thread)
+        graph.update_state(config, {"job": {"name": name, "state": "JOB_STATE_RUNNING", "ended": False,
+                                            "watch": False}, "pending": waiting},
+                           as_node=graph.get_state(config).tasks[0].name)
+    finally:
+        saver.conn.close()
+    assert wait_until(lambda: LocalPlatform(home).get_job(name).ended, timeout_s=120)
+
+    text, _ = chat(["quit"], thread=thread)
+    assert "While you were away, the job ended:" in text
+    saver = open_saver(db_path(home))
+    try:
+        values = build_graph(Deps(platform_name="local"), checkpointer=saver).get_state(thread_config(thread)).values
+    finally:
+        saver.conn.close()
+    assert values["job"]["ended"] is True and values["job"]["state"] == "JOB_STATE_FAILED"
+    results = [m for m in values["messages"] if m.id == result_id(name)]
+    assert len(results) == 1 and "line 5" in str(results[0].content)
+
+    again, _ = chat(["quit"], thread=thread)
+    assert "While you were away" not in again, "a recorded result is not reported twice"

@@ -32,12 +32,44 @@ class DeployArgs(BaseModel):
 
 
 def _proposal(state: TuningState, deps: Deps, machine_type: str | None = None) -> tuple[dict[str, Any], str]:
-    """The deploy card for this platform: its hardware, region and price."""
+    """The deploy card for this platform: its hardware, region and price, and the literal commands."""
     job, project = rec(state, "job"), rec(state, "project")
     proposal = platform_of(state, deps).deploy_proposal(
         endpoint_name(state), job.get("base_model") or rec(state, "hparams").get("base_model"),
         job.get("real_region") or project.get("region"), machine_type)
-    return dict(proposal.args), proposal.description
+    args = dict(proposal.args)
+    return args, f"{proposal.description}\n\nThe same from a terminal:\n\n{_commands(state, args)}"
+
+
+def _commands(state: TuningState, args: dict[str, Any]) -> str:
+    """`tuning-agent deploy …` and, for open models on Vertex AI, the gcloud equivalent (a code block)."""
+    from tools.commands import deploy_commands
+
+    job, project = rec(state, "job"), rec(state, "project")
+    platform = str(state.get("platform") or "local")
+    try:
+        return deploy_commands(
+            str(job.get("name") or ""), platform=platform, category=str(state.get("category") or platform),
+            checkpoint_uri=job.get("final_checkpoint_uri"), project=project.get("project"),
+            region=args.get("region"), machine_type=args.get("machine_type"),
+            accelerator_type=args.get("accelerator_type"), accelerator_count=args.get("accelerator_count"),
+            endpoint_name=args.get("endpoint_display_name")).render()
+    except ToolError as err:
+        return f"(No command shown: {err.message})"
+
+
+#: Answers that decline deploying after a failed endpoint lookup (instead of looking again).
+_DECLINE = re.compile(r"^\s*(?:n|no|nope|skip(?: it| deploy(?:ment|ing)?)?|don'?t(?: deploy)?(?: it)?|do not deploy|"
+                      r"no deploy(?:ment)?|not now|cancel|never ?mind|stop)\b", re.IGNORECASE)
+
+
+def _declined_after_failure(state: TuningState) -> bool:
+    """The last deploy attempt failed (the step asked how to proceed) and the answer says no."""
+    pending = state.get("pending") or {}
+    if pending.get("kind") != "question" or pending.get("step") != NAME:
+        return False
+    known = state.get("facts") or {}
+    return known.get("yes") is False or bool(_DECLINE.match(str(known.get("last_text") or "")))
 
 
 def done(state: TuningState) -> bool:
@@ -50,6 +82,9 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     job = rec(state, "job")
     if not job.get("succeeded"):
         return combine({"deployment": {"wanted": False}}, say("Nothing to deploy: the job did not succeed."))
+    if _declined_after_failure(state):
+        return combine({"deployment": {"wanted": False}}, say("Not deploying. Say **deploy** later if you change "
+                                                              "your mind."))
     platform = platform_of(state, deps)
     endpoint = platform.served_endpoint(state.get("category"), job.get("tuned_model_endpoint"))
     if endpoint:

@@ -14,16 +14,19 @@ NAME = "done"
 
 QUESTION = "Type a prompt to try the tuned model, or ask me anything."
 NO_ENDPOINT = ("Ask me anything. Nothing is deployed: say **deploy** to deploy the tuned model, or start a new "
-               "conversation (`tuning-agent chat`) to tune another.")
+               "conversation to tune another.")
 
 
-def _summary(state: TuningState) -> str:
+def summary(state: TuningState) -> str:
+    """The session so far as a small table (also what "Mark as Resolved" posts); unknown rows are left out."""
     ds, hp, job, dep = rec(state, "dataset"), rec(state, "hparams"), rec(state, "job"), rec(state, "deployment")
-    rows: list[list[Any]] = [["model", hp.get("base_model")], ["training data", ds.get("train_uri")],
-            ["validation data", ds.get("validation_uri") or "—"], ["job", job.get("name")],
-            ["state", job.get("state")], ["endpoint", dep.get("endpoint") or "—"],
-            ["cost", rec(state, "cost").get("label")], ["approvals", len(state.get("approvals") or [])]]
-    return "Summary:\n\n" + md_table(["", ""], rows, max_cell=120)
+    rows: list[list[Any]] = [["purpose", facts(state).get("purpose")], ["platform", state.get("platform")],
+                             ["model", hp.get("base_model")], ["training data", ds.get("train_uri")],
+                             ["validation data", ds.get("validation_uri")], ["job", job.get("name")],
+                             ["state", job.get("state")], ["endpoint", dep.get("endpoint")],
+                             ["cost", rec(state, "cost").get("label")],
+                             ["approvals", len(state.get("approvals") or [])]]
+    return "Summary:\n\n" + md_table(["", ""], [r for r in rows if r[1] not in (None, "")], max_cell=120)
 
 
 def done(state: TuningState) -> bool:
@@ -37,7 +40,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     text = (known.get("last_text") or "").strip()
     if not dep.get("summarized"):
         follow = QUESTION if dep.get("endpoint") else NO_ENDPOINT
-        return combine({"deployment": {"summarized": True}}, say(_summary(state)), say(follow), ask("done", follow))
+        return combine({"deployment": {"summarized": True}}, say(summary(state)), say(follow), ask("done", follow))
     if not dep.get("endpoint"):
         if job.get("succeeded") and (known.get("yes") or "deploy" in text.lower()):
             return {"deployment": {"wanted": None, "summarized": False}}  # deploy after all: back to the card
