@@ -35,9 +35,9 @@ def test_an_old_or_damaged_measurement_is_not_reused(cache: Path, tmp_path: Path
     key = estimate.speed_key({"model_path": str(tmp_path / "m")})
     estimate.keep_speed(key, {"tokens_per_s": 42.0, "threads": 2})
     later = time.time() + estimate.SPEED_MAX_AGE_S + 60
-    monkeypatch.setattr(estimate.time, "time", lambda: later)
-    assert estimate.kept_speed(key) is None
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setattr(estimate.time, "time", lambda: later)
+        assert estimate.kept_speed(key) is None
     (cache / estimate.SPEED_FILE).write_text("not json", encoding="utf-8")
     assert estimate.kept_speed(key) is None
     estimate.keep_speed(key, {"tokens_per_s": 7.0, "threads": 1})  # a damaged file is replaced
