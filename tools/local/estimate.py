@@ -84,8 +84,11 @@ def keep_speed(key: str | None, entry: dict[str, Any]) -> None:
     path = _speed_file()
     try:
         kept = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        if not isinstance(kept, dict):
-            kept = {}
+    except (OSError, ValueError):
+        kept = {}  # a damaged file is replaced
+    if not isinstance(kept, dict):
+        kept = {}
+    try:
         kept[key] = dict(entry, at=time.time())
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
