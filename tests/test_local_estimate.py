@@ -59,3 +59,12 @@ def test_second_estimate_reuses_the_measurement_and_counts_this_jobs_tokens(cach
     assert "kept per model and machine" in second["how"] and second["tokens_per_s"] == first["tokens_per_s"]
     assert second["estimate_s"] > first["estimate_s"], "twice the epochs: a longer estimate from the same rate"
     assert time.monotonic() - started < 30
+    # A finished job replaces the measurement with its real rate and fixed cost (what train.py keeps).
+    key = estimate.speed_key(cfg)
+    estimate.keep_speed(key, {"tokens_per_s": 10.0, "threads": 1, "overhead_s": 20.0, "from_job": True})
+    third = estimate.measure_job(cfg)
+    assert "the last job's speed" in third["how"]
+    from transformers import AutoTokenizer
+
+    tokens, _ = estimate._token_counts(cfg, AutoTokenizer.from_pretrained(str(folder)))
+    assert third["estimate_s"] == pytest.approx(20.0 + tokens / 10.0, abs=0.1)
