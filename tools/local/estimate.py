@@ -89,6 +89,7 @@ def keep_speed(key: str | None, entry: dict[str, Any]) -> None:
         kept = {}  # a damaged file is replaced
     if not isinstance(kept, dict):
         kept = {}
+    kept = {k: v for k, v in kept.items() if os.path.isdir(k.split("|", 1)[0])}  # models since deleted go
     try:
         kept[key] = dict(entry, at=time.time())
         path.parent.mkdir(parents=True, exist_ok=True)
