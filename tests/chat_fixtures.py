@@ -40,11 +40,13 @@ def write_trivia_csv(path: Path) -> Path:
 
 
 def chat_env(home: Path) -> dict[str, str]:
-    """The environment a chat subprocess runs with: its own home, no Google credentials, no CPR queries."""
+    """The environment a chat subprocess runs with: its own home, no Google credentials, no CPR queries,
+    and `local/tiny` as the local model."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("GOOGLE_", "CLOUDSDK_", "TUNING_AGENT_")) and k not in {"NO_COLOR"}}
     env.update(TUNING_AGENT_HOME=str(home), PROMPT_TOOLKIT_NO_CPR="1", TERM="xterm-256color",
-               CLOUDSDK_CONFIG=str(home / "gcloud"), PYTHONUNBUFFERED="1")
+               CLOUDSDK_CONFIG=str(home / "gcloud"), PYTHONUNBUFFERED="1",
+               TUNING_AGENT_LOCAL_MODEL="local/tiny")  # the one-minute model, even where Gemma 3 270M is installed
     return env
 
 

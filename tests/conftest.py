@@ -21,5 +21,6 @@ __all__ = ["fake_admin_fixture", "fake_vertex_fixture", "gcs_emulator_fixture", 
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh `$TUNING_AGENT_HOME` under the test's folder, which is also the working folder."""
     monkeypatch.setenv("TUNING_AGENT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("TUNING_AGENT_LOCAL_MODEL", "local/tiny")  # sessions tune the one-minute model
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -18,6 +18,16 @@ ROW = {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user",
 CHARS = len("Be brief.") + len("Hello there?") + len("Hi! How can I help?")
 
 
+@pytest.fixture(autouse=True)
+def no_tokenizer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests pin the ratio arithmetic: no tokenizer found on the machine (e.g. the converted local
+    Gemma's, which counts Gemini tokens exactly) may take over."""
+    from tools.data import tokencount
+
+    monkeypatch.setattr(tokencount, "TOKENIZER_LOOKUPS", [])
+    monkeypatch.setattr(tokencount, "_FOUND", {})
+
+
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     return write_jsonl(tmp_path / "tiny.jsonl", [ROW, ROW, ROW])

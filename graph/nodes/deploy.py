@@ -130,6 +130,10 @@ def _side_by_side(platform: Platform, job_info: JobInfo) -> dict[str, Any]:
         return say(f"(No side-by-side comparison: {err})")
     if rows is None:
         return {}
+    def answer(row: dict[str, Any], which: str) -> str:  # with its token F1 against the expected answer
+        f1 = row.get(f"{which}_f1")
+        return f"{row[which]} (F1 {f1:.2f})" if isinstance(f1, (int, float)) else str(row[which])
+
     table = md_table(["prompt", "base model", "tuned model", "expected"],
-                     [[r["prompt"], r["base"], r["tuned"], r.get("expected", "")] for r in rows])
+                     [[r["prompt"], answer(r, "base"), answer(r, "tuned"), r.get("expected", "")] for r in rows])
     return say("Base vs tuned on a few held-out prompts:\n\n" + table)

@@ -1,5 +1,10 @@
-"""prepare: write the training (and validation) JSONL in the category's exact format, then
-validate it as the service would. Line-level problems come with a choice to drop bad rows.
+"""prepare: write the training (and validation) JSONL in the category's exact format, show the
+data quality report, then validate it as the service would.
+
+Nothing changes the user's rows silently: when the quality report suggests cleaning (duplicates,
+terminal escapes, conflicting answers, over-long rows) one card lists the actions with counts and
+examples, and cleaning re-runs the conversion and shows what changed. Line-level problems the
+validator finds come with a choice to drop those rows.
 
 Writing files under $TUNING_AGENT_HOME/runs/<run_id>/ changes nothing outside this
 machine, so it needs no approval; the user already confirmed mapping and split.
@@ -9,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 from graph.approvals import await_decision, propose
 from graph.common import combine, md_table, progress, rec, run_id, say
@@ -26,8 +31,28 @@ NAME = "prepare"
 ACTION = "drop_invalid_rows"
 
 
+CLEAN_ACTION = "clean_dataset"
+#: What each cleaning action does, in words for the card.
+CLEAN_WORDS = {"dedupe": "drop rows that repeat an earlier row exactly",
+               "dedupe-prompts": "keep one answer per prompt (the first)",
+               "strip-control": "remove terminal escape codes, NUL and other invisible characters",
+               "drop-long": "drop rows longer than the model accepts"}
+
+
 class DropArgs(BaseModel):
     drop_rows: int
+
+
+class CleanArgs(BaseModel):
+    actions: list[str]
+
+    @field_validator("actions")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = [a for a in value if a not in CLEAN_WORDS]
+        if unknown:
+            raise ValueError(f"unknown cleaning action(s) {', '.join(unknown)}; choose from {', '.join(CLEAN_WORDS)}")
+        return value
 
 
 def target_format(category: str | None) -> str:
@@ -41,9 +66,14 @@ def _problems_text(report: Any, name: str) -> str:
     return f"**{name}** has problems ({counts}):\n\n" + md_table(["line", "field", "problem"], rows, max_cell=200)
 
 
-def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
+def _write(state: TuningState, deps: Deps, clean: list[str] | None = None) -> tuple[Any, dict[str, str | None]]:
+    """Convert the source (and a separate validation file) into the run's data folder.
+
+    Exact duplicates are kept here unless `clean` says `dedupe`: every change to the user's
+    rows beyond what cannot be trained at all goes through the cleaning card.
+    """
     from graph.common import platform_of
-    from tools.data import convert, validate_jsonl
+    from tools.data import convert
 
     ds, fmt = rec(state, "dataset"), target_format(state.get("category"))
     out_dir = data_home(server_user()) / "runs" / run_id(state) / "data"  # server: the user's folder
@@ -59,35 +89,72 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
     user = server_user()  # server: heavy work runs in the worker pool, under this user's quota
     report = run_heavy(user, convert, ds["source"], fmt, plain, out_dir,
                        validation_split=float(ds.get("validation_split") or 0), seed=42, model=model,
-                       progress=on_progress, storage_download=download)
+                       progress=on_progress, storage_download=download, drop_duplicates=False, clean=clean)
     val_path = report.validation_path
     if ds.get("validation_source"):
         validation_source, refused = user_local_source(str(ds["validation_source"]))  # server: user's root only
         if refused:
             raise ToolError(refused, "Name a validation file in your upload folder.")
         val_report = run_heavy(user, convert, validation_source, fmt, plain, out_dir / "validation_only",
-                               model=model, storage_download=download)
+                               model=model, storage_download=download, drop_duplicates=False, clean=clean)
         val_path = val_report.train_path
-    files = {"train": str(report.train_path), "validation": str(val_path) if val_path else None}
-    problems = {}
-    for name, path in files.items():
-        if path:
-            checked = run_heavy(user, validate_jsonl, path, fmt, model=model)
-            if not checked.ok:
-                problems[name] = checked
+    return report, {"train": str(report.train_path), "validation": str(val_path) if val_path else None}
+
+
+def _summary(report: Any, files: dict[str, str | None], fmt: str) -> list[str]:
     info = report.model_dump(mode="json")
     dropped = ", ".join(f"{n} {reason}" for reason, n in (info.get("dropped") or {}).items() if n)
     summary = [f"Wrote **{info.get('rows_written_train'):,}** training rows to `{files['train']}`"
                + (f" and **{info.get('rows_written_val'):,}** validation rows to `{files['validation']}`"
                   if files["validation"] else "") + f" ({fmt} format)."]
     if dropped:
-        summary.append(f"Dropped rows: {dropped}.")
+        summary.append(f"Left out rows that cannot be trained on: {dropped} (see the quality report).")
     summary += [f"Split adjusted: {a}" for a in info.get("split_adjustments") or []]
-    update = {"dataset": {"train_path": files["train"], "validation_path": files["validation"],
-                          "prepare_report": {k: info.get(k) for k in ("rows_in", "rows_written_train",
-                                                                     "rows_written_val", "dropped",
-                                                                     "split_adjustments")},
-                          "rows_train": info.get("rows_written_train")}}
+    return summary
+
+
+def _files_update(report: Any, files: dict[str, str | None]) -> dict[str, Any]:
+    info = report.model_dump(mode="json")
+    kept = {k: info.get(k) for k in ("rows_in", "rows_written_train", "rows_written_val", "dropped",
+                                     "split_adjustments", "quality", "cleaned")}
+    return {"dataset": {"train_path": files["train"], "validation_path": files["validation"],
+                        "prepare_report": kept, "rows_train": info.get("rows_written_train")}}
+
+
+def _clean_card(quality: Any, actions: list[str]) -> dict[str, Any]:
+    """One card for every suggested cleaning action, each with the rows it touches and examples."""
+    from tools.data.quality import CLEANING_FOR
+
+    lines = ["The quality report found problems that cleaning fixes:", ""]
+    for action in actions:
+        findings = [f for f in quality.findings if CLEANING_FOR.get(f.kind) == action]
+        count = sum(f.count for f in findings)
+        lines.append(f"- `{action}` ({CLEAN_WORDS[action]}): **{count:,}** rows")
+        for f in findings:
+            lines += [f"  - e.g. `{ex.replace('`', '´')}`" for ex in f.examples[:2]]
+    lines += ["", "Approve to rewrite the files with these fixes (I show what changed), edit `actions` to "
+              "choose some of them, or reject to keep the rows as they are."]
+    return propose("prepare", CLEAN_ACTION, {"actions": actions}, "\n".join(lines))
+
+
+def _validate(state: TuningState, files: dict[str, str | None], update: dict[str, Any],
+              summary: list[str], keep_duplicates: bool = False) -> dict[str, Any]:
+    """Check the written files as the service would; problems open the drop-rows card.
+
+    `keep_duplicates`: the user declined dropping exact duplicates at the cleaning card, so the
+    validator's duplicate findings are not asked about again (the service accepts them).
+    """
+    from tools.data import validate_jsonl
+    from tools.data.formats import DUPLICATE
+
+    fmt, model = target_format(state.get("category")), rec(state, "model").get("base_model")
+    problems: dict[str, Any] = {}
+    for name, path in files.items():
+        if path:
+            checked = run_heavy(server_user(), validate_jsonl, path, fmt, model=model)
+            if keep_duplicates and not checked.ok and set(checked.counts) <= {DUPLICATE}:
+                continue
+                problems[name] = checked
     if problems:
         text = "\n\n".join(_problems_text(r, n) for n, r in problems.items())
         bad = sum(sum(r.counts.values()) for r in problems.values())
@@ -95,6 +162,37 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
             "prepare", ACTION, {"drop_rows": bad},
             f"{text}\n\nDrop the {bad} problem rows and continue? Reject to fix the data yourself."))
     return combine(update, {"dataset": {"prepared": True}}, say(*summary, "The files pass validation."))
+
+
+def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
+    from tools.data.quality import quality_report_markdown, suggested_cleaning
+
+    report, files = _write(state, deps)
+    summary = _summary(report, files, target_format(state.get("category")))
+    update = _files_update(report, files)
+    if report.quality is not None:
+        summary.append(quality_report_markdown(report.quality))
+        actions = suggested_cleaning(report.quality)
+        if actions:
+            return combine(update, say(*summary), _clean_card(report.quality, actions))
+    return _validate(state, files, update, summary)
+
+
+def _decide_cleaning(state: TuningState, deps: Deps) -> dict[str, Any]:
+    from tools.data.clean import clean_report_markdown
+
+    outcome = await_decision(state, CleanArgs)
+    ds = rec(state, "dataset")
+    files = {"train": ds.get("train_path"), "validation": ds.get("validation_path")}
+    if not outcome.approved or not outcome.args.get("actions"):
+        return _validate(state, files, outcome.updates, ["Kept the rows as they are (nothing cleaned)."],
+                         keep_duplicates=True)
+    report, files = _write(state, deps, clean=list(outcome.args["actions"]))
+    summary = _summary(report, files, target_format(state.get("category")))
+    if report.cleaned is not None:
+        summary.append(clean_report_markdown(report.cleaned))
+    return _validate(state, files, combine(outcome.updates, _files_update(report, files)), summary,
+                     keep_duplicates="dedupe" not in outcome.args["actions"])
 
 
 def done(state: TuningState) -> bool:
@@ -119,6 +217,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return combine(outcome.updates, {"dataset": {"prepared": True}},
                        say("Dropped the problem rows; the files now pass validation."))
     try:
+        if pending.get("action") == CLEAN_ACTION:
+            return _decide_cleaning(state, deps)
         return _convert(state, deps)
     except ToolError as err:
         return combine(invalidate("dataset"),

@@ -194,7 +194,8 @@ def convert(src: str | os.PathLike[str], target_format: str,
             bytes_train=writer.train_bytes, bytes_val=writer.val_bytes if val_path else 0,
             dropped=dropped, split_adjustments=writer.adjustments, notes=notes,
             quality=scan.report(dropped=dropped, empty_turns=sum(
-                dropped.get(r, 0) for r in (EMPTY_PROMPT, EMPTY_COMPLETION, EMPTY_TURN))),
+                dropped.get(r, 0) for r in (EMPTY_PROMPT, EMPTY_COMPLETION, EMPTY_TURN)),
+                kept_duplicates=not drop_duplicates),
             cleaned=cleaner.report(rows_in, writer.train_rows + writer.val_rows) if cleaner else None)
 
 

@@ -403,10 +403,10 @@ class QualityScan:
         return round(self.max_chars_seen * ratio)
 
     def report(self, extra: list[Finding] | None = None, dropped: dict[str, int] | None = None,
-               empty_turns: int = 0) -> QualityReport:
+               empty_turns: int = 0, kept_duplicates: bool = False) -> QualityReport:
         """The findings (most severe first) and figures; `dropped` are rows the caller already removed, and
         `empty_turns` the rows with an empty or whitespace-only turn it found (readers and the validator
-        find those, so they never reach `add`)."""
+        find those, so they never reach `add`). `kept_duplicates`: the caller wrote exact duplicates."""
         self._flush()
         mix = self.script_chars()
         ratio = scripts.mix_ratio(mix) if mix else self.ratio
@@ -423,7 +423,7 @@ class QualityScan:
                 fix="Drop those rows (convert drops them; `data validate --drop-bad-rows` too)."))
         if dropped is not None:  # convert: duplicates and over-long rows were not written
             for f in findings:
-                if f.kind in (DUPLICATE_ROWS, OVER_LIMIT):
+                if f.kind == OVER_LIMIT or (f.kind == DUPLICATE_ROWS and not kept_duplicates):
                     f.severity = "info"
                     f.message += " — dropped, not written"
         order = {"high": 0, "warning": 1, "info": 2}

@@ -5,6 +5,8 @@ Gemini and the Gemma 3 family use the Gemma 3 tokenizer; other models use their 
 `register_tokenizer_lookup`) and never downloads anything:
 - `TUNING_AGENT_TOKENIZER_<FAMILY>` (e.g. `..._GEMMA3`): a `tokenizer.json` path;
 - the Hugging Face model cache (a `tokenizer.json` in a snapshot of a matching repo);
+- a model converted into the tuning-agent model cache (`tools.local.gguf`: the local Gemma 3
+  270M keeps the Gemma 3 tokenizer there as `tokenizer.json`);
 - a Gemma 3 GGUF package when installed (its tokenizer is read from the GGUF by `transformers`).
 
 The dataset pass (`dataset_stats`) keeps a uniform sample of rows; a tokenizer counts the
@@ -110,6 +112,32 @@ def hf_cache_lookup(family: str, names: list[str]) -> CountTokens | None:
     return None
 
 
+def model_cache_lookup(family: str, names: list[str]) -> CountTokens | None:
+    """A `tokenizer.json` of a model converted into the tuning-agent model cache whose type fits the family.
+
+    The local platform converts the packaged Gemma 3 270M once (`tools.local.gguf`); its folder
+    holds the Gemma 3 tokenizer, read in under a second (the GGUF itself takes much longer).
+    """
+    import json
+
+    from tools.local.gguf import model_cache_dir
+
+    root = model_cache_dir()
+    if not root.is_dir():
+        return None
+    for found in sorted(root.glob("*/tokenizer.json")):
+        try:
+            model_type = str(json.loads((found.parent / "config.json").read_text(encoding="utf-8"))["model_type"])
+        except (OSError, ValueError, KeyError):
+            continue
+        fits = model_type.startswith("gemma3") if family == GEMMA3 else model_type.lower() == family
+        if fits:
+            counter = _from_file(found)
+            if counter is not None:
+                return counter
+    return None
+
+
 def gguf_package_lookup(family: str, names: list[str]) -> CountTokens | None:
     """The Gemma 3 tokenizer inside an installed Gemma 3 GGUF package (read by `transformers`)."""
     if family != GEMMA3:
@@ -135,7 +163,7 @@ def gguf_package_lookup(family: str, names: list[str]) -> CountTokens | None:
     return None
 
 
-TOKENIZER_LOOKUPS: list[TokenizerLookup] = [env_lookup, hf_cache_lookup, gguf_package_lookup]
+TOKENIZER_LOOKUPS: list[TokenizerLookup] = [env_lookup, hf_cache_lookup, model_cache_lookup, gguf_package_lookup]
 _FOUND: dict[tuple[str, tuple[str, ...]], CountTokens | None] = {}
 
 

@@ -44,8 +44,18 @@ def _chunks_present(module: ModuleType) -> bool:
     return True
 
 
+#: Names the model a local run proposes instead (e.g. `local/tiny` for the one-minute pipeline check).
+DEFAULT_ENV = "TUNING_AGENT_LOCAL_MODEL"
+
+
 def default_local_model() -> str:
-    """The model a local run proposes: the real Gemma when it is available offline, else `local/tiny`."""
+    """The model a local run proposes: `$TUNING_AGENT_LOCAL_MODEL` when set, else the real Gemma when it
+    is available offline, else `local/tiny`."""
+    import os
+
+    explicit = os.environ.get(DEFAULT_ENV, "").strip()
+    if explicit:
+        return explicit
     return GEMMA_ID if gemma_available_offline() else TINY_ID
 
 

@@ -315,11 +315,30 @@ def train(cfg: dict[str, Any]) -> None:
     _save(model, tokenizer, final, meta)
     elapsed = time.monotonic() - started
     final_val = val_hist[-1]["loss"] if val_hist else None
+    _keep_job_speed(cfg, tokens, elapsed)
     update_status(job_dir, state="JOB_STATE_SUCCEEDED", phase="done", end_time=now_iso(), eta_s=0.0,
                   elapsed_s=round(elapsed, 2), tokens_per_s=round(tokens / max(elapsed, 1e-6), 1),
                   total_s=round(time.monotonic() - _PROCESS_START, 1), final_checkpoint=str(final),
                   base_val_loss=base_val, final_val_loss=final_val,
                   overfitting=overfitting_warning(train_hist, val_hist, epochs))
+
+
+def _keep_job_speed(cfg: dict[str, Any], tokens: int, elapsed: float) -> None:
+    """A finished job's real rate (evaluations included) and its fixed cost (start, load, save) make the
+    next estimate for this model and machine (`tools.local.estimate.kept_speed`)."""
+    from tools.local.estimate import keep_speed, speed_key
+
+    if tokens <= 0 or elapsed <= 0:
+        return
+    overhead = max(0.0, (time.monotonic() - _PROCESS_START) - elapsed)
+    keep_speed(speed_key(cfg), {"tokens_per_s": round(tokens / elapsed, 2), "threads": torch_threads(),
+                                "overhead_s": round(overhead, 1), "from_job": True})
+
+
+def torch_threads() -> int:
+    import torch
+
+    return int(torch.get_num_threads())
 
 
 def main(argv: list[str] | None = None) -> int:
