@@ -316,3 +316,44 @@ def test_the_length_limit_is_the_catalog_token_limit_in_characters() -> None:
     limit = length_limit(gemini.id)
     assert limit is not None and limit.max_tokens == gemini.max_example_tokens
     assert limit.max_chars() == int(gemini.max_example_tokens / gemini.tokens_per_char)
+
+
+# -- resource limits checked before the work: NUL bytes, Parquet sizes from metadata ------------
+
+
+def test_a_nul_byte_is_reported_at_its_first_position_counting_from_one() -> None:
+    from tools.data.limits import check_nul
+    from tools.errors import DataError
+
+    check_nul("d.jsonl", b'{"a": "fine"}\n', 1)
+    for raw, byte in ((b"\x00abc\n", 1), (b"ab\x00c\x00\n", 3)):
+        with pytest.raises(DataError) as refused:
+            check_nul("d.jsonl", raw, 7)
+        assert refused.value.message.startswith(f"d.jsonl: line 7, byte {byte}: a NUL byte"), refused.value.message
+        assert refused.value.hint == ("Remove the NUL bytes (e.g. `tr -d '\\000' < IN > OUT`) or fix the "
+                                      "program that wrote the file.")
+
+
+def parquet_metadata(groups: list[tuple[int, int]], chunk: int = 1024) -> object:
+    """Parquet metadata as pyarrow exposes it: row groups of (total bytes, rows), one column each."""
+    from types import SimpleNamespace
+
+    def group(size: int, rows: int) -> object:
+        column = SimpleNamespace(total_uncompressed_size=chunk, path_in_schema="text")
+        return SimpleNamespace(total_byte_size=size, num_rows=rows, num_columns=1, column=lambda c: column)
+
+    made = [group(size, rows) for size, rows in groups]
+    return SimpleNamespace(num_row_groups=len(made), row_group=lambda g: made[g])
+
+
+def test_the_parquet_file_size_limit_adds_up_every_row_group() -> None:
+    from tools.data.limits import MAX_PARQUET_FILE_BYTES, parquet_batch_rows
+    from tools.errors import DataError
+
+    half = MAX_PARQUET_FILE_BYTES // 2
+    rows = half // 1024  # 1 KiB per row: far below the per-row limit
+    assert parquet_batch_rows("d.parquet", parquet_metadata([(half, rows), (half, rows)])) == 2048
+    with pytest.raises(DataError, match="per file"):
+        parquet_batch_rows("d.parquet", parquet_metadata([(half, rows), (half + 1, rows)]))
+    with pytest.raises(DataError, match="per file"):
+        parquet_batch_rows("d.parquet", parquet_metadata([(half + 1, rows)] * 3))
