@@ -357,3 +357,28 @@ def test_the_parquet_file_size_limit_adds_up_every_row_group() -> None:
         parquet_batch_rows("d.parquet", parquet_metadata([(half, rows), (half + 1, rows)]))
     with pytest.raises(DataError, match="per file"):
         parquet_batch_rows("d.parquet", parquet_metadata([(half + 1, rows)] * 3))
+
+
+def write_drawn(writer: SplitWriter, val: list[bytes], train: list[bytes]) -> None:
+    """Write rows with the draw fixed: `val` to validation, `train` to training (in that order)."""
+    draws = iter([0.0] * len(val) + [1.0] * len(train))
+    writer._random = lambda: next(draws)
+    for row in val + train:
+        writer.write(row)
+
+
+def test_a_limit_met_exactly_is_not_named_as_broken(tmp_path: Path) -> None:
+    """Rows cut to 4 by the rows limit, and 4 rows fit the bytes ratio exactly: only rows is named."""
+    writer = SplitWriter(tmp_path / "bytes", 0.5, seed=1,
+                         limits=SplitLimits("messages", max_rows=4, max_bytes_ratio=0.25))
+    write_drawn(writer, [line(i, 100) for i in range(6)], [line(i, 100) for i in range(16)])
+    writer.finish()
+    assert writer.val_rows == 4
+    assert "training file's bytes and the limit" not in writer.adjustments[0], writer.adjustments
+    # Gemini: 1200 of 5200 rows is exactly 30% of training; the bytes ratio cuts further.
+    writer = SplitWriter(tmp_path / "gemini", 0.5, seed=1, limits=SplitLimits(
+        "gemini", max_rows=5000, max_rows_ratio=0.3, rows_ratio_above=1000, max_bytes_ratio=0.01))
+    write_drawn(writer, [line(i, 30) for i in range(1200)], [line(i, 30) for i in range(4000)])
+    writer.finish()
+    assert writer.val_rows < 1200
+    assert "may hold at most" not in writer.adjustments[0], writer.adjustments
