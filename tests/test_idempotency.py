@@ -127,3 +127,11 @@ def test_a_local_jobs_command_stays_on_the_local_platform() -> None:
 ])
 def test_the_category_follows_from_the_base_model_name(base_model: str, category: str) -> None:
     assert jobs.infer_category(base_model) == category
+
+
+def test_the_job_list_is_newest_first_and_stops_at_the_limit(fake_vertex: FakeVertex) -> None:
+    """The list people pick from (and resume by) shows the newest jobs, no more than asked for."""
+    names = [make_job(fake_vertex, f"r{i}", f"2026-01-0{i}T00:00:00Z") for i in (2, 5, 1, 4, 3)]
+    newest_first = [names[1], names[3], names[4], names[0], names[2]]
+    assert [job.name for job in jobs.list_jobs("demo-project", "global")] == newest_first
+    assert len(jobs.list_jobs("demo-project", "global", limit=2)) == 2
