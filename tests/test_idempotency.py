@@ -101,3 +101,37 @@ def test_a_deploy_retried_after_a_5xx_deploys_once(fake_vertex: FakeVertex) -> N
     assert first.endpoint == again.endpoint
     assert len(fake_vertex.calls("deploy")) == 2
     assert len(fake_vertex.state.endpoints) == 1
+
+
+# -- the command shown for a job re-runs the same job (same run id, same platform) ---------------
+
+
+def test_a_local_jobs_command_stays_on_the_local_platform() -> None:
+    """Re-running the shown command must not send a local job to Vertex (and pay for it)."""
+    import shlex
+
+    from agent.cli import build_parser
+    from agent.commands.job import _spec
+
+    spec = open_spec(category="local", base_model="local/gemma-3-270m", location=None,
+                     output_uri=None, adapter_size=None, learning_rate=5e-4)
+    argv = shlex.split(jobs.equivalent_command(spec))
+    assert argv[argv.index("--platform") + 1] == "local"
+    assert "--location" not in argv and "--project" not in argv
+    again = _spec(build_parser().parse_args(argv[1:]))
+    assert again.category == "local" and again.run_id == spec.run_id
+
+
+@pytest.mark.parametrize(("base_model", "category"), [
+    ("local/gemma-3-270m", "local"), ("google/gemma3@gemma-3-4b-it", "open"), ("gemini-3.5-flash", "gemini"),
+])
+def test_the_category_follows_from_the_base_model_name(base_model: str, category: str) -> None:
+    assert jobs.infer_category(base_model) == category
+
+
+def test_the_job_list_is_newest_first_and_stops_at_the_limit(fake_vertex: FakeVertex) -> None:
+    """The list people pick from (and resume by) shows the newest jobs, no more than asked for."""
+    names = [make_job(fake_vertex, f"r{i}", f"2026-01-0{i}T00:00:00Z") for i in (2, 5, 1, 4, 3)]
+    newest_first = [names[1], names[3], names[4], names[0], names[2]]
+    assert [job.name for job in jobs.list_jobs("demo-project", "global")] == newest_first
+    assert len(jobs.list_jobs("demo-project", "global", limit=2)) == 2

@@ -169,3 +169,74 @@ def test_a_bad_training_uri_does_not_hide_a_missing_validation_file() -> None:
     problems = preflight(spec, storage())
     assert len(problems) == 2, problems
     assert "train.csv" in problems[0] and "nope.jsonl does not exist" in problems[1]
+
+
+def test_the_gemini_rows_ratio_starts_just_above_1000_rows() -> None:
+    """1001 validation rows against 1000 training rows: over the ratio, and the message says the cap."""
+    ratio = LIMITS.gemini_validation_max_ratio
+    assert preflight(gemini_spec(), storage(), val_rows=1000, train_rows=1000) == []
+    problem = only_problem(gemini_spec(), val_rows=1001, train_rows=1000)
+    assert f"({int(ratio * 1000)})" in problem, problem
+
+
+def test_a_missing_gemini_training_file_is_one_problem_not_a_crash() -> None:
+    store = MemoryStorage({VAL: 1_000})
+    assert only_problem(gemini_spec(), store) == (
+        f"Training dataset {TRAIN} does not exist; upload it first (the chat's upload step, or "
+        "`gcloud storage cp`) or correct the URI.")
+
+
+def test_a_csv_training_file_is_refused_naming_jsonl() -> None:
+    spec = gemini_spec(train_uri="gs://bkt/job/train.csv")
+    assert only_problem(spec) == (
+        "Training dataset 'gs://bkt/job/train.csv' must be a gs:// object ending in .jsonl (the service "
+        "accepts only JSONL); upload the prepared file.")
+
+
+def test_an_oversized_gemini_training_file_states_its_size_in_gb() -> None:
+    limit = LIMITS.gemini_max_training_file_bytes
+    size = 3 * limit // 2
+    problem = only_problem(gemini_spec(), storage(train=size, val=10))
+    assert problem.startswith(f"The training file is {size / 1e9:.2f} GB;"), problem
+
+
+def test_a_gemini_adapter_size_is_checked_against_the_model_not_the_open_list() -> None:
+    """2 is valid for Gemini 2.5/3.5 Flash but not among the open-model sizes; Gemini must pass."""
+    assert 2 not in LIMITS.allowed_adapter_sizes_open
+    assert preflight(gemini_spec(adapter_size=2), storage()) == []
+
+
+def test_a_retired_gemini_model_is_refused_with_its_date() -> None:
+    from knowledge import GeminiModel, find_model
+
+    model = find_model("gemini-2.5-flash")
+    assert isinstance(model, GeminiModel) and model.is_retired(None)
+    assert only_problem(gemini_spec(base_model=model.id)) == (
+        f"{model.display_name} was retired on {model.retire_date}; choose a current Gemini model.")
+
+
+def test_a_model_missing_from_the_live_list_is_refused() -> None:
+    live = ["google/gemma3@gemma-3-4b-it"]
+    assert only_problem(open_spec(), live_models=live) == (
+        "google/gemma3@gemma-3-27b-it is not in the live publisher-model list of this project; it may not "
+        "be offered yet — pick another model or check the region.")
+    assert preflight(open_spec(), storage(), live_models=["google/gemma3@gemma-3-27b-it"]) == []
+    assert preflight(gemini_spec(), storage(), live_models=["gemini-3.5-flash"]) == []
+
+
+def test_a_region_that_cannot_run_the_job_names_the_valid_ones() -> None:
+    from knowledge import valid_regions
+
+    open_regions = ", ".join(valid_regions("open", None))
+    assert only_problem(open_spec(location="mars-north1")) == (
+        f"Location 'mars-north1' cannot run open tuning jobs; use one of: {open_regions}.")
+    gemini_regions = ", ".join(valid_regions("gemini", "gemini-3.5-flash"))
+    assert only_problem(gemini_spec(location="mars-north1")) == (
+        f"Location 'mars-north1' cannot run gemini tuning jobs for gemini-3.5-flash; use one of: "
+        f"{gemini_regions}.")
+
+
+def test_an_unsupported_tuning_mode_names_the_supported_ones() -> None:
+    assert only_problem(open_spec(base_model="qwen/qwen3@qwen3-8b", tuning_mode="PEFT_ADAPTER",
+                                  adapter_size=None)) == (
+        "Qwen 3 8B does not support PEFT_ADAPTER tuning; use FULL.")

@@ -12,6 +12,8 @@ import json
 import math
 from pathlib import Path
 
+import pytest
+
 from knowledge import load_catalog
 from tools.data.limits import SplitLimits, split_limits
 from tools.data.split import SplitWriter
@@ -175,3 +177,208 @@ def test_open_byte_trim_keeps_a_row_that_fits_to_the_byte(tmp_path: Path) -> Non
     writer.finish()
     val_rows, val_bytes, _, train_bytes = check_files_agree(writer, 200)
     assert (val_rows, val_bytes, train_bytes) == (40, 4000, 16000)
+
+
+def test_files_are_written_under_hidden_temporary_names_in_the_output_folder(tmp_path: Path) -> None:
+    """Until `finish`, only hidden `.NAME.*.tmp` files exist, beside their final names (same disk,
+    so the rename is atomic); a missing output folder is created, parents included."""
+    out = tmp_path / "a" / "b"
+    writer = SplitWriter(out, 0.5, seed=1, limits=None)
+    for i in range(20):
+        writer.write(line(i, 40))
+    during = sorted(p.name for p in out.iterdir())
+    assert len(during) == 2, during
+    assert during[0].startswith(".train.jsonl.") and during[0].endswith(".tmp"), during
+    assert during[1].startswith(".validation.jsonl.") and during[1].endswith(".tmp"), during
+    assert writer.train_tmp.parent == out and writer.val_tmp is not None and writer.val_tmp.parent == out
+    train, val = writer.finish()
+    assert sorted(p.name for p in out.iterdir()) == ["train.jsonl", "validation.jsonl"]
+    assert (train, val) == (out / "train.jsonl", out / "validation.jsonl")
+
+
+@pytest.mark.parametrize("split", [1.0, 1.5, -0.1])
+def test_a_split_outside_zero_to_below_one_is_refused(tmp_path: Path, split: float) -> None:
+    with pytest.raises(ValueError, match="at least 0 and below 1"):
+        SplitWriter(tmp_path, split, seed=1, limits=None)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_zero_split_writes_training_only_and_says_nothing(tmp_path: Path) -> None:
+    writer = SplitWriter(tmp_path, 0.0, seed=1, limits=split_limits("messages"))
+    for i in range(10):
+        writer.write(line(i, 40))
+    assert writer.finish() == (tmp_path / "train.jsonl", None)
+    assert writer.adjustments == []
+    assert [p.name for p in tmp_path.iterdir()] == ["train.jsonl"]
+
+
+def test_no_row_drawn_means_no_validation_file_and_a_note(tmp_path: Path) -> None:
+    writer = SplitWriter(tmp_path, 1e-9, seed=1, limits=None)
+    writer.write(line(0, 40))
+    assert writer.finish()[1] is None
+    assert [p.name for p in tmp_path.iterdir()] == ["train.jsonl"]
+    assert len(writer.adjustments) == 1 and "no validation file was written" in writer.adjustments[0]
+
+
+def test_when_no_validation_row_fits_every_row_goes_to_training(tmp_path: Path) -> None:
+    """The first validation row alone is over the bytes ratio: nothing fits, nothing is lost."""
+    rows = [line(0, 1000)] + [line(i, 40) for i in range(1, 21)]
+    writer = split_all_to_validation(tmp_path, rows, SplitLimits("messages", max_rows=100,
+                                                                 max_bytes_ratio=0.25))
+    assert writer.val_rows == 0
+    assert counted(writer.train_final) == (21, 1800)
+    assert [p.name for p in tmp_path.iterdir()] == ["train.jsonl"]
+    assert "no validation file was written" in writer.adjustments[-1], writer.adjustments
+
+
+def test_the_note_gives_only_the_limits_that_were_broken(tmp_path: Path) -> None:
+    """Exactly at the rows limit is not a broken rows limit: only the bytes ratio is named."""
+    limits = SplitLimits("messages", max_rows=4, max_bytes_ratio=0.25)
+    writer = split_all_to_validation(tmp_path, [line(i, 100) for i in range(4)], limits)
+    note = writer.adjustments[0]
+    assert "rows and the limit is" not in note, note
+    assert "training file's bytes" in note
+
+
+def test_the_note_quotes_the_share_before_and_after(tmp_path: Path) -> None:
+    limits = SplitLimits("messages", max_rows=1000, max_bytes_ratio=0.25)
+    writer = SplitWriter(tmp_path, 0.5, seed=3, limits=limits)
+    rows = [line(i, 100 if i % 2 else 300) for i in range(100)]
+    for row in rows:
+        writer.write(row)
+    drawn_val, drawn_train = writer.val_bytes, writer.train_bytes
+    writer.finish()
+    note = writer.adjustments[0]
+    assert f"it was {drawn_val / drawn_train:.2%} of the training file's bytes" in note, note
+    assert f"({writer.val_bytes / writer.train_bytes:.2%} of the training file's" in note, note
+
+
+def test_exactly_at_the_gemini_floor_the_ratio_is_not_reported(tmp_path: Path) -> None:
+    """1000 validation rows is the floor of the Gemini ratio: never a broken limit, even with bytes."""
+    limits = SplitLimits("gemini", max_rows=5000, max_rows_ratio=0.3, rows_ratio_above=1000,
+                         max_bytes_ratio=0.25)
+    writer = SplitWriter(tmp_path, 0.999999, seed=1, limits=limits)
+    for i in range(1000):
+        writer.write(line(i, 30))
+    writer.finish()
+    assert writer.adjustments, "the bytes ratio must trim"
+    assert "may hold at most" not in writer.adjustments[0], writer.adjustments[0]
+
+
+# -- per-model example length: the catalog's figures, per mode -----------------------------------
+
+
+def test_an_unknown_model_is_refused_with_the_nearest_choices() -> None:
+    from knowledge import nearest_supported
+    from tools.data.limits import resolve_model
+    from tools.errors import DataError
+
+    suggestion = nearest_supported("nonsense-model-x")
+    assert suggestion.alternatives
+    with pytest.raises(DataError) as refused:
+        resolve_model("nonsense-model-x")
+    assert refused.value.message == f"unknown model 'nonsense-model-x': {suggestion.message}"
+    names = ", ".join(m.display_name for m in suggestion.alternatives)
+    assert refused.value.hint == f"Try one of: {names}"
+
+
+def test_tokens_per_char_follows_the_catalog_for_the_mode() -> None:
+    from knowledge import find_model
+    from tools.data.limits import resolve_model, tokens_per_char
+
+    llama = resolve_model("meta/llama3_1@llama-3.1-8b")
+    modes = llama.modes
+    peft, full = modes["PEFT_ADAPTER"].tokens_per_char, modes["FULL"].tokens_per_char
+    assert peft != full
+    assert tokens_per_char(llama, "PEFT_ADAPTER") == peft
+    assert tokens_per_char(llama, "FULL") == full
+    # Mode unknown or not offered: the smallest ratio, so nothing that fits some mode is dropped.
+    assert tokens_per_char(llama) == min(peft, full)
+    assert tokens_per_char(llama, "NO_SUCH_MODE") == min(peft, full)
+    gemini = resolve_model("gemini-2.5-flash")
+    assert tokens_per_char(gemini) == gemini.tokens_per_char
+    local = find_model("local/gemma-3-270m")
+    assert local is not None and tokens_per_char(local) is None
+
+
+def test_the_length_limit_is_the_catalog_token_limit_in_characters() -> None:
+    from tools.data.limits import length_limit, resolve_model, tokens_per_char
+
+    assert length_limit(None) is None and length_limit("") is None
+    llama = resolve_model("meta/llama3_1@llama-3.1-8b")
+    limit = length_limit(llama.base_model)
+    assert limit is not None
+    assert (limit.model, limit.max_tokens) == (llama.display_name, llama.max_seq_len)
+    ratio = tokens_per_char(llama)
+    assert ratio is not None and limit.tokens_per_char == ratio
+    assert limit.max_chars() == int(llama.max_seq_len / ratio)
+    gemini = resolve_model("gemini-2.5-flash")
+    limit = length_limit(gemini.id)
+    assert limit is not None and limit.max_tokens == gemini.max_example_tokens
+    assert limit.max_chars() == int(gemini.max_example_tokens / gemini.tokens_per_char)
+
+
+# -- resource limits checked before the work: NUL bytes, Parquet sizes from metadata ------------
+
+
+def test_a_nul_byte_is_reported_at_its_first_position_counting_from_one() -> None:
+    from tools.data.limits import check_nul
+    from tools.errors import DataError
+
+    check_nul("d.jsonl", b'{"a": "fine"}\n', 1)
+    for raw, byte in ((b"\x00abc\n", 1), (b"ab\x00c\x00\n", 3)):
+        with pytest.raises(DataError) as refused:
+            check_nul("d.jsonl", raw, 7)
+        assert refused.value.message.startswith(f"d.jsonl: line 7, byte {byte}: a NUL byte"), refused.value.message
+        assert refused.value.hint == ("Remove the NUL bytes (e.g. `tr -d '\\000' < IN > OUT`) or fix the "
+                                      "program that wrote the file.")
+
+
+def parquet_metadata(groups: list[tuple[int, int]], chunk: int = 1024) -> object:
+    """Parquet metadata as pyarrow exposes it: row groups of (total bytes, rows), one column each."""
+    from types import SimpleNamespace
+
+    def group(size: int, rows: int) -> object:
+        column = SimpleNamespace(total_uncompressed_size=chunk, path_in_schema="text")
+        return SimpleNamespace(total_byte_size=size, num_rows=rows, num_columns=1, column=lambda c: column)
+
+    made = [group(size, rows) for size, rows in groups]
+    return SimpleNamespace(num_row_groups=len(made), row_group=lambda g: made[g])
+
+
+def test_the_parquet_file_size_limit_adds_up_every_row_group() -> None:
+    from tools.data.limits import MAX_PARQUET_FILE_BYTES, parquet_batch_rows
+    from tools.errors import DataError
+
+    half = MAX_PARQUET_FILE_BYTES // 2
+    rows = half // 1024  # 1 KiB per row: far below the per-row limit
+    assert parquet_batch_rows("d.parquet", parquet_metadata([(half, rows), (half, rows)])) == 2048
+    with pytest.raises(DataError, match="per file"):
+        parquet_batch_rows("d.parquet", parquet_metadata([(half, rows), (half + 1, rows)]))
+    with pytest.raises(DataError, match="per file"):
+        parquet_batch_rows("d.parquet", parquet_metadata([(half + 1, rows)] * 3))
+
+
+def write_drawn(writer: SplitWriter, val: list[bytes], train: list[bytes]) -> None:
+    """Write rows with the draw fixed: `val` to validation, `train` to training (in that order)."""
+    draws = iter([0.0] * len(val) + [1.0] * len(train))
+    writer._random = lambda: next(draws)
+    for row in val + train:
+        writer.write(row)
+
+
+def test_a_limit_met_exactly_is_not_named_as_broken(tmp_path: Path) -> None:
+    """Rows cut to 4 by the rows limit, and 4 rows fit the bytes ratio exactly: only rows is named."""
+    writer = SplitWriter(tmp_path / "bytes", 0.5, seed=1,
+                         limits=SplitLimits("messages", max_rows=4, max_bytes_ratio=0.25))
+    write_drawn(writer, [line(i, 100) for i in range(6)], [line(i, 100) for i in range(16)])
+    writer.finish()
+    assert writer.val_rows == 4
+    assert "training file's bytes and the limit" not in writer.adjustments[0], writer.adjustments
+    # Gemini: 1200 of 5200 rows is exactly 30% of training; the bytes ratio cuts further.
+    writer = SplitWriter(tmp_path / "gemini", 0.5, seed=1, limits=SplitLimits(
+        "gemini", max_rows=5000, max_rows_ratio=0.3, rows_ratio_above=1000, max_bytes_ratio=0.01))
+    write_drawn(writer, [line(i, 30) for i in range(1200)], [line(i, 30) for i in range(4000)])
+    writer.finish()
+    assert writer.val_rows < 1200
+    assert "may hold at most" not in writer.adjustments[0], writer.adjustments
