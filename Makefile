@@ -73,5 +73,5 @@ clean:
 lock: $(VENV)/.stamp-dev
 	$(PY) -m pip freeze --exclude-editable | grep -v -i -e "^torch==" -e "^tuning-agent" -e " @ " > $(LOCK).in
 	uv pip compile $(LOCK).in --no-deps --generate-hashes --python-version 3.11 \
-		--index-url https://pypi.org/simple --no-header -o $(LOCK)
+		--no-header -o $(LOCK)
 	rm -f $(LOCK).in
