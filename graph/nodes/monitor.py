@@ -135,12 +135,20 @@ def _wants(state: TuningState, *words: str) -> bool:
     return any(word in text for word in words)
 
 
+def _asks_to_watch(text: str | None) -> bool:
+    """Words typed at the watch card that mean yes ("keep watching", "go on") — not a decline."""
+    said = (text or "").lower()
+    if any(no in said for no in ("stop", "don't", "do not", "unwatch", "no ")) or said.strip() in {"no", "n"}:
+        return False
+    return any(yes in said for yes in ("watch", "continue", "go on", "keep going", "follow"))
+
+
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     job = rec(state, "job")
     pending = state.get("pending") or {}
     if pending.get("action") == ACTION:
         outcome = await_decision(state, WatchArgs)
-        watch = bool(outcome.args.get("watch")) if outcome.approved else False
+        watch = bool(outcome.args.get("watch")) if outcome.approved else _asks_to_watch(outcome.message)
         if watch:
             return combine(outcome.updates, {"job": {"watch": True}}, _poll(state, deps, fresh=True))
         return combine(outcome.updates, {"job": {"watch": False}}, say(NOT_WATCHING), ask("monitor", NOT_WATCHING))
