@@ -6,6 +6,7 @@ fake-server fixtures are registered here from the modules that define them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,10 @@ from tests.fake_vertex.fixtures import fake_vertex_fixture
 from tests.gcs_fixtures import gcs_emulator_fixture
 
 __all__ = ["fake_admin_fixture", "fake_vertex_fixture", "gcs_emulator_fixture", "home"]
+
+
+#: Every test tunes the one-minute model unless it names another, even where Gemma 3 270M is installed.
+os.environ.setdefault("TUNING_AGENT_LOCAL_MODEL", "local/tiny")
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ ASSISTANT = "tuning_agent"
 QUIET_ENV = {
     "TUNING_AGENT_PLATFORM": "local",
     "TUNING_AGENT_LLM": "none",
+    "TUNING_AGENT_LOCAL_MODEL": "local/tiny",  # the one-minute model, even where Gemma 3 270M is installed
     "LANGGRAPH_CLI_NO_ANALYTICS": "1",
     "LANGGRAPH_NO_VERSION_CHECK": "true",
     "LANGSMITH_TRACING": "false",

@@ -100,7 +100,9 @@ def test_the_packaged_gemma_tunes_two_steps_and_answers(tmp_path: Path) -> None:
                     "packaged_gemma_path()) once to convert it")
     from tools.local.packaged import GEMMA_ID, default_local_model, gemma_available_offline, packaged_gemma_path
 
-    assert gemma_available_offline() and default_local_model() == GEMMA_ID
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("TUNING_AGENT_LOCAL_MODEL", raising=False)  # the suite pins local/tiny; a user's default is Gemma
+        assert gemma_available_offline() and default_local_model() == GEMMA_ID
     folder = packaged_gemma_path()
     assert folder is not None and resolve_model(GEMMA_ID).path == str(folder)
     platform = make_platform(tmp_path / "home")
