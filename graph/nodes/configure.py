@@ -160,16 +160,7 @@ def _first_proposal(state: TuningState, deps: Deps) -> tuple[dict[str, Any], str
     platform = platform_of(state, deps)
     target = _cloud_model(state, deps)
     chosen = dict(rec(state, "model")).get(platform.model_field)  # the field is the platform's choice
-    local = platform.model_field == "local_model"
-    if local:
-        from tools.local.packaged import GEMMA_ID, default_local_model
-
-        chosen = chosen or default_local_model()  # the real Gemma 3 270M when it is on this machine
     name, note = platform.default_model(str(chosen) if chosen else None, target.base_model)
-    if local and name == GEMMA_ID:
-        note = (f"Local run on this machine, standing in for **{target.base_model}**: Google's Gemma 3 270M "
-                "(pretrained; Gemma Terms of Use), tuned with LoRA on this CPU; `local/tiny` is the one-minute "
-                "pipeline check.")
     model = find_model(name)
     if not isinstance(model, (OpenModel, GeminiModel, LocalModel)):
         model = target

@@ -93,8 +93,18 @@ class LocalPlatform:
         return f"{shown} can't be used on this machine; pick a local model ({local}) or a model folder."
 
     def default_model(self, wanted: str | None, target: str) -> tuple[str, str | None]:
-        """`wanted` when it is a local model, else `local/tiny`, standing in for the catalog pick."""
-        model = wanted if wanted and self.model_problem(wanted, None) is None else TINY
+        """`wanted` when it is a local model, else the default local model (the real Gemma 3 270M when
+        it is on this machine, `local/tiny` otherwise), standing in for the catalog pick."""
+        from tools.local.packaged import GEMMA_ID, default_local_model
+
+        fallback = default_local_model()
+        model = wanted if wanted and self.model_problem(wanted, None) is None else fallback
+        if self.model_problem(model, None) is not None:
+            model = TINY
+        if model == GEMMA_ID:
+            return model, (f"Local run on this machine, standing in for **{target}**: Google's Gemma 3 270M "
+                           "(pretrained; Gemma Terms of Use), tuned with LoRA on this CPU; `local/tiny` is the "
+                           "one-minute pipeline check.")
         note = (f"Local run on this machine, standing in for **{target}**. `local/tiny` is built from "
                 "your data in about a minute: a pipeline check, not a useful model. Edit base_model to "
                 "a local model (e.g. `local/smollm2-135m`) if its weights are on this machine.")
