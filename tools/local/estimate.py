@@ -161,7 +161,7 @@ def measure_job(cfg: dict[str, Any]) -> dict[str, Any]:
     import torch
 
     from tools.local.models import PACKAGED_GEMMA, _is_model_dir, estimate_local_time
-    from tools.local.train import HOLD_OUT_MIN_ROWS, MAX_HELD_OUT, _encode_all, _load
+    from tools.local.train import _load
 
     model_path = cfg.get("model_path")
     if model_path and (model_path == PACKAGED_GEMMA or not _is_model_dir(Path(model_path))):
@@ -176,16 +176,7 @@ def measure_job(cfg: dict[str, Any]) -> dict[str, Any]:
             started = time.monotonic()
             model, tokenizer, _ = _load(dict(cfg), Path(scratch), "cpu")
             load_s = time.monotonic() - started
-            max_len = int(cfg.get("max_seq_len", 512))
-            train_items, _ = _encode_all(tokenizer, cfg["train_path"], max_len)
-            val_tokens = 0
-            if cfg.get("validation_path"):
-                val_items, _ = _encode_all(tokenizer, cfg["validation_path"], max_len)
-                val_tokens = sum(len(i) for i, _ in val_items[:200])
-            elif len(train_items) >= HOLD_OUT_MIN_ROWS:
-                held = min(MAX_HELD_OUT, len(train_items) // 10)
-                val_tokens = sum(len(i) for i, _ in train_items[:held])
-                train_items = train_items[held:]
+            train_items, val_tokens = _split_items(cfg, tokenizer)
             size = int(cfg.get("batch_size", 4))
             batches = _typical_batches(train_items, size, int(tokenizer.pad_token_id))
             model.train()
@@ -216,8 +207,8 @@ def _seconds(cfg: dict[str, Any], train_tokens: int, val_tokens: int, rate: floa
                  + eval_passes * val_tokens * EVAL_COST_RATIO / rate + load_s / 2, 1)  # the save ~ half a load
 
 
-def _token_counts(cfg: dict[str, Any], tokenizer: Any) -> tuple[int, int]:
-    """(training tokens over all epochs, held-out tokens per evaluation pass), as the trainer splits them."""
+def _split_items(cfg: dict[str, Any], tokenizer: Any) -> tuple[list[Any], int]:
+    """(encoded training rows, held-out tokens per evaluation pass), split as the trainer splits them."""
     from tools.local.train import HOLD_OUT_MIN_ROWS, MAX_HELD_OUT, _encode_all
 
     max_len = int(cfg.get("max_seq_len", 512))
@@ -230,6 +221,12 @@ def _token_counts(cfg: dict[str, Any], tokenizer: Any) -> tuple[int, int]:
         held = min(MAX_HELD_OUT, len(train_items) // 10)
         val_tokens = sum(len(i) for i, _ in train_items[:held])
         train_items = train_items[held:]
+    return train_items, val_tokens
+
+
+def _token_counts(cfg: dict[str, Any], tokenizer: Any) -> tuple[int, int]:
+    """(training tokens over all epochs, held-out tokens per evaluation pass), as the trainer splits them."""
+    train_items, val_tokens = _split_items(cfg, tokenizer)
     return sum(len(i) for i, _ in train_items) * int(cfg["epochs"]), val_tokens
 
 
