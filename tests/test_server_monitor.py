@@ -40,7 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
             os.killpg(int(info["pid"]), signal.SIGKILL)
 
 
-def slow_dataset(server: DevServer, marker: str, rows: int = 300) -> str:
+def slow_dataset(server: DevServer, marker: str, rows: int = 1500) -> str:
     """Enough rows that the tiny local model trains for a while (several polls)."""
     path = server.upload_dir() / f"{marker}.csv"
     lines = ["question,answer"] + [f"[{marker}] what is {i} plus {i}?,[{marker}] the sum is {2 * i}"
@@ -155,7 +155,11 @@ def test_a_cancelled_watch_leaves_the_job_running_and_the_next_message_reports_i
         return False
 
     assert wait_until(training, timeout_s=120)
-    client.runs.cancel(t.thread_id, run["run_id"], wait=True)  # a reload or a closed page
+    try:
+        client.runs.cancel(t.thread_id, run["run_id"], wait=True)  # a reload or a closed page
+    except Exception as err:  # its few seconds of watching had just ended: nothing left to cancel
+        if "404" not in str(err):
+            raise
     name = t.values["job"]["name"]
     platform = LocalPlatform(server.home / "users" / "alice")
     assert not platform.get_job(name).ended, "cancelling the watch does not stop the job"
