@@ -8,6 +8,8 @@ import re
 import sys
 from pathlib import Path
 
+import pytest
+
 #: Thirty distinct trivia questions with short text answers (a plain prompt/completion CSV).
 TRIVIA = [
     ("Who painted the Mona Lisa?", "Leonardo da Vinci"), ("What is the capital of France?", "Paris"),
@@ -57,3 +59,14 @@ def chat_command() -> list[str]:
 
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
+
+
+def offline_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh `$TUNING_AGENT_HOME` with no Google credentials, project or LLM from this machine."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("TUNING_AGENT_HOME", str(home))
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
+    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "TUNING_AGENT_ACCESS_TOKEN", "TUNING_AGENT_LLM",
+                 "GOOGLE_CLOUD_PROJECT"):
+        monkeypatch.delenv(name, raising=False)
+    return home

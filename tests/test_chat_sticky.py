@@ -11,6 +11,7 @@ from rich.console import Console
 from agent.chat import ChatOptions, run_chat
 from agent.render import Renderer
 from agent.sessions import ThreadChoices, db_path, load_choices, save_choices, sticky_choices
+from tests.chat_fixtures import offline_home
 from tests.test_chat_render import ScriptReader
 
 PURPOSE = "I want to tune a model to answer trivia questions"
@@ -18,12 +19,7 @@ PURPOSE = "I want to tune a model to answer trivia questions"
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv("TUNING_AGENT_HOME", str(home))
-    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
-    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "TUNING_AGENT_ACCESS_TOKEN", "TUNING_AGENT_LLM",
-                 "GOOGLE_CLOUD_PROJECT"):
-        monkeypatch.delenv(name, raising=False)
+    home = offline_home(tmp_path, monkeypatch)
     return home
 
 

@@ -6,18 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.chat_fixtures import offline_home
 from tests.scenarios.conversations import CONVERSATIONS
 from tests.scenarios.runner import Conversation, check, fake_llm_factory, run
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    monkeypatch.setenv("TUNING_AGENT_HOME", str(home))
-    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
-    for name in ("GOOGLE_APPLICATION_CREDENTIALS", "TUNING_AGENT_ACCESS_TOKEN", "TUNING_AGENT_LLM",
-                 "GOOGLE_CLOUD_PROJECT"):
-        monkeypatch.delenv(name, raising=False)
+    home = offline_home(tmp_path, monkeypatch)
     return home
 
 
