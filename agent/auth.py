@@ -410,9 +410,7 @@ async def thread_run(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.Hand
     if _checker(ctx):
         raise Auth.exceptions.HTTPException(status_code=403, detail="The job checker does not start runs.")
     kwargs = value.get("kwargs") or {}
-    refused = run_request_problem(kwargs)
-    if refused:
-        raise Auth.exceptions.HTTPException(status_code=refused[0], detail=refused[1])
+    _check_run(ctx, kwargs)
     command = kwargs.get("command")
     if isinstance(command, dict) and command.get("goto") in (END_NODE, [END_NODE]) and command.get("resume") is None:
         # Agent Chat UI's "Mark as Resolved": END alone would run nothing and leave the card open,
@@ -420,8 +418,6 @@ async def thread_run(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.Hand
         from graph.approvals import RESOLVE_RESUME
 
         kwargs["command"] = {"resume": RESOLVE_RESUME}
-    for context in _contexts(kwargs):
-        _set_user(ctx, context)
     return _owned(ctx, value)
 
 
@@ -441,12 +437,17 @@ def _checked_cron(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.Handler
     payload = value.get("payload")
     if isinstance(payload, dict):
         _refuse_if(record_size_problem("cron payload", payload), 413)
-        refused = run_request_problem(payload)
-        if refused:
-            raise Auth.exceptions.HTTPException(status_code=refused[0], detail=refused[1])
-        for context in _contexts(payload):
-            _set_user(ctx, context)
+        _check_run(ctx, payload)
     return _owned(ctx, value)
+
+
+def _check_run(ctx: Auth.types.AuthContext, spec: dict[str, Any]) -> None:
+    """Refuse a run (or a cron's run payload) that breaks a rule; name the signed-in user in its context."""
+    refused = run_request_problem(spec)
+    if refused:
+        raise Auth.exceptions.HTTPException(status_code=refused[0], detail=refused[1])
+    for context in _contexts(spec):
+        _set_user(ctx, context)
 
 
 def _own_or_system(ctx: Auth.types.AuthContext) -> Auth.types.HandlerResult:
