@@ -72,7 +72,7 @@ def test_server_on_postgres_keeps_every_users_thread_across_a_crash(tmp_path: Pa
     env = {"TUNING_AGENT_SERVER_DB": URI}
 
     def start(k: int, server: DevServer) -> tuple[str, str]:
-        data = write_dataset(tmp_path / f"pg{k}.csv", f"pg{k}", rows=30 + k)
+        data = write_dataset(server.upload_dir() / f"pg{k}.csv", f"pg{k}", rows=30 + k)
         t = ApiThread(server.client())
         t.say("hi")
         t.approve()
@@ -106,7 +106,7 @@ def test_server_on_postgres_keeps_every_users_thread_across_a_crash(tmp_path: Pa
         dataset = values["dataset"]
         assert isinstance(dataset, dict)
         assert values["run_id"] == started[k][1]
-        assert dataset["source"] == str(tmp_path / f"pg{k}.csv")
+        assert dataset["source"] == str(first.upload_dir() / f"pg{k}.csv")
         assert dataset["rows"] == 30 + k
         assert dataset["validation_split"] == pytest.approx(0.1 + 0.05 * k)
         assert dataset["uploaded"] is True

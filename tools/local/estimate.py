@@ -191,8 +191,8 @@ def measure_job(cfg: dict[str, Any]) -> dict[str, Any]:
     if not measured:
         return _table_estimate(cfg, estimate_local_time, conversion=False)
     threads = max(measured, key=lambda t: measured[t])
-    rate = measured[threads]
-    keep_speed(key, {"tokens_per_s": round(rate, 2), "threads": threads, "load_s": round(load_s, 1),
+    rate = round(measured[threads], 2)  # rounded once, so a later estimate from the kept rate reads the same
+    keep_speed(key, {"tokens_per_s": rate, "threads": threads, "load_s": round(load_s, 1),
                      "measured_tokens_per_s": {str(k): round(v, 1) for k, v in measured.items()}})
     train_tokens = sum(len(i) for i, _ in train_items) * int(cfg["epochs"])
     return {"estimate_s": _seconds(cfg, train_tokens, val_tokens, rate, load_s), "tokens_per_s": round(rate, 1),
