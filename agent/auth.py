@@ -74,6 +74,8 @@ SYSTEM_KEY = "created_by"
 #: The operator's LLM spec, and the extra specs a run or assistant may choose (comma-separated).
 LLM_ENV = "TUNING_AGENT_LLM"
 LLM_ALLOWED_ENV = "TUNING_AGENT_LLM_ALLOWED"
+PLATFORM_ENV = "TUNING_AGENT_PLATFORM"
+PLATFORM_ALLOWED_ENV = "TUNING_AGENT_PLATFORM_ALLOWED"
 
 log = logging.getLogger("tuning_agent.auth")
 auth = Auth()
@@ -382,6 +384,30 @@ def llm_choice_problem(*contexts: Any) -> str | None:
     return None
 
 
+def allowed_platforms() -> set[str]:
+    """Platforms a run or assistant may name: `local` (the user's own folder), the operator's, the allowlist.
+
+    Vertex AI acts with the server's Google identity and spends its projects' money, so a client
+    reaches it only where the operator made it the server's platform or listed it.
+    """
+    allowed = {"local", (os.environ.get(PLATFORM_ENV) or "auto").strip()}
+    allowed |= {s.strip() for s in os.environ.get(PLATFORM_ALLOWED_ENV, "").split(",") if s.strip()}
+    return allowed
+
+
+def platform_choice_problem(*contexts: Any) -> str | None:
+    """Why a `platform` chosen in a run's or assistant's context is refused."""
+    allowed = allowed_platforms()
+    for context in contexts:
+        if not isinstance(context, dict) or context.get("platform") is None:
+            continue
+        platform = str(context["platform"]).strip()
+        if platform not in allowed:
+            return (f"This server does not let a run choose the platform {platform[:40]!r}; allowed: "
+                    f"{', '.join(sorted(allowed))}. The operator adds platforms to {PLATFORM_ALLOWED_ENV}.")
+    return None
+
+
 def _contexts(spec: dict[str, Any]) -> tuple[Any, Any]:
     """The run context a run, cron or assistant carries: `context`, and `config.configurable` (its old name)."""
     config = spec.get("config")
@@ -394,7 +420,7 @@ def run_request_problem(kwargs: dict[str, Any]) -> tuple[int, str] | None:
     if problem:
         return 413, problem
     for check in (run_input_problem(kwargs.get("input")), command_problem(kwargs.get("command")),
-                  llm_choice_problem(*_contexts(kwargs))):
+                  llm_choice_problem(*_contexts(kwargs)), platform_choice_problem(*_contexts(kwargs))):
         if check:
             return 400, check
     return None
@@ -480,10 +506,10 @@ async def assistant_update(ctx: Auth.types.AuthContext, value: Any) -> Auth.type
 
 
 def _checked_assistant(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
-    """Size caps, an allowed LLM, and no client-set `created_by` (only the server's assistants are shared)."""
+    """Size caps, an allowed LLM and platform, no client-set `created_by` (only the server's assistants are shared)."""
     for part in ("config", "context", "metadata"):
         _refuse_if(record_size_problem(f"assistant {part}", value.get(part)), 413)
-    _refuse_if(llm_choice_problem(*_contexts(value)), 400)
+    _refuse_if(llm_choice_problem(*_contexts(value)) or platform_choice_problem(*_contexts(value)), 400)
     metadata = value.get("metadata")
     if isinstance(metadata, dict):
         metadata.pop(SYSTEM_KEY, None)  # in place: the server stores this very dict

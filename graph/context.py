@@ -13,6 +13,7 @@ fails is refused with a clear message before anything is written or any host is 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Annotated, TypedDict
@@ -25,6 +26,8 @@ from tools.ids import check_project_id
 #: The run ids intake writes (`ta-` and ten hex digits): safe in file paths, labels and names.
 RUN_ID_RE = re.compile(r"^ta-[0-9a-f]{10}$")
 PLATFORMS = ("auto", "vertex", "local")
+#: Comma-separated project ids this deployment may work in (unset: any project the identity can use).
+PROJECTS_ENV = "TUNING_AGENT_PROJECTS"
 
 
 class InputState(TypedDict):
@@ -34,8 +37,16 @@ class InputState(TypedDict):
 
 
 def check_project(project: str) -> str:
-    """`project` when it is a valid project id; ValueError saying what a valid one looks like."""
-    return check_project_id(project)
+    """`project` when it is a valid project id this deployment may use; ValueError saying why not.
+
+    On a shared server every user acts with the server's Google identity; the operator lists
+    the projects people may name (in a run's context or at the project card) in `TUNING_AGENT_PROJECTS`.
+    """
+    project = check_project_id(project)
+    allowed = [p.strip() for p in os.environ.get(PROJECTS_ENV, "").split(",") if p.strip()]
+    if allowed and project not in allowed:
+        raise ValueError(f"{project!r} is not one of the projects this deployment works in: {', '.join(allowed)}.")
+    return project
 
 
 def check_region(region: str) -> str:

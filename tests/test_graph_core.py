@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.types import Command
 
@@ -66,6 +67,20 @@ def test_context_validates_per_run_choices() -> None:
             assert "not a tuning region" in str(err)
         else:
             raise AssertionError(bad)
+
+
+def test_a_deployment_can_limit_the_projects_people_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With TUNING_AGENT_PROJECTS set, a run's context and the project card take only those projects."""
+    from graph.nodes.project_region import ProjectRegionArgs
+
+    monkeypatch.setenv("TUNING_AGENT_PROJECTS", "team-a-dev, team-a-prod")
+    assert RunContext(project="team-a-prod").project == "team-a-prod"
+    with pytest.raises(ValueError, match="not one of the projects this deployment works in: team-a-dev, team-a-prod"):
+        RunContext(project="other-team-prod")
+    with pytest.raises(ValueError, match="team-a-dev"):
+        ProjectRegionArgs(project="other-team-prod", region="us-central1")
+    monkeypatch.delenv("TUNING_AGENT_PROJECTS")
+    assert check_project("other-team-prod") == "other-team-prod"
 
 
 def test_context_picks_the_platform_per_run(home: Path) -> None:

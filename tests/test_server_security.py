@@ -232,3 +232,21 @@ def test_a_new_thread_cannot_be_created_with_state(server: DevServer) -> None:
     status, _ = _refusal(lambda: bob.threads.create(supersteps=forged, graph_id=ASSISTANT))
     made = [t for t in bob.threads.search(limit=1000) if t["thread_id"] not in before and t.get("values")]
     assert not [t for t in made if "approvals" in (t.get("values") or {})], (status, made)
+
+
+def test_a_client_cannot_move_its_runs_to_vertex(server: DevServer) -> None:
+    """Vertex AI would act with the server's Google identity: a server on `local` refuses it in any context."""
+    bob = server.client("bob")
+    t = ApiThread(bob)
+    for where in ("context", "assistant"):
+        if where == "context":
+            call = lambda: bob.runs.wait(t.thread_id, ASSISTANT, input={"messages": ["hi"]},  # noqa: E731
+                                         context={"platform": "vertex", "project": "other-team-prod"},
+                                         raise_error=True)
+        else:
+            call = lambda: bob.assistants.create(graph_id=ASSISTANT, context={"platform": "vertex"})  # noqa: E731
+        status, body = _refusal(call)
+        assert status == 400 and "'vertex'" in body and "local" in body, (where, status, body)
+    assert t.values.get("platform") in (None, "local")
+    assert _refusal(lambda: bob.runs.wait(t.thread_id, ASSISTANT, input={"messages": ["hi"]},
+                                          context={"platform": "local"}, raise_error=True))[0] == 200
