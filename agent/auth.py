@@ -289,7 +289,15 @@ def _text_chars(value: Any) -> int:
 
 
 def run_payload_problem(kwargs: dict[str, Any]) -> str | None:
-    """Why a run's input or resume is too big to accept, or None (checked before any graph code)."""
+    """Why a run's input, resume, metadata, context or config is too big to accept, or None.
+
+    Checked before any graph code: the server stores each of them with the run (and state
+    copies them into checkpoints), so an unbounded one fills the disk for everyone.
+    """
+    for part in ("metadata", "context", "config"):
+        problem = record_size_problem(f"run {part}", kwargs.get(part))
+        if problem:
+            return problem
     for part in ("input", "command"):
         payload = kwargs.get(part)
         if payload is None:
@@ -436,6 +444,7 @@ async def thread_run(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.Hand
     if _checker(ctx):
         raise Auth.exceptions.HTTPException(status_code=403, detail="The job checker does not start runs.")
     kwargs = value.get("kwargs") or {}
+    _refuse_if(record_size_problem("run metadata", value.get("metadata")), 413)
     _check_run(ctx, kwargs)
     command = kwargs.get("command")
     if isinstance(command, dict) and command.get("goto") in (END_NODE, [END_NODE]) and command.get("resume") is None:

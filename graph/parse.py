@@ -150,7 +150,7 @@ def validation_split(text: str) -> float | None:
 
 def model_mention(text: str) -> str | None:
     """The model a message names: the catalog's resource name when known, else the raw mention."""
-    for token in re.findall(r"[\w.-]+/[\w.-]+@[\w.-]+", text):
+    for token in re.findall(r"(?<![\w.-])[\w.-]+/[\w.-]+@[\w.-]+", text):  # starts at a word: linear time
         return token
     match = _MODEL.search(text)
     if not match:

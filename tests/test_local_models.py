@@ -101,3 +101,25 @@ def test_local_cost_line_says_free_and_how_long() -> None:
     line = describe_local_cost(90_000, "local/smollm2-135m")
     assert line.startswith("free (local)") and "minutes" in line
     assert "seconds" in describe_local_cost(1_000, "local/tiny")
+
+
+def test_on_a_server_only_model_folders_in_the_users_own_folder_tune(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Elsewhere a folder path would tell a server user which paths exist: the same refusal as a missing one."""
+    from tools.data.limits import SERVER_MODE_ENV
+    from tools.platforms.local import LocalPlatform
+
+    home = tmp_path / "users" / "bob"
+    mine = home / "buckets" / "b" / "checkpoints" / "final"
+    mine.mkdir(parents=True)
+    elsewhere = tmp_path / "users" / "alice"
+    elsewhere.mkdir(parents=True)
+    platform = LocalPlatform(home)
+    assert platform.model_problem(str(elsewhere), "open") is None, "the terminal user may name any folder"
+    monkeypatch.setenv(SERVER_MODE_ENV, "1")
+    assert platform.model_problem(str(mine), "open") is None
+    missing = platform.model_problem(str(tmp_path / "nope"), "open")
+    assert missing is not None and "can't be used on this machine" in missing
+    for outside in (str(elsewhere), "/etc", str(home / ".." / "alice")):
+        refused = platform.model_problem(outside, "open")
+        assert refused == missing.replace(str(tmp_path / "nope"), outside), outside

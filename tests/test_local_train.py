@@ -187,3 +187,26 @@ def test_a_bad_row_fails_the_job_with_its_line(tmp_path: Path) -> None:
     done = list(platform.watch_job(job.name, poll_s=0.3, timeout_s=120))[-1]
     assert done.state == "JOB_STATE_FAILED"
     assert done.error_message and "line 5" in done.error_message and "no assistant" in done.error_message
+
+
+def test_the_training_process_never_sees_the_servers_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Users' API keys and database passwords stay in the server; what training needs (HF_TOKEN) goes through."""
+    from tools.errors import CloudError
+
+    monkeypatch.setenv("TUNING_AGENT_API_KEYS", "alice=" + "k" * 20)
+    monkeypatch.setenv("TUNING_AGENT_CHECKER_KEY", "c" * 20)
+    monkeypatch.setenv("TUNING_AGENT_SERVER_DB", "postgresql://u:secret@db/x")
+    monkeypatch.setenv("HF_TOKEN", "hf_abc")
+    seen: dict[str, str] = {}
+
+    def refuse_to_start(*args: object, env: dict[str, str], **kwargs: object) -> None:
+        seen.update(env)
+        raise OSError("not started in this test")
+
+    monkeypatch.setattr(subprocess, "Popen", refuse_to_start)
+    job_dir = tmp_path / "jobs" / "j1"
+    job_dir.mkdir(parents=True)
+    with pytest.raises(CloudError):
+        local_jobs.LocalJobs(tmp_path / "jobs")._spawn(job_dir)
+    assert seen["HF_TOKEN"] == "hf_abc" and "PYTHONPATH" in seen
+    assert not {"TUNING_AGENT_API_KEYS", "TUNING_AGENT_CHECKER_KEY", "TUNING_AGENT_SERVER_DB"} & set(seen)

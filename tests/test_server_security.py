@@ -155,6 +155,12 @@ def test_records_are_capped(server: DevServer) -> None:
                                                              metadata={"x": BIG}),
         "cron payload": lambda: bob.crons.create_for_thread(tid, ASSISTANT, schedule="0 0 * * *",
                                                             input={"messages": ["hi"]}, context={"x": BIG}),
+        "run metadata": lambda: bob.runs.wait(tid, ASSISTANT, input={"messages": ["hi"]}, metadata={"x": BIG},
+                                              raise_error=True),
+        "run context": lambda: bob.runs.wait(tid, ASSISTANT, input={"messages": ["hi"]}, context={"x": BIG},
+                                             raise_error=True),
+        "run config": lambda: bob.runs.wait(tid, ASSISTANT, input={"messages": ["hi"]},
+                                            config={"tags": [BIG]}, raise_error=True),
     }
     for label, call in calls.items():
         status, body = _refusal(call)

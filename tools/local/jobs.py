@@ -71,6 +71,11 @@ def pid_alive(info: dict[str, Any]) -> bool:
     return not (ticks is not None and _proc_start_ticks(pid) not in (None, ticks))
 
 
+#: The server's secrets (users' API keys, the job checker's key, database URIs with passwords):
+#: a training process needs none of them, so it never sees them.
+SERVER_SECRETS = frozenset({"TUNING_AGENT_API_KEYS", "TUNING_AGENT_CHECKER_KEY", "TUNING_AGENT_SERVER_DB",
+                            "DATABASE_URI", "REDIS_URI", "LANGSMITH_API_KEY", "LANGGRAPH_AUTH_SECRET"})
+
 class LocalJobs:
     """The job folders under `root` (default `$TUNING_AGENT_HOME/jobs`)."""
 
@@ -124,7 +129,7 @@ class LocalJobs:
 
     def _spawn(self, job_dir: Path) -> None:
         repo_root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
+        env = {k: v for k, v in os.environ.items() if k not in SERVER_SECRETS}
         env["PYTHONPATH"] = os.pathsep.join(p for p in (repo_root, env.get("PYTHONPATH")) if p)
         try:
             with (job_dir / LOG_FILE).open("ab") as log:

@@ -86,11 +86,23 @@ class LocalPlatform:
         from knowledge import LocalModel, find_model, load_catalog
 
         model = find_model(name)
-        if isinstance(model, LocalModel) or os.path.isdir(name):
+        if isinstance(model, LocalModel) or self._model_folder(name):
             return None
         local = ", ".join(f"`{m.base_model}`" for m in load_catalog().local_models)
         shown = model.display_name if model is not None else name
         return f"{shown} can't be used on this machine; pick a local model ({local}) or a model folder."
+
+    def _model_folder(self, name: str) -> bool:
+        """True for a folder this user may tune from: any folder in the terminal; on a server only one
+        inside the user's own folder (their tuned models), so nobody learns which paths exist elsewhere."""
+        from tools.data.limits import server_mode
+
+        if not os.path.isdir(name):
+            return False
+        if not server_mode():
+            return True
+        home = os.path.realpath(self.home)
+        return os.path.realpath(name).startswith(home + os.sep)
 
     def default_model(self, wanted: str | None, target: str) -> tuple[str, str | None]:
         """`wanted` when it is a local model, else the default local model (the real Gemma 3 270M when
