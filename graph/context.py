@@ -16,9 +16,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import Annotated, TypedDict
+from typing import Annotated, Any, TypedDict
 
-from langchain_core.messages import AnyMessage
+from langchain_core.messages import AnyMessage, HumanMessage, convert_to_messages
 from langgraph.graph.message import add_messages
 
 from tools.ids import check_project_id
@@ -30,10 +30,27 @@ PLATFORMS = ("auto", "vertex", "local")
 PROJECTS_ENV = "TUNING_AGENT_PROJECTS"
 
 
+def add_transcript(left: Any, right: Any) -> list[AnyMessage]:
+    """`add_messages`, except that a person's message never replaces one of the agent's.
+
+    A message with the id of an earlier one replaces it (the progress message is rewritten
+    in place that way), so a client that sent a human message with the id of a card's
+    message would rewrite the agent's words in the transcript. Such a message is appended
+    under a new id instead.
+    """
+    incoming = convert_to_messages(right if isinstance(right, list) else [right])
+    earlier = left if isinstance(left, list) else [left] if left else []
+    theirs = {m.id for m in convert_to_messages(earlier)
+              if m.id and not isinstance(m, HumanMessage)}
+    safe = [m.model_copy(update={"id": None}) if isinstance(m, HumanMessage) and m.id in theirs else m
+            for m in incoming]
+    return add_messages(earlier, safe)  # type: ignore[arg-type,return-value]
+
+
 class InputState(TypedDict):
     """What a run may carry in: new messages, and nothing else."""
 
-    messages: Annotated[list[AnyMessage], add_messages]
+    messages: Annotated[list[AnyMessage], add_transcript]
 
 
 def check_project(project: str) -> str:

@@ -17,7 +17,8 @@ import operator
 from typing import Annotated, Any, Literal, TypedDict
 
 from langchain_core.messages import AnyMessage
-from langgraph.graph.message import add_messages
+
+from graph.context import add_transcript
 
 Record = dict[str, Any]
 
@@ -223,8 +224,8 @@ DATASET_FIELDS: tuple[str, ...] = tuple(DatasetRecord.__annotations__)
 class TuningState(TypedDict, total=False):
     """Everything one tuning conversation knows. Every field is optional until its step runs."""
 
-    messages: Annotated[list[AnyMessage], add_messages]
-    """The transcript that UIs show (add_messages: appended, or replaced by id)."""
+    messages: Annotated[list[AnyMessage], add_transcript]
+    """The transcript that UIs show (appended, or replaced by id; never the agent's by a person's)."""
 
     run_id: str
     """This conversation's idempotency key (`ta-` + 10 hex digits, checked where used): labels the
