@@ -164,6 +164,22 @@ def test_reject_submit_submits_nothing(home: Path) -> None:
     assert not s.state.get("job", {}).get("name")
 
 
+def test_a_job_created_before_a_stop_is_taken_up_not_asked_for_again(home: Path) -> None:
+    """The process stopped after the job was created but before the thread recorded it: no second card."""
+    from graph.spec import job_spec
+
+    s = Session()
+    start(s, write_csv(home))
+    s.approve_until("submit_tuning_job")
+    platform = s.deps.platform("local")
+    made = platform.submit_job(job_spec(s.state, platform))  # what the lost step did
+    s.approve()
+    assert "already submitted" in s.text() and made.name in s.text()
+    assert s.state["job"]["name"] == made.name
+    assert [j.name for j in platform.list_jobs()] == [made.name]
+    assert s.action == "monitor_job", "the next step (watching the job) follows"
+
+
 def test_cost_shown_before_configuration_and_recomputed_on_model_switch(home: Path) -> None:
     s = Session()
     start(s, write_csv(home))

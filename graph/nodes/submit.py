@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graph.approvals import ask, await_decision, propose
-from graph.common import combine, facts, platform_of, rec, say
+from graph.common import combine, facts, platform_of, rec, run_id, say
 from graph.deps import Deps
 from graph.spec import job_spec
 from graph.state import TuningState
@@ -36,6 +36,14 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     platform = platform_of(state, deps)
     pending = state.get("pending") or {}
     job = rec(state, "job")
+    existing = platform.find_job(run_id(state))
+    if existing is not None:
+        # Created before the process stopped, but the thread never recorded it (stopped mid-step):
+        # take it up rather than show a card for a job that already exists.
+        opened = {"pending": None} if pending.get("action") == ACTION else {}
+        return combine(opened, {"job": {**job_record(existing), "declined": False}},
+                       say(f"This conversation's job was already submitted: `{existing.name}` ({existing.state}). "
+                           "Nothing was submitted again.", status=True))
     if pending.get("action") != ACTION:
         if job.get("declined") and not facts(state).get("yes"):
             return ask("submit", "Say **submit** when you want to start the job.")
