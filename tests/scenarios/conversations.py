@@ -222,6 +222,40 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("use {data2} instead", expect=("trivia2.csv",), card="confirm_column_mapping")),
         llms=("none",),
     ),
+    Conversation(
+        "go-with-gemini-at-the-column-card",
+        "'let's go with gemini instead' at the column card is a change of category (asked first, dataset kept), "
+        "not a no to the mapping.",
+        (*to_card("confirm_column_mapping"),
+         Turn("let's go with gemini instead", expect=("Switch from **open** to **gemini**", "dataset"),
+              expect_not=("Declined", "Tell me the columns"), card="choose_model_category"),
+         Turn("y", expect=("Switched to **gemini**",), expect_not=("Which dataset",), card="confirm_column_mapping")),
+        llms=("none",),
+    ),
+    Conversation(
+        "help-with-my-data-is-a-question",
+        "'I need help with my data' asks about the data: the format and the column mapping are explained and the "
+        "file is asked for; it is not taken as what the model is for.",
+        (Turn(PURPOSE), Turn("y"),
+         Turn("I need help with my data — it has three columns", expect=("JSONL", "columns", "Which dataset"),
+              expect_not=("budget pick", "three catalog suggestions")),
+         Turn("{data}", card="confirm_column_mapping")),
+    ),
+    Conversation(
+        "help-with-my-data-at-the-category-card",
+        "Asking for help with the data at the category card is answered; the card stays and nothing is chosen.",
+        (Turn(PURPOSE, card="choose_model_category"),
+         Turn("I need help with my data, it's a spreadsheet with three columns", expect=("Source: Dataset format",),
+              expect_not=("Category: **",), card="choose_model_category")),
+    ),
+    Conversation(
+        "bucket-cost-question",
+        "'how much does the bucket cost?' is answered about Cloud Storage, not with the tuning price.",
+        (*to_card("create_bucket"),
+         Turn("how much does the bucket cost?", expect=("Cloud Storage", "Source: Cost and time › What does the "
+                                                         "bucket cost"),
+              expect_not=("training tokens",), card="create_bucket")),
+    ),
     # ---- Vertex AI, through the fake servers -------------------------------------------------
     Conversation(
         "vertex-purpose-with-a-question",
