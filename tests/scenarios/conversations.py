@@ -143,7 +143,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         (*to_card("confirm_column_mapping"),
          Turn("actually switch to gemini", expect=("Switch from **open** to **gemini**",),
               card="choose_model_category"),
-         Turn("n"), Turn("", expect=("Staying with **open**",), card="confirm_column_mapping")),
+         Turn("n", expect=("Staying with **open**",), card="confirm_column_mapping")),
         llms=("none",),
     ),
     Conversation(
@@ -204,7 +204,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
     Conversation(
         "decline-submit-then-submit",
         "Declining the submit card submits nothing; saying submit later brings the card back.",
-        (*TO_SUBMIT, Turn("n"), Turn("", expect=("Nothing was submitted",)),
+        (*TO_SUBMIT, Turn("n", expect=("Nothing was submitted",)),
          Turn("submit", card="submit_tuning_job")),
         llms=("none",),
     ),
