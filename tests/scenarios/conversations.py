@@ -256,6 +256,17 @@ CONVERSATIONS: tuple[Conversation, ...] = (
                                                          "bucket cost"),
               expect_not=("training tokens",), card="create_bucket")),
     ),
+    Conversation(
+        "validation-share-above-the-limit",
+        "'hold out 90%' is more than the service takes: the most allowed is said and the split card stays; "
+        "nothing is decided for the person.",
+        (*to_card("split_validation"),
+         Turn("hold out 90%", expect=("90%", "the most is **20%**"), expect_not=("all rows go to training",
+                                                                              "Validation split:"),
+              card="split_validation"),
+         Turn("y", expect=("Validation split: 20%",), card="create_bucket")),
+        llms=("none",),
+    ),
     # ---- Vertex AI, through the fake servers -------------------------------------------------
     Conversation(
         "vertex-purpose-with-a-question",
