@@ -7,6 +7,7 @@ Hugging Face suggestions for the task, and a bucket search only after the user a
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -92,6 +93,55 @@ def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
                        status=True))
 
 
+#: Where a path may start in a message: `/`, `~/`, `./` or `../` at the start of a word.
+_PATH_START = re.compile(r"(?:^|(?<=\s))['\"`]?(?=~/|\.{1,2}/|/)")
+
+
+def _folder(text: str | None) -> str | None:
+    """A local folder the text names (only outside the server, which never lists a folder).
+
+    A path may hold spaces ("my data is in ~/my data"), so from each place a path may start,
+    the longest run of words that is a folder wins."""
+    if not text or server_user() is not None:
+        return None
+    for start in _PATH_START.finditer(text):
+        words = text[start.end():].strip().split(" ")
+        for end in range(len(words), 0, -1):
+            path = os.path.expanduser(" ".join(words[:end]).strip().strip("'\"`").rstrip(".,;:!?"))
+            if path and os.path.isdir(path):
+                return path
+    return None
+
+
+def _pick_from(folder: str, files: list[tuple[str, int]], text: str | None) -> str | None:
+    """A file chosen from the listed ones: by number ("2"), by name ("train.csv") or by path."""
+    words = (text or "").strip().rstrip(".!")
+    number = re.fullmatch(r"(?:#|number |file )?(\d{1,3})", words, re.I)
+    if number and 1 <= int(number.group(1)) <= len(files):
+        return files[int(number.group(1)) - 1][0]
+    for path, _ in files:
+        if re.search(rf"(?<![\w.-]){re.escape(os.path.relpath(path, folder))}(?![\w.-])", words):
+            return path
+    return None
+
+
+def _list_folder(folder: str) -> dict[str, Any]:
+    """The data files in `folder`, numbered, and the question which one to use."""
+    from tools.data import data_files_in
+
+    files = data_files_in(folder)
+    if not files:
+        return combine(say(f"**{folder}** is a folder with no data files in it (CSV, TSV, JSON, JSONL or Parquet, "
+                           "looking two levels down). Name a file, another folder, a gs:// URI or a Hugging "
+                           "Face dataset."), ask("dataset_source", QUESTION))
+    rows = [[str(i), os.path.relpath(path, folder), f"{size:,}"] for i, (path, size) in enumerate(files, 1)]
+    asked = ask("dataset_source", "Which file should I use? Say its number or its name.")
+    asked["pending"].update({"folder": folder, "files": [list(f) for f in files]})
+    return combine(say(f"**{folder}** is a folder. These data files are in it:\n\n"
+                       + md_table(["#", "file", "bytes"], rows, max_cell=200)
+                       + "\n\nWhich one should I use? Say its number or its name."), asked)
+
+
 def done(state: TuningState) -> bool:
     """A dataset was inspected, and no other one was named before a job exists."""
     return bool((state.get("dataset") or {}).get("inspected")) and not new_dataset(state)
@@ -119,6 +169,17 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return combine(outcome.updates, {"facts": {"search_buckets": None}}, say(listing),
                        ask("dataset_source", QUESTION))
     source = known.get("dataset")
+    listed = pending.get("files") if pending.get("kind") == "question" and pending.get("folder") else None
+    if listed:
+        files = [(str(p), int(n)) for p, n in listed]
+        picked = _pick_from(str(pending["folder"]), files, known.get("last_text"))
+        if picked:
+            source = picked
+        elif source and not os.path.isabs(os.path.expanduser(source)) and \
+                os.path.isfile(os.path.join(str(pending["folder"]), source)):
+            source = os.path.join(str(pending["folder"]), source)
+    if not source and (folder := _folder(known.get("last_text"))):
+        return combine({"facts": {"last_text": None}}, _list_folder(folder))
     if source:
         source, refused = user_local_source(source)  # server: only files in the user's upload root
         if refused:

@@ -267,6 +267,21 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("y", expect=("Validation split: 20%",), card="create_bucket")),
         llms=("none",),
     ),
+    Conversation(
+        "a-folder-as-the-dataset",
+        "A folder given as the dataset lists the data files in it (not other files) and asks which; a number picks.",
+        (Turn(PURPOSE), Turn("y"),
+         Turn("{folder}", expect=("is a folder", "trivia.csv", "more/extra.jsonl", "Which one"),
+              expect_not=("notes.txt", "can't find")),
+         Turn("1", expect=("trivia.csv", "30 rows"), card="confirm_column_mapping")),
+    ),
+    Conversation(
+        "a-folder-then-a-file-name",
+        "After a folder listing, the file can be named by its name alone.",
+        (Turn(PURPOSE), Turn("y"), Turn("my data is in {folder}", expect=("is a folder",)),
+         Turn("more/extra.jsonl", expect=("prompt_completion",), card="confirm_column_mapping")),
+        llms=("none",),
+    ),
     # ---- Vertex AI, through the fake servers -------------------------------------------------
     Conversation(
         "vertex-purpose-with-a-question",

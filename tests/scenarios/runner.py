@@ -28,7 +28,8 @@ class Turn:
 
     `expect`/`expect_not`: words or phrases (case-insensitive) that must / must not appear in the
     reply. `card`: the approval card that should be open after this turn (None: don't check).
-    `{data}` in `say` is replaced by the path of a small trivia CSV, `{data2}` by a second one.
+    `{data}` in `say` is replaced by the path of a small trivia CSV, `{data2}` by a second one, `{folder}`
+    by a folder holding a copy of the first, a JSONL file in a subfolder and a text file (not data).
     """
 
     say: str
@@ -89,7 +90,13 @@ def run(conversation: Conversation, llm: str, tmp_path: Path) -> list[TurnResult
     """Play the conversation; returns each turn's reply (the output printed until the next prompt)."""
     data = write_trivia_csv(tmp_path / "trivia.csv")
     data2 = write_trivia_csv(tmp_path / "trivia2.csv")
-    lines = [t.say.replace("{data}", str(data)).replace("{data2}", str(data2)) for t in conversation.turns] + ["quit"]
+    folder = tmp_path / "my data"
+    (folder / "more").mkdir(parents=True)
+    write_trivia_csv(folder / "trivia.csv")
+    (folder / "more" / "extra.jsonl").write_text('{"prompt": "2+2?", "completion": "4"}\n')
+    (folder / "notes.txt").write_text("not a dataset\n")
+    lines = [t.say.replace("{data}", str(data)).replace("{data2}", str(data2)).replace("{folder}", str(folder))
+             for t in conversation.turns] + ["quit"]
     out = io.StringIO()
     renderer = Renderer(Console(file=out, force_terminal=False, no_color=True, width=160, soft_wrap=True))
     reader = _SlicingReader(lines, out)
