@@ -387,6 +387,22 @@ class Chat:
         while True:
             self.run_turn(self.next_input())
 
+    def where(self) -> str | None:
+        """Where the conversation stands (the open card or question), said when the human leaves."""
+        if self._loaded is None:
+            return None
+        try:
+            pending = (self.graph.get_state(self.config).values or {}).get("pending") or {}
+        except Exception:  # leaving must never fail
+            return None
+        if pending.get("kind") == "approval":
+            from graph.approvals import title
+
+            return f"You stopped at the card “{title(str(pending.get('action')))}”; nothing on it was decided."
+        if pending.get("kind") == "question" and pending.get("question"):
+            return f"You stopped at the question: {pending['question']}"
+        return None
+
     def close(self) -> None:
         loaded = self._loaded
         if loaded is None and self.loader.ident is not None and not self.loader.is_alive() \
@@ -522,6 +538,8 @@ def _converse(chat: Chat, renderer: Renderer, platform: str, platform_reason: st
         pass
     finally:
         renderer.console.print()
+        if where := chat.where():
+            renderer.note(where + " Everything so far is saved.")
         renderer.note(RESUME_HINT.format(thread=thread_id), style="bold")
         chat.close()
     return 0

@@ -282,6 +282,16 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("more/extra.jsonl", expect=("prompt_completion",), card="confirm_column_mapping")),
         llms=("none",),
     ),
+    *(Conversation(
+        f"{word}-at-the-{card}-card",
+        f"'{word}' at the {card} card ends politely: where the person is, that nothing was decided, how to "
+        "resume; it is never read as a choice or an answer.",
+        (*to_card(card), Turn(word, expect=("You stopped at the card", "nothing on it was decided", "Resume with"),
+                              expect_not=("Category: **", "Declined", "Approved", "I did not catch"))),
+        llms=("none",),
+    ) for word, card in (("stop", "choose_model_category"), ("cancel", "choose_model_category"),
+                         ("quit", "choose_model_category"), ("cancel", "approve_configuration"),
+                         ("stop", "split_validation"))),
     # ---- Vertex AI, through the fake servers -------------------------------------------------
     Conversation(
         "vertex-purpose-with-a-question",

@@ -1,0 +1,48 @@
+"""The graph's reading of messages that used to be misread (issue #12), as the server path sees them.
+
+The terminal chat's behaviour is covered by tests/scenarios; these check the same readings where
+free text arrives as a chat message or a card's resume (Agent Chat UI), without the terminal."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph import understand
+
+
+def _at(action: str) -> dict[str, object]:
+    return {"kind": "approval", "action": action, "step": "x", "id": "card-1"}
+
+
+@pytest.mark.parametrize("word", ["stop", "cancel", "quit", "Cancel.", "stop it"])
+@pytest.mark.parametrize("action", ["choose_model_category", "confirm_column_mapping", "approve_configuration",
+                                    "submit_tuning_job"])
+def test_stop_at_a_card_decides_nothing_and_says_where(word: str, action: str) -> None:
+    meant = understand.meaning(word, _at(action), category_chosen=action != "choose_model_category",
+                               job_exists=False)
+    assert meant.stop and not meant.answers_card
+    update = understand.redirect(meant, _at(action), {})
+    said = str(update["messages"][0].content)
+    assert update["pending"] == _at(action)  # the card stays open
+    assert "Stopped at the card" in said and "nothing on it was decided" in said
+
+
+@pytest.mark.parametrize("action", ["deploy_model"])
+def test_cards_that_read_stop_themselves_still_get_it(action: str) -> None:
+    meant = understand.meaning("stop", _at(action), category_chosen=True, job_exists=True)
+    assert not meant.stop and meant.answers_card
+
+
+def test_go_with_another_category_is_a_change_not_a_yes() -> None:
+    meant = understand.meaning("let's go with gemini instead", _at("confirm_column_mapping"), category_chosen=True,
+                               job_exists=False)
+    assert meant.elsewhere == {"category": "gemini"} and not meant.answers_card
+    plain = understand.meaning("let's go with that", _at("confirm_column_mapping"), category_chosen=True,
+                               job_exists=False)
+    assert plain.answers_card and not plain.elsewhere
+
+
+def test_help_with_the_data_is_a_question_not_a_purpose() -> None:
+    meant = understand.meaning("I need help with my data — it has three columns", _at("choose_model_category"),
+                               category_chosen=False, job_exists=False)
+    assert meant.question and meant.purpose is None and not meant.answers_card
