@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tools import money
 from tools.data.limits import resolve_model, tokens_per_char
 from tools.data.models import DatasetStats
 from tools.data.tokencount import TokenCount, estimate_tokens
@@ -94,7 +95,8 @@ def _priced(tokens: int, price: float | None, why_no_price: str) -> tuple[float 
     if price is None:
         return None, f"Estimated {tokens:,} training tokens (billing may differ); {why_no_price}, so no dollar figure"
     usd = tokens / 1e6 * price
-    return usd, f"Estimated {_money(usd)} ({tokens:,} training tokens at ${price}/1M; billing may differ)"
+    return usd, (f"Estimated {_money(usd)} ({tokens:,} training tokens at {money.usd_price(price)}/1M; "
+                 "billing may differ)")
 
 
 def _count(entry: Any, stats: DatasetStats, catalog_ratio: float | None) -> tuple[TokenCount, list[str]]:
@@ -116,7 +118,7 @@ def _token_fields(counted: TokenCount) -> dict[str, Any]:
 
 
 def _money(usd: float) -> str:
-    return f"${usd:,.2f}" if usd >= 0.01 else "under $0.01"
+    return money.usd(usd) if usd >= 0.01 else money.usd(0.001)
 
 
 def estimate_training_cost(stats_or_path: DatasetStats | str | os.PathLike[str], model: str,
@@ -151,7 +153,7 @@ def _open_cost(entry: Any, stats: DatasetStats, mode: str | None, epochs: int | 
     price = spec.price_per_1m_tokens
     usd, label = _priced(tokens, price, f"no published price for {entry.display_name} ({mode})")
     if price is not None:
-        assumptions.append(f"${price} per 1M training tokens (catalog list price; billing = dataset "
+        assumptions.append(f"{money.per_million_tokens(price)} (catalog list price; billing = dataset "
                            "tokens × epochs)")
     return CostEstimate(model=entry.display_name, model_id=entry.base_model, category="open",
                         tuning_mode=mode, epochs=n_epochs, dataset_chars=stats.total_chars,
@@ -174,10 +176,10 @@ def _gemini_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEst
         assumptions.append("no price: check cloud.google.com/vertex-ai/generative-ai/pricing")
     elif not entry.price_verified:
         label += " — price unverified"
-        assumptions.append(f"${price} per 1M training tokens is UNVERIFIED "
+        assumptions.append(f"{money.per_million_tokens(price)} is UNVERIFIED "
                            f"(source: {entry.price_source or 'unofficial'}); check the official pricing page")
     else:
-        assumptions.append(f"${price} per 1M training tokens (official list price)")
+        assumptions.append(f"{money.per_million_tokens(price)} (official list price)")
     return CostEstimate(model=entry.display_name, model_id=entry.id, category="gemini", tuning_mode=None,
                         epochs=n_epochs, dataset_chars=stats.total_chars, **_token_fields(counted),
                         tokens=tokens, price_per_1m_tokens=price,
