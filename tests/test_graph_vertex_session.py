@@ -105,7 +105,7 @@ def test_switching_model_recomputes_the_dollar_estimate(cloud, tmp_path: Path) -
     s.say(f"use {write_csv(tmp_path, TRIVIA * 10)}")
     s.approve_until("approve_configuration")
     first = s.interrupt["action_requests"][0]  # type: ignore[index]
-    assert "Estimated" in first["description"] and "$" in first["description"]
+    assert "Estimated" in first["description"] and "USD " in first["description"] and "$" not in first["description"]
     first_cost = s.state["cost"]
     s.edit(base_model="meta/llama3_1@llama-3.1-8b-instruct")
     second = s.interrupt["action_requests"][0]  # type: ignore[index]
