@@ -223,6 +223,20 @@ def _clauses(text: str) -> list[str]:
     return [c.strip() for c in _CLAUSE.split(text) if c and c.strip()]
 
 
+_FAMILY = re.compile(r"\b(?:llama|qwen|gemma|medgemma|glm)\b", re.I)
+_CHEAPER = re.compile(r"\b(?:cheaper|less expensive|less costly|lower (?:the )?(?:cost|price)|reduce (?:the )?"
+                      r"(?:cost|price)|save (?:some )?money|spend less|costs? less)\b", re.I)
+
+
+def _asks_for_options(clause: str) -> bool:
+    """A family named without a model ("can I use Llama instead?") or a wish to spend less ("make it
+    cheaper"): the answer is a short list to pick from, so it is read as a question, never a change."""
+    if _CHEAPER.search(clause):
+        return True
+    return bool(_FAMILY.search(clause)) and _model_change(clause) is None and not _PURPOSE.search(clause) \
+        and bool(_CHANGE_VERB.search(clause) or parse.is_question(clause) or re.search(r"\bcan i\b", clause, re.I))
+
+
 def _is_request(clause: str) -> bool:
     """A request phrased as a question ("can you use 2 epochs?") is a change, not a question."""
     return bool(_REQUEST.search(clause))
@@ -424,6 +438,9 @@ def read(text: str, ctx: CardContext | None = None) -> Reading:
 
     # Then each clause: a question stays a question; otherwise purpose, dataset and changes.
     for clause in clauses:
+        if _asks_for_options(clause):
+            out.append(Question(clause))  # answered with the family's models or cheaper settings
+            continue
         if _PURPOSE_ASKED.search(clause):
             out.append(Purpose(clause.rstrip(" ?.;—-")))
             continue

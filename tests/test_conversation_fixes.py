@@ -5,6 +5,9 @@ free text arrives as a chat message or a card's resume (Agent Chat UI), without 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from graph import understand
@@ -46,3 +49,26 @@ def test_help_with_the_data_is_a_question_not_a_purpose() -> None:
     meant = understand.meaning("I need help with my data — it has three columns", _at("choose_model_category"),
                                category_chosen=False, job_exists=False)
     assert meant.question and meant.purpose is None and not meant.answers_card
+
+
+def test_cheaper_options_are_priced_on_the_data_and_really_cheaper(tmp_path: Path) -> None:
+    from tools.cost import cheaper_options
+
+    data = tmp_path / "train.jsonl"
+    record = {"messages": [{"role": "user", "content": "What is the capital of France? " * 5},
+                           {"role": "assistant", "content": "Paris"}]}
+    data.write_text("".join(json.dumps(record) + "\n" for _ in range(300)))
+    current, options = cheaper_options(data, "gemini-2.5-pro", None, 4)
+    assert current.usd and options
+    assert {next(iter(o.change)) for o in options} == {"epochs", "base_model"}
+    assert all(o.estimate.usd is not None and o.estimate.usd < current.usd for o in options)
+    assert next(o for o in options if "epochs" in o.change).change == {"epochs": 2}
+
+
+def test_a_family_lists_only_its_own_models() -> None:
+    from tools.recommend import family_models, family_named
+
+    assert family_named("can I use Llama instead?") == "llama" and family_named("use gemini") is None
+    llamas = family_models("llama")
+    assert llamas and all(m.lineage == "llama" for m in llamas)
+    assert llamas[0].instruct  # instruction-tuned first

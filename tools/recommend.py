@@ -177,3 +177,30 @@ def recommend_hparams(model: OpenModel | GeminiModel | LocalModel, rows: int) ->
     return {"tuning_mode": mode, "epochs": min(band.epochs, spec.epochs),
             "learning_rate": spec.learning_rate * factor, "learning_rate_multiplier": None,
             "adapter_size": open_adapter, "reason": band.advice}
+
+
+#: Open model families a person may name without a size ("can I use Llama instead?").
+FAMILIES = ("medgemma", "gemma", "llama", "qwen", "glm")
+
+
+def family_named(text: str) -> str | None:
+    """The open model family a text names (`llama`, `qwen`, `gemma`, `glm`), if any."""
+    import re
+
+    low = text.lower()
+    for family in FAMILIES:
+        if re.search(rf"\b{family}\b", low):
+            return "gemma" if family == "medgemma" else family
+    return None
+
+
+def family_models(family: str) -> list[OpenModel]:
+    """The catalog's tunable models of one open family, instruction-tuned first, smallest first."""
+    models = [m for m in load_catalog().open_models if m.lineage == family]
+    return sorted(models, key=lambda m: (not m.instruct, m.size_b, m.display_name))
+
+
+def family_rows(family: str) -> list[list[str]]:
+    """One table row per model of the family: name, id, size, training price, longest example."""
+    return [[m.display_name, f"`{m.base_model}`", f"{m.size_b:g}B", _open_price(m), f"{m.max_seq_len:,} tokens"]
+            for m in family_models(family)]
