@@ -59,6 +59,53 @@ PURPOSES = (
     "I would like to teach a model our company's writing style for release notes",
 )
 
+UNAVAILABLE = "The LLM is unavailable"
+
+
+def told_once(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
+    """The turns of a conversation with an LLM that fails on every call: the first reply says the LLM
+    is unavailable, no later one repeats it, and none shows a traceback or an internal error."""
+    first, *rest = turns
+    return (Turn(first.say, (*first.expect, UNAVAILABLE), (*first.expect_not, "Traceback", "Error:"), first.card),
+            *(Turn(t.say, t.expect, (*t.expect_not, UNAVAILABLE, "Traceback", "Error:"), t.card) for t in rest))
+
+
+#: An LLM that starts and then fails on every call: the rule-based reading carries the whole conversation.
+FAILING_LLM = (
+    Conversation(
+        "failing-llm-local-to-the-submit-card",
+        "With an LLM that fails on every call, the person reaches the submit card as without one; they are "
+        "told once that the LLM is unavailable, and never see a traceback.",
+        told_once((Turn(PURPOSE, expect=("budget pick",), card="choose_model_category"),
+                   *TO_SUBMIT[1:7], Turn("what does an epoch mean?", expect=("epoch", "Source:"),
+                                         card="approve_configuration"),
+                   Turn("use 2 epochs", expect=("| epochs | 2 |",), card="approve_configuration"),
+                   Turn("y", expect=("--epochs 2",), card="submit_tuning_job"))),
+        llms=("failing",),
+    ),
+    Conversation(
+        "failing-llm-changes-of-mind",
+        "With a failing LLM, questions, a family, a category change and a stop are all read by the rules.",
+        told_once((Turn(PURPOSE, card="choose_model_category"),
+                   Turn("what is LoRA?", expect=("adapter", "Source:"), card="choose_model_category"),
+                   Turn("y"), Turn("{data}", card="confirm_column_mapping"),
+                   Turn("can I use Llama instead?", expect=("Llama 3.2 1B Instruct",), card="confirm_column_mapping"),
+                   Turn("let's go with gemini instead", expect=("Switch from **open** to **gemini**",),
+                        card="choose_model_category"),
+                   Turn("stop", expect=("You stopped at the card", "Resume with")))),
+        llms=("failing",),
+    ),
+    Conversation(
+        "failing-llm-vertex-to-the-submit-card",
+        "On Vertex with a failing LLM, the checks, the data and the configuration go as without one, and "
+        "'make it cheaper' is still answered with priced options.",
+        told_once((*VERTEX_TO_SUBMIT[:-1],
+                   Turn("make it cheaper", expect=("Cheaper options",), card="approve_configuration"),
+                   Turn("y", card="submit_tuning_job"))),
+        platform="vertex", llms=("failing",),
+    ),
+)
+
 CONVERSATIONS: tuple[Conversation, ...] = (
     Conversation(
         "purpose-then-suggestions",
@@ -419,4 +466,5 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("n", expect=("No bucket created", "bucket NAME"), expect_not=("Reason",))),
         platform="vertex", llms=("none",),
     ),
+    *FAILING_LLM,
 )
