@@ -111,6 +111,8 @@ class DatasetRecord(TypedDict, total=False):
     rows: int
     rows_exact: bool
     encoding_note: str | None
+    skip_bad_rows: bool
+    """The person chose to skip rows that cannot be read (more fields than the header)."""
     mapping: dict[str, Any]
     """{prompt_column, completion_column, system_column} or {shape}."""
     mapping_confirmed: bool

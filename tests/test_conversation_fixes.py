@@ -72,3 +72,21 @@ def test_a_family_lists_only_its_own_models() -> None:
     llamas = family_models("llama")
     assert llamas and all(m.lineage == "llama" for m in llamas)
     assert llamas[0].instruct  # instruction-tuned first
+
+
+def test_a_broken_csv_row_names_line_and_column_and_can_be_skipped(tmp_path: Path) -> None:
+    from tools.data import convert, inspect_source
+    from tools.errors import BadRowError
+
+    data = tmp_path / "rows.csv"
+    data.write_text("question,answer\nWhat is 2+2?,4\nCapital of Italy?,Rome\nWho wrote Hamlet?,Shakespeare,x,y\n"
+                    "Largest planet?,Jupiter\n")
+    with pytest.raises(BadRowError) as caught:
+        inspect_source(data)
+    assert (caught.value.path, caught.value.line, caught.value.column) == (str(data), 4, 3)
+    assert "line 4 has 4 fields" in caught.value.message and "'x'" in caught.value.message
+    found = inspect_source(data, skip_bad_rows=True)
+    assert found.skipped_lines == [4] and found.row_count == 3
+    report = convert(data, "messages", {"prompt": "question", "completion": "answer"}, tmp_path / "out",
+                     skip_bad_rows=True)
+    assert report.rows_written_train == 3 and any("unreadable" in reason for reason in report.dropped)

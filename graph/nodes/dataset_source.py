@@ -26,10 +26,21 @@ from tools.workers import run_heavy
 NAME = "dataset_source"
 
 ACTION = "search_buckets"
+SKIP_ACTION = "skip_bad_rows"
 QUESTION = "Which dataset should I use? A local file, a gs:// URI, or a Hugging Face dataset id."
 
 class SearchArgs(BaseModel):
     buckets: str = "all buckets in the project"
+
+
+class SkipArgs(BaseModel):
+    source: str
+    skip_bad_rows: bool = True
+
+
+#: "skip them", "yes, skip the bad rows", "just skip it" typed at the skip card.
+_SKIP_SAID = re.compile(r"^\s*(?:(?:yes|ok(?:ay)?|sure)[\s,.!]*)?(?:please\s+)?(?:just\s+)?(?:skip|drop|ignore)\b",
+                        re.I)
 
 
 def _hf_suggestions(purpose: str | None) -> str:
@@ -63,17 +74,28 @@ def _missing(source: str, keep: bool = False) -> dict[str, Any]:
                    invalidate("dataset"), ask("dataset_source", QUESTION))
 
 
-def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
+def _inspect(source: str, state: TuningState, deps: Deps, skip_bad_rows: bool = False) -> dict[str, Any]:
     from tools.data import inspect_source
+    from tools.errors import BadRowError
 
     storage = platform_of(state, deps).storage
     try:
         found = run_heavy(server_user(), inspect_source, source, sample_rows=5,  # server: in the worker pool
-                          storage_download=storage.download)
+                          storage_download=storage.download, skip_bad_rows=skip_bad_rows)
+    except BadRowError as err:  # one row is unreadable, the rest may be fine: the person decides
+        where = f"line {err.line}" + (f", column {err.column}" if err.column else "")
+        what = re.sub(r"^line [0-9]+ ", "the row ", err.message.split(": ", 1)[-1])
+        return propose("dataset_source", SKIP_ACTION, {"source": source, "skip_bad_rows": True},
+                       f"**{err.path}**, {where}: {what}"
+                       "\n\nSkip rows like this one "
+                       "and go on (every skipped line is reported), or fix the file and give it to me again? "
+                       "Approve (or say **skip them**) to skip; reject to fix it yourself.",
+                       allowed=("approve", "reject"))
     except ToolError as err:
         return combine(say(f"I could not read **{source}**: {err}"),
                        invalidate("dataset"), ask("dataset_source", QUESTION))
     info = found.model_dump(mode="json")
+    skipped = info.get("skipped_lines") or []
     count = f"{info['row_count']:,}" + ("" if info.get("row_count_exact", True) else " (estimated)")
     columns = [c["name"] if isinstance(c, dict) else str(c) for c in info.get("columns", [])]
     note = info.get("encoding_note")
@@ -84,6 +106,10 @@ def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
         split = (f"Hugging Face split: **{ref.split}**" + (f", config **{ref.config}**" if ref.config else "")
                  + f". To use another split, give `hf://{ref.dataset_id}?split=NAME`.")
         note = f"{note}\n\n{split}" if note else split
+    if skipped:
+        lines = ", ".join(str(n) for n in skipped[:10]) + ("…" if len(skipped) > 10 else "")
+        skip_note = f"Skipped {len(skipped):,} unreadable row(s) so far (line {lines}); conversion skips them too."
+        note = f"{note}\n\n{skip_note}" if note else skip_note
     return combine({"dataset": {"inspected": True, "kind": info.get("kind"), "columns": columns,
                                 "inspection": info, "samples": info.get("samples", [])[:5],
                                 "shape": info.get("shape"), "rows": info.get("row_count"),
@@ -157,6 +183,15 @@ def new_dataset(state: TuningState) -> bool:
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     known = facts(state)
     pending = state.get("pending") or {}
+    if pending.get("action") == SKIP_ACTION:
+        outcome = await_decision(state, SkipArgs)
+        source = str(pending["args"]["source"])
+        if outcome.approved or _SKIP_SAID.match(outcome.message or ""):
+            return combine(outcome.updates, {"dataset": {"source": source, "skip_bad_rows": True}},
+                           say("Skipping the unreadable rows."), _inspect(source, state, deps, skip_bad_rows=True))
+        return combine(outcome.updates, invalidate("dataset"),
+                       say(f"Nothing skipped. Fix **{source}** (the line named above) and give it to me again, or "
+                           "name another dataset."), ask("dataset_source", QUESTION))
     if pending.get("action") == ACTION:
         outcome = await_decision(state, SearchArgs)
         if not outcome.approved:

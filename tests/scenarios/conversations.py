@@ -363,6 +363,24 @@ CONVERSATIONS: tuple[Conversation, ...] = (
                           card="submit_tuning_job")),
         llms=("none",),
     ),
+    Conversation(
+        "a-broken-csv-row-is-skipped-when-asked",
+        "A CSV with one broken row: the error names the file, line and column and offers to skip such rows; "
+        "'skip them' skips them, says which, and the conversation goes on to the mapping and the files.",
+        (Turn(PURPOSE), Turn("y"),
+         Turn("{broken}", expect=("broken.csv", "line 4", "column 3", "skip them"), card="skip_bad_rows"),
+         Turn("skip them", expect=("Skipped 1 unreadable", "line 4"), card="confirm_column_mapping"),
+         Turn("y", card="split_validation"),
+         Turn("y", expect=("unreadable", "The files pass validation"), card="create_bucket")),
+    ),
+    Conversation(
+        "a-broken-csv-row-not-skipped",
+        "Saying no to skipping the broken rows skips nothing and asks for a fixed file (or another dataset).",
+        (Turn(PURPOSE), Turn("y"), Turn("{broken}", card="skip_bad_rows"),
+         Turn("n", expect=("Nothing skipped", "Fix"), expect_not=("Skipped 1",)),
+         Turn("{data}", card="confirm_column_mapping")),
+        llms=("none",),
+    ),
     # ---- Vertex AI, through the fake servers -------------------------------------------------
     Conversation(
         "vertex-purpose-with-a-question",

@@ -29,7 +29,8 @@ class Turn:
     `expect`/`expect_not`: words or phrases (case-insensitive) that must / must not appear in the
     reply. `card`: the approval card that should be open after this turn (None: don't check).
     `{data}` in `say` is replaced by the path of a small trivia CSV, `{data2}` by a second one, `{folder}`
-    by a folder holding a copy of the first, a JSONL file in a subfolder and a text file (not data).
+    by a folder holding a copy of the first, a JSONL file in a subfolder and a text file (not data),
+    `{broken}` by a trivia CSV whose line 4 has two fields more than its header.
     """
 
     say: str
@@ -121,7 +122,12 @@ def run(conversation: Conversation, llm: str, tmp_path: Path) -> list[TurnResult
     write_trivia_csv(folder / "trivia.csv")
     (folder / "more" / "extra.jsonl").write_text('{"prompt": "2+2?", "completion": "4"}\n')
     (folder / "notes.txt").write_text("not a dataset\n")
+    broken = write_trivia_csv(tmp_path / "broken.csv")
+    lines_of = broken.read_text().splitlines(keepends=True)
+    lines_of[3] = lines_of[3].rstrip("\r\n") + ",extra,cols\n"
+    broken.write_text("".join(lines_of))
     lines = [t.say.replace("{data}", str(data)).replace("{data2}", str(data2)).replace("{folder}", str(folder))
+             .replace("{broken}", str(broken))
              for t in conversation.turns] + ["quit"]
     out = io.StringIO()
     renderer = Renderer(Console(file=out, force_terminal=False, no_color=True, width=160, soft_wrap=True))
