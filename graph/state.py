@@ -59,7 +59,8 @@ class Pending(TypedDict, total=False):
 
     Approvals: kind "approval", step, action, title, args, description, allowed, error, id,
     opened_at (epoch seconds; answers from runs created earlier cannot decide it).
-    Questions: kind "question", step, question, awaiting."""
+    Questions: kind "question", step, question, awaiting; a folder listing adds folder and files
+    ([path, bytes] pairs) so that "2" or a bare file name picks from it."""
 
     kind: Literal["approval", "question"]
     step: str
@@ -73,6 +74,8 @@ class Pending(TypedDict, total=False):
     opened_at: float
     question: str
     awaiting: bool
+    folder: str
+    files: list[list[Any]]
 
 
 class ProjectRecord(TypedDict, total=False):

@@ -185,12 +185,13 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     pending = state.get("pending") or {}
     if pending.get("action") == SKIP_ACTION:
         outcome = await_decision(state, SkipArgs)
-        source = str(pending["args"]["source"])
+        unreadable = str(pending["args"]["source"])
         if outcome.approved or _SKIP_SAID.match(outcome.message or ""):
-            return combine(outcome.updates, {"dataset": {"source": source, "skip_bad_rows": True}},
-                           say("Skipping the unreadable rows."), _inspect(source, state, deps, skip_bad_rows=True))
+            return combine(outcome.updates, {"dataset": {"source": unreadable, "skip_bad_rows": True}},
+                           say("Skipping the unreadable rows."),
+                           _inspect(unreadable, state, deps, skip_bad_rows=True))
         return combine(outcome.updates, invalidate("dataset"),
-                       say(f"Nothing skipped. Fix **{source}** (the line named above) and give it to me again, or "
+                       say(f"Nothing skipped. Fix **{unreadable}** (the line named above) and give it to me again, or "
                            "name another dataset."), ask("dataset_source", QUESTION))
     if pending.get("action") == ACTION:
         outcome = await_decision(state, SearchArgs)
@@ -204,15 +205,15 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return combine(outcome.updates, {"facts": {"search_buckets": None}}, say(listing),
                        ask("dataset_source", QUESTION))
     source = known.get("dataset")
-    listed = pending.get("files") if pending.get("kind") == "question" and pending.get("folder") else None
-    if listed:
-        files = [(str(p), int(n)) for p, n in listed]
-        picked = _pick_from(str(pending["folder"]), files, known.get("last_text"))
+    folder_listed = str(pending.get("folder") or "") if pending.get("kind") == "question" else ""
+    if folder_listed:
+        files = [(str(p), int(n)) for p, n in pending.get("files") or []]
+        picked = _pick_from(folder_listed, files, known.get("last_text"))
         if picked:
             source = picked
         elif source and not os.path.isabs(os.path.expanduser(source)) and \
-                os.path.isfile(os.path.join(str(pending["folder"]), source)):
-            source = os.path.join(str(pending["folder"]), source)
+                os.path.isfile(os.path.join(folder_listed, source)):
+            source = os.path.join(folder_listed, source)
     if not source and (folder := _folder(known.get("last_text"))):
         return combine({"facts": {"last_text": None}}, _list_folder(folder))
     if source:
