@@ -3,10 +3,11 @@
 The card offers only the decisions its `review_configs` allow. `y` approves; `e` asks
 for every argument in turn with the current value as the default and sends only the
 ones that changed (the graph validates and coerces them, and re-asks on a bad value);
-`n` asks for a reason and sends a reject carrying it (the graph reads the reason as a
-free-text answer). Any other text is the human's answer in their own words: a question
-goes to the graph as a chat message (it is answered, then the card comes back), the
-rest is sent as a reject message.
+`n` declines at once (the graph says what happens next); a reason is optional and comes
+with the answer in words ("n, too expensive", "no, hold out 10%"), never as an extra
+prompt. `stop`/`cancel` leave like `quit` (nothing on the card is decided). Any other text
+is the human's answer in their own words: a question goes to the graph as a chat message
+(it is answered, then the card comes back), the rest is sent as a reject message.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from agent.chat_input import LineReader
 from agent.render import DECISION_KEYS, Renderer, allowed_decisions, format_value
 
 QUIT_WORDS = {"quit", "exit", ":q"}
+#: At a card, these leave too (nothing on the card is decided), except on cards that read them
+#: as their own answer: "stop" at the deploy card means don't deploy, at the watch card stop watching.
+STOP_WORDS = {"stop", "cancel", "stop here", "cancel that", "cancel it", "abort"}
+_OWN_STOP_WORDS = {"deploy_model", "monitor_job"}
 HELP_WORDS = {"?", "help", "h"}
 _YES = {"y", "yes", "approve", "ok"}
 _EDIT = {"e", "edit"}
@@ -102,7 +107,7 @@ def decide(payload: dict[str, Any], reader: LineReader, renderer: Renderer,
         low = text.lower()
         if not text:
             continue
-        if low in QUIT_WORDS:
+        if low in QUIT_WORDS or (low.rstrip(".!") in STOP_WORDS and request["name"] not in _OWN_STOP_WORDS):
             raise QuitChat
         if low in HELP_WORDS:
             _help(allowed, renderer)
@@ -118,8 +123,7 @@ def decide(payload: dict[str, Any], reader: LineReader, renderer: Renderer,
         if chosen == "approve":
             return Answer(resume=_decisions({"type": "approve"}))
         if chosen == "reject":
-            reason = reader.ask("Reason, or what you'd like instead (Enter to skip): ", history=False).strip()
-            return Answer(resume=_decisions({"type": "reject", "message": reason or None}))
+            return Answer(resume=_decisions({"type": "reject", "message": None}))
         changed = edit_args(dict(request.get("args") or {}), reader, renderer)
         if not changed:
             renderer.note("Nothing changed.", style="yellow")
@@ -134,7 +138,7 @@ def _decisions(decision: dict[str, Any]) -> dict[str, Any]:
 
 def _help(allowed: list[str], renderer: Renderer) -> None:
     words = {"approve": "y: approve and go ahead", "edit": "e: change the arguments one by one",
-             "reject": "n: say no (you'll be asked why)"}
+             "reject": "n: say no at once (or say why in words: \"no, too expensive\")"}
     for decision in DECISION_KEYS:
         if decision in allowed:
             renderer.note("  " + words[decision], style="")

@@ -133,6 +133,7 @@ class Chat:
         self.reader = reader
         self.renderer = renderer
         self._loaded: Loaded | None = None
+        self._llm_failure_told = False
         self._plotted: set[str] = set()
         self._replies = 0
         self.banner_shown = False
@@ -245,13 +246,15 @@ class Chat:
             self._say_pending()
 
     def _report_llm_fallbacks(self) -> None:
-        """Say when the LLM failed during the turn and the deterministic path answered instead."""
+        """Say (once per chat) when the LLM failed and the deterministic path answered instead."""
         from agent.logs import fallbacks, log_path
 
         failed = fallbacks.take()
-        if failed and self._loaded is not None and self._loaded.deps.llm is not None:
-            self.renderer.note(f"LLM: {len(failed)} call(s) failed this turn; the deterministic path answered "
-                               f"instead. Details: {log_path()}", style="yellow")
+        if failed and self._loaded is not None and self._loaded.deps.llm is not None and not self._llm_failure_told:
+            # Said once: after that every turn would repeat it, and the chat carries on the same way.
+            self._llm_failure_told = True
+            self.renderer.note(f"The LLM is unavailable ({len(failed)} call(s) failed); the deterministic path "
+                               f"answers instead, and I won't repeat this. Details: {log_path()}", style="yellow")
 
     def _say_pending(self) -> None:
         """A turn that printed nothing (the message changed nothing): repeat the open question."""
@@ -386,6 +389,22 @@ class Chat:
             self.run_turn(self._message(self.read_message()))
         while True:
             self.run_turn(self.next_input())
+
+    def where(self) -> str | None:
+        """Where the conversation stands (the open card or question), said when the human leaves."""
+        if self._loaded is None:
+            return None
+        try:
+            pending = (self.graph.get_state(self.config).values or {}).get("pending") or {}
+        except Exception:  # leaving must never fail
+            return None
+        if pending.get("kind") == "approval":
+            from graph.approvals import title
+
+            return f"You stopped at the card “{title(str(pending.get('action')))}”; nothing on it was decided."
+        if pending.get("kind") == "question" and pending.get("question"):
+            return f"You stopped at the question: {pending['question']}"
+        return None
 
     def close(self) -> None:
         loaded = self._loaded
@@ -522,6 +541,8 @@ def _converse(chat: Chat, renderer: Renderer, platform: str, platform_reason: st
         pass
     finally:
         renderer.console.print()
+        if where := chat.where():
+            renderer.note(where + " Everything so far is saved.")
         renderer.note(RESUME_HINT.format(thread=thread_id), style="bold")
         chat.close()
     return 0

@@ -50,6 +50,7 @@ TITLES: dict[str, str] = {
     "confirm_project_region": "Confirm the project and region",
     "enable_apis": "Enable the Google Cloud APIs",
     "search_buckets": "Search your buckets for datasets",
+    "skip_bad_rows": "Skip the unreadable rows",
     "confirm_column_mapping": "Confirm the column mapping",
     "split_validation": "Hold out a validation set",
     "drop_invalid_rows": "Drop the invalid rows",

@@ -211,9 +211,30 @@ _PURPOSE_ASKED = re.compile(
     r"|^\s*(?:can|could|would)\s+you\s+help\s+(?:me|us)\s+(?:build|make|create|train|tune|fine-?tune)\b", re.I)
 
 
+#: A request for help with the data or the setup ("I need help with my data — it has three columns"):
+#: a question about the format and the column mapping, never what the model is for.
+_HELP_WITH = re.compile(
+    r"\b(?:help|stuck|confused|trouble|problem)\b.{0,40}\b(?:my |the |our )?(?:data(?:set)?|file|csv|jsonl|columns?|"
+    r"rows?|format|spreadsheet|excel|bucket|setup|set up|project|credentials)\b", re.I)
+
+
 def _clauses(text: str) -> list[str]:
     """The message split at sentence ends, dashes and semicolons ("bot for X — what do I need?")."""
     return [c.strip() for c in _CLAUSE.split(text) if c and c.strip()]
+
+
+_FAMILY = re.compile(r"\b(?:llama|qwen|gemma|medgemma|glm)\b", re.I)
+_CHEAPER = re.compile(r"\b(?:cheaper|less expensive|less costly|lower (?:the )?(?:cost|price)|reduce (?:the )?"
+                      r"(?:cost|price)|save (?:some )?money|spend less|costs? less)\b", re.I)
+
+
+def _asks_for_options(clause: str) -> bool:
+    """A family named without a model ("can I use Llama instead?") or a wish to spend less ("make it
+    cheaper"): the answer is a short list to pick from, so it is read as a question, never a change."""
+    if _CHEAPER.search(clause):
+        return True
+    return bool(_FAMILY.search(clause)) and _model_change(clause) is None and not _PURPOSE.search(clause) \
+        and bool(_CHANGE_VERB.search(clause) or parse.is_question(clause) or re.search(r"\bcan i\b", clause, re.I))
 
 
 def _is_request(clause: str) -> bool:
@@ -338,11 +359,14 @@ _LEAD = re.compile(r"^\s*(?:no+|nope|nah|n|y|yes|yeah|yep|yup|yea|ya|sure|ok(?:a
                    r"approved?|confirm(?:ed)?|alright|all right|proceed|continue|accept)\b"
                    r"(?:[\s,.!:;-]*(?:thanks|thank you|please|go ahead|do it|sure))*[\s,.!:;-]*", re.I)
 _DONT_CHANGE = re.compile(r"^\s*(?:don'?t|do not)\s+(?:use|do|want|need)\b", re.I)
+#: "let's go with gemini instead" names what to change; it is not a yes to the open card.
+_GO_WITH = re.compile(r"^\s*(?:ok(?:ay)?[\s,]+)?(?:let'?s|let us|i'?ll|we'?ll)?\s*(?:go|stick)\s+with\b"
+                      r"(?!\s+(?:it|that|this|these|the (?:recommend|suggest|default|proposal)\w*)\b)", re.I)
 
 
 def _reply(first: str, whole: str) -> Reply | None:
     """A yes or no leading the message ("no, hold out 10%"); None for a negated setting ("no validation")."""
-    if _NO_VALIDATION.match(first) or _DONT_CHANGE.match(first):
+    if _NO_VALIDATION.match(first) or _DONT_CHANGE.match(first) or _GO_WITH.match(first):
         return None
     yes_no = parse.yes_no(first)
     if yes_no is None and _EXTRA_YES.match(first):
@@ -400,6 +424,9 @@ def read(text: str, ctx: CardContext | None = None) -> Reading:
     if (single := _whole_message(stripped, ctx)) is not None:
         reading.intents.append(single)
         return reading
+    if _HELP_WITH.search(stripped) and not _PURPOSE_ASKED.search(stripped) and not _dataset(stripped):
+        reading.intents.append(Question(stripped))  # the whole message: "it has three columns" is context
+        return reading
     out = reading.intents
 
     # The card's answer first: a named choice, else a leading yes/no ("no, hold out 10%").
@@ -411,6 +438,9 @@ def read(text: str, ctx: CardContext | None = None) -> Reading:
 
     # Then each clause: a question stays a question; otherwise purpose, dataset and changes.
     for clause in clauses:
+        if _asks_for_options(clause):
+            out.append(Question(clause))  # answered with the family's models or cheaper settings
+            continue
         if _PURPOSE_ASKED.search(clause):
             out.append(Purpose(clause.rstrip(" ?.;—-")))
             continue

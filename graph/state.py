@@ -60,7 +60,8 @@ class Pending(TypedDict, total=False):
 
     Approvals: kind "approval", step, action, title, args, description, allowed, error, id,
     opened_at (epoch seconds; answers from runs created earlier cannot decide it).
-    Questions: kind "question", step, question, awaiting."""
+    Questions: kind "question", step, question, awaiting; a folder listing adds folder and files
+    ([path, bytes] pairs) so that "2" or a bare file name picks from it."""
 
     kind: Literal["approval", "question"]
     step: str
@@ -74,6 +75,8 @@ class Pending(TypedDict, total=False):
     opened_at: float
     question: str
     awaiting: bool
+    folder: str
+    files: list[list[Any]]
 
 
 class ProjectRecord(TypedDict, total=False):
@@ -112,6 +115,8 @@ class DatasetRecord(TypedDict, total=False):
     rows: int
     rows_exact: bool
     encoding_note: str | None
+    skip_bad_rows: bool
+    """The person chose to skip rows that cannot be read (more fields than the header)."""
     mapping: dict[str, Any]
     """{prompt_column, completion_column, system_column} or {shape}."""
     mapping_confirmed: bool

@@ -37,6 +37,10 @@ CARDS: dict[str, tuple[str, frozenset[str], tuple[str, ...]]] = {
 }
 
 
+#: Cards that read "stop"/"cancel" themselves (don't deploy; stop watching the job).
+OWN_STOP_WORDS = frozenset({"deploy", "monitor"})
+
+
 def context(pending: dict[str, Any] | None) -> CardContext:
     """The intents context for what is open (an approval card, a question, or nothing)."""
     pending = pending or {}
@@ -53,6 +57,7 @@ class Meaning:
     """What a message means for the open card.
 
     `question`: the question(s) to answer (the card stays open). `purpose`: a purpose to keep.
+    `stop`: "stop"/"cancel"/"quit" typed at a card: nothing is decided, the card stays for later.
     `elsewhere`: facts for steps other than the card's (config_changes, region, project, category,
     dataset, validation_split). `answers_card`: whether what is left answers the open card.
     """
@@ -60,6 +65,7 @@ class Meaning:
     reading: Reading
     question: str | None = None
     purpose: str | None = None
+    stop: bool = False
     elsewhere: dict[str, Any] = field(default_factory=dict)
     answers_card: bool = True
 
@@ -69,6 +75,10 @@ def meaning(text: str, pending: dict[str, Any] | None, *, category_chosen: bool,
     ctx = context(pending)
     reading = intents.read(text, ctx)
     out = Meaning(reading)
+    if any(isinstance(i, intents.Stop) and i.target is None for i in reading.intents) \
+            and pending is not None and pending.get("kind") == "approval" and ctx.card not in OWN_STOP_WORDS:
+        out.stop, out.answers_card = True, False
+        return out
     questions = [i.text for i in reading.intents if isinstance(i, intents.Question)]
     purposes = [i.text for i in reading.intents if isinstance(i, intents.Purpose)]
     answered = reading.has(intents.Choice) or reading.has(intents.Reply)
@@ -94,6 +104,16 @@ def meaning(text: str, pending: dict[str, Any] | None, *, category_chosen: bool,
     return out
 
 
+def stopped_at(pending: dict[str, Any]) -> str:
+    """What "stop" at a card says: where the person is, that nothing was decided, and how to go on."""
+    from graph.approvals import title
+
+    where = f"the card **{title(str(pending.get('action')))}**" if pending.get("action") else "this step"
+    return (f"Stopped at {where}: nothing on it was decided, and everything so far is saved. To go on, come "
+            "back to this conversation and answer the card (in the terminal: `tuning-agent chat --thread "
+            "THREAD`, shown when you leave).")
+
+
 def _later(state: dict[str, Any], elsewhere: dict[str, Any]) -> bool:
     """Whether the changes belong to a step not reached yet (so they wait for it, and the card stays)."""
     return set(elsewhere) <= {"config_changes"} and not (state.get("hparams") or {}).get("base_model")
@@ -111,6 +131,10 @@ def redirect(m: Meaning, pending: dict[str, Any] | None, state: dict[str, Any]) 
 
     pending = dict(pending or {})
     update: dict[str, Any] = {"facts": {**m.elsewhere, "answer": None}}
+    if m.stop:
+        update.update(say(stopped_at(pending)))
+        update["pending"] = pending or None
+        return update
     if m.purpose:
         update["facts"]["purpose"] = m.purpose
     if m.question:

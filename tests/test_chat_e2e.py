@@ -175,7 +175,7 @@ def test_quit_mid_session_and_resume_to_the_end(workdir: Path) -> None:
 
 def test_scripted_with_piped_stdin(workdir: Path) -> None:
     """`make chat` defaults (auto platform, auto LLM) with no Google account, driven by a pipe."""
-    script = "\n".join([PURPOSE, "y", "trivia.csv", "e", "", "", "none", "y", "y", "n", "not now", ""]) + "\n"
+    script = "\n".join([PURPOSE, "y", "trivia.csv", "e", "", "", "none", "y", "y", "n", ""]) + "\n"
     done = subprocess.run(chat_command(), input=script, env=chat_env(workdir / "home"), cwd=workdir,
                           capture_output=True, text=True, timeout=120)
     out = done.stdout
@@ -185,7 +185,7 @@ def test_scripted_with_piped_stdin(workdir: Path) -> None:
     assert "LLM:      none  (no Google credentials: deterministic mode" in out
     assert "> I want to tune a model to answer trivia questions" in out  # answers are echoed
     assert "== Approve: confirm_column_mapping ==" in out and "Nothing changed." in out
-    assert "== Approve: create_bucket ==" in out and "Reason, or what you'd like instead" in out
+    assert "== Approve: create_bucket ==" in out and "Reason" not in out  # "n" declines at once
     assert "No bucket created." in out
     assert "Resume with: tuning-agent chat --thread" in out
 

@@ -50,7 +50,7 @@ def test_new_thread_quit_at_a_card_and_resume_there(home: Path, tmp_path: Path,
     assert "Mapping confirmed." in text and "== Approve: split_validation ==" in text
     thread = text.rsplit("Resume with: tuning-agent chat --thread ", 1)[1].split()[0]
 
-    code, text, _ = chat(["n", "train on everything", "quit"], thread=thread)
+    code, text, _ = chat(["n", "quit"], thread=thread)  # "n" declines at once: train on everything
     assert code == 0
     assert f"Thread:   {thread}  (resumed)" in text
     assert text.index("Mapping confirmed.") < text.index("== Approve: split_validation ==")  # recap, then card

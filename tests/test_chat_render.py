@@ -133,12 +133,14 @@ def test_edit_without_changes_goes_back_to_the_card() -> None:
     assert "Nothing changed." in out.getvalue()
 
 
-def test_no_asks_for_a_reason_and_free_text_is_a_reject_message() -> None:
-    renderer, _ = plain()
-    answer = decide(CARD, ScriptReader(["n", "too expensive"]), renderer)
-    assert answer.resume == {"decisions": [{"type": "reject", "message": "too expensive"}]}
-    answer = decide(CARD, ScriptReader(["n", ""]), renderer)
+def test_no_declines_at_once_and_free_text_is_a_reject_message() -> None:
+    renderer, out = plain()
+    reader = ScriptReader(["n", "this line is never asked for"])
+    answer = decide(CARD, reader, renderer)
     assert answer.resume == {"decisions": [{"type": "reject", "message": None}]}
+    assert reader.answers == ["this line is never asked for"] and "Reason" not in out.getvalue()
+    answer = decide(CARD, ScriptReader(["no, too expensive"]), renderer)
+    assert answer.resume == {"decisions": [{"type": "reject", "message": "no, too expensive"}]}
     answer = decide(CARD, ScriptReader(["use 5 epochs"]), renderer)
     assert answer.resume == {"decisions": [{"type": "reject", "message": "use 5 epochs"}]}
 

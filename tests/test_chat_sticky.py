@@ -78,5 +78,5 @@ def test_failed_llm_calls_are_reported_not_hidden(home: Path, monkeypatch: pytes
     finally:
         reset_output()
     assert "LLM:      fake:failing" in text
-    assert "call(s) failed this turn; the deterministic path answered instead" in text
+    assert "The LLM is unavailable (" in text and "the deterministic path answers instead" in text
     assert "Approve: choose_model_category" in text

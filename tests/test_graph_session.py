@@ -122,8 +122,11 @@ def test_edit_with_string_values_is_coerced_and_bad_edit_reasked(home: Path) -> 
     s.edit(validation_split="0.9")
     assert s.action == "split_validation"
     assert "not accepted" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
-    s.edit(validation_split="0.25")
-    assert s.state["dataset"]["validation_split"] == 0.25
+    s.edit(validation_split="0.25")  # above the service limit for open models (at most 20 % of the rows)
+    assert s.action == "split_validation"
+    assert "0.2" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
+    s.edit(validation_split="0.15")
+    assert s.state["dataset"]["validation_split"] == 0.15
 
 
 def test_bad_column_edit_lists_real_columns(home: Path) -> None:

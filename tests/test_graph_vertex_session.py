@@ -105,7 +105,7 @@ def test_switching_model_recomputes_the_dollar_estimate(cloud, tmp_path: Path) -
     s.say(f"use {write_csv(tmp_path, TRIVIA * 10)}")
     s.approve_until("approve_configuration")
     first = s.interrupt["action_requests"][0]  # type: ignore[index]
-    assert "Estimated" in first["description"] and "$" in first["description"]
+    assert "Estimated" in first["description"] and "USD " in first["description"] and "$" not in first["description"]
     first_cost = s.state["cost"]
     s.edit(base_model="meta/llama3_1@llama-3.1-8b-instruct")
     second = s.interrupt["action_requests"][0]  # type: ignore[index]
@@ -144,7 +144,7 @@ def test_deploy_machine_named_in_words_brings_its_gpu(cloud, tmp_path: Path) -> 
     assert args["machine_type"] == "a3-highgpu-1g" and args["accelerator_type"] == "NVIDIA_H100_80GB"
     h100 = machine("a3-highgpu-1g")
     assert h100 is not None
-    assert f"${h100.hourly_usd:.2f}/hour" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
+    assert f"USD {h100.hourly_usd:.2f}/hour" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
     s.edit(machine_type="g2-standard-48")
     body = [r for r in cloud.requests if r.method == "POST" and r.path.endswith(":deploy")][-1].body
     spec = body["deployConfig"]["dedicatedResources"]["machineSpec"]

@@ -8,7 +8,7 @@ import pytest
 
 from tests.chat_fixtures import offline_home
 from tests.scenarios.conversations import CONVERSATIONS
-from tests.scenarios.runner import Conversation, check, fake_llm_factory, run
+from tests.scenarios.runner import Conversation, check, failing_llm_factory, fake_llm_factory, run
 
 
 @pytest.fixture
@@ -38,6 +38,12 @@ def test_conversation(conversation: Conversation, llm: str, home: Path, tmp_path
         monkeypatch.chdir(tmp_path)
     if llm == "fake":
         monkeypatch.setattr("agent.llm.make_llm", fake_llm_factory())
+    if llm == "failing":
+        from agent.logs import reset_output, setup_output
+
+        monkeypatch.setattr("agent.llm.make_llm", failing_llm_factory())
+        setup_output(home=home)  # as the CLI does: failed LLM calls are logged and counted, never printed
+        request.addfinalizer(reset_output)
     results = run(conversation, llm, tmp_path)
     problems = check(conversation, results)
     transcript = "\n".join(f">>> {r.said}\n{r.reply}" for r in results)
@@ -51,4 +57,4 @@ def test_table_is_well_formed() -> None:
     assert {c.platform for c in CONVERSATIONS} == {"local", "vertex"}
     for conversation in CONVERSATIONS:
         assert conversation.about and conversation.turns
-        assert set(conversation.llms) <= {"none", "fake"} and conversation.platform in {"local", "vertex"}
+        assert set(conversation.llms) <= {"none", "fake", "failing"} and conversation.platform in {"local", "vertex"}

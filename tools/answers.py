@@ -46,6 +46,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "gemini": ("open", "gemini"), "open": ("open", "gemini"), "gemma": ("open",), "llama": ("open",),
     "qwen": ("open",), "epoch": ("epoch",), "lr": ("learning", "rate"),
     "holdout": ("validation", "split"), "eval": ("validation",), "evaluation": ("validation",),
+    "bucket": ("storage",), "buckets": ("storage",), "gcs": ("storage", "bucket"),
     "location": ("region",), "zone": ("region",),
     "serve": ("deploy",), "serving": ("deploy",), "endpoint": ("deploy",), "host": ("deploy",),
     "jsonl": ("format",), "csv": ("format",), "schema": ("format",), "shape": ("format",),
@@ -201,13 +202,22 @@ def topics() -> list[str]:
     return [s.name for s in all_sections()]
 
 
+#: A request for help rather than a pointed question ("I need help with my data"): it gets the two
+#: best sections of the same text (e.g. the formats and the column mapping), still short.
+_BROAD = re.compile(r"\b(help|stuck|confused|trouble)\b", re.I)
+
+
 def answer(question: str) -> Answer:
     """A short answer from the best-matching section, naming it; a list of topics when none matches."""
-    best = rank(question, k=1)
+    best = rank(question, k=2)
     if not best:
         docs = list(dict.fromkeys(s.doc_title.replace("`", "") for s in all_sections()))
         return Answer("I have no notes on that. I can answer questions about: " + "; ".join(docs) + ".", "")
     section = best[0][0]
+    if _BROAD.search(question) and len(best) > 1 and best[1][0].doc == section.doc:
+        second = best[1][0]
+        first_text, second_text = (shorten(s.body, MAX_CHARS // 2 + 100) for s in (section, second))
+        return Answer(f"{first_text}\n\n{second_text}", f"{section.name}; {second.title}")
     return Answer(shorten(section.body), section.name)
 
 

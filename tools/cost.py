@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tools import money
 from tools.data.limits import resolve_model, tokens_per_char
 from tools.data.models import DatasetStats
 from tools.data.tokencount import TokenCount, estimate_tokens
@@ -94,7 +95,8 @@ def _priced(tokens: int, price: float | None, why_no_price: str) -> tuple[float 
     if price is None:
         return None, f"Estimated {tokens:,} training tokens (billing may differ); {why_no_price}, so no dollar figure"
     usd = tokens / 1e6 * price
-    return usd, f"Estimated {_money(usd)} ({tokens:,} training tokens at ${price}/1M; billing may differ)"
+    return usd, (f"Estimated {_money(usd)} ({tokens:,} training tokens at {money.usd_price(price)}/1M; "
+                 "billing may differ)")
 
 
 def _count(entry: Any, stats: DatasetStats, catalog_ratio: float | None) -> tuple[TokenCount, list[str]]:
@@ -116,7 +118,7 @@ def _token_fields(counted: TokenCount) -> dict[str, Any]:
 
 
 def _money(usd: float) -> str:
-    return f"${usd:,.2f}" if usd >= 0.01 else "under $0.01"
+    return money.usd(usd) if usd >= 0.01 else money.usd(0.001)
 
 
 def estimate_training_cost(stats_or_path: DatasetStats | str | os.PathLike[str], model: str,
@@ -151,7 +153,7 @@ def _open_cost(entry: Any, stats: DatasetStats, mode: str | None, epochs: int | 
     price = spec.price_per_1m_tokens
     usd, label = _priced(tokens, price, f"no published price for {entry.display_name} ({mode})")
     if price is not None:
-        assumptions.append(f"${price} per 1M training tokens (catalog list price; billing = dataset "
+        assumptions.append(f"{money.per_million_tokens(price)} (catalog list price; billing = dataset "
                            "tokens × epochs)")
     return CostEstimate(model=entry.display_name, model_id=entry.base_model, category="open",
                         tuning_mode=mode, epochs=n_epochs, dataset_chars=stats.total_chars,
@@ -174,10 +176,10 @@ def _gemini_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEst
         assumptions.append("no price: check cloud.google.com/vertex-ai/generative-ai/pricing")
     elif not entry.price_verified:
         label += " — price unverified"
-        assumptions.append(f"${price} per 1M training tokens is UNVERIFIED "
+        assumptions.append(f"{money.per_million_tokens(price)} is UNVERIFIED "
                            f"(source: {entry.price_source or 'unofficial'}); check the official pricing page")
     else:
-        assumptions.append(f"${price} per 1M training tokens (official list price)")
+        assumptions.append(f"{money.per_million_tokens(price)} (official list price)")
     return CostEstimate(model=entry.display_name, model_id=entry.id, category="gemini", tuning_mode=None,
                         epochs=n_epochs, dataset_chars=stats.total_chars, **_token_fields(counted),
                         tokens=tokens, price_per_1m_tokens=price,
@@ -220,3 +222,88 @@ def deployment_hourly_cost(machine_type: str) -> HourlyCost:
               f"({found.accelerator_count} × {found.accelerator_type})",
         assumptions=["us-central1 list price from the catalog; other regions and discounts differ",
                      "billed per hour the endpoint is deployed, whether or not it serves requests"])
+
+
+class CheaperOption(BaseModel):
+    """One way to spend less than the current configuration, with its estimate."""
+
+    what: str  # in words: "2 epochs instead of 4"
+    change: dict[str, Any]  # the settings to change, as a person would type them
+    estimate: CostEstimate
+
+
+def _spend(estimate: CostEstimate) -> float | None:
+    """What "cheaper" compares: dollars, or on the local platform (free) the training time."""
+    return estimate.estimated_training_time_s if estimate.category == "local" else estimate.usd
+
+
+def _smaller_models(entry: Any) -> list[Any]:
+    """Catalog models of the same kind that cost less to tune than `entry`, closest first."""
+    from knowledge import active_gemini_models, load_catalog
+
+    catalog = load_catalog()
+    if entry.category == "local":
+        return sorted((m for m in catalog.local_models if m.params_m < entry.params_m),
+                      key=lambda m: -m.params_m)
+    if entry.category == "gemini":
+        price = entry.price_per_1m_tokens or float("inf")
+        return sorted((m for m in active_gemini_models() if m.price_per_1m_tokens and m.price_per_1m_tokens < price),
+                      key=lambda m: -(m.price_per_1m_tokens or 0))
+    smaller = [m for m in catalog.open_models if m.size_b < entry.size_b and m.instruct]
+    same = [m for m in smaller if m.lineage == entry.lineage]
+    return sorted(same, key=lambda m: -m.size_b) + sorted((m for m in smaller if m not in same),
+                                                           key=lambda m: -m.size_b)
+
+
+def cheaper_options(stats_or_path: DatasetStats | str | os.PathLike[str], model: str, tuning_mode: str | None,
+                    epochs: int | None, limit: int = 4) -> tuple[CostEstimate, list[CheaperOption]]:
+    """The current estimate and up to `limit` cheaper configurations from the catalog and the cost model:
+    fewer epochs, LoRA instead of full tuning, a smaller (or lower-priced) model. Each is estimated on
+    the same data, and only options that really cost less (or, locally, take less time) are kept."""
+    stats = _stats(stats_or_path)
+    entry = resolve_model(model)
+    current = estimate_training_cost(stats, model, tuning_mode, epochs)
+    spent = _spend(current)
+    options: list[CheaperOption] = []
+    if current.epochs > 1:
+        fewer = max(1, current.epochs // 2)
+        options.append(CheaperOption(what=f"{fewer} epoch{'s' if fewer > 1 else ''} instead of {current.epochs}",
+                                     change={"epochs": fewer},
+                                     estimate=estimate_training_cost(stats, model, current.tuning_mode, fewer)))
+    if entry.category == "open" and current.tuning_mode == "FULL" and "PEFT_ADAPTER" in entry.modes:
+        options.append(CheaperOption(what="LoRA (an adapter) instead of full tuning",
+                                     change={"tuning_mode": "PEFT_ADAPTER"},
+                                     estimate=estimate_training_cost(stats, model, "PEFT_ADAPTER", current.epochs)))
+    for smaller in _smaller_models(entry)[:6]:
+        mode = None
+        if entry.category == "open":
+            mode = current.tuning_mode if current.tuning_mode in smaller.modes else smaller.default_mode()
+        model_id = smaller.id if entry.category != "open" else smaller.base_model
+        try:
+            estimate = estimate_training_cost(stats, model_id, mode, current.epochs)
+        except ToolError:
+            continue
+        cost = _spend(estimate)
+        if spent is not None and cost is not None and cost < 0.9 * spent:  # a model that is really cheaper
+            options.append(CheaperOption(what=f"{smaller.display_name} instead of {entry.display_name}",
+                                         change={"base_model": model_id}, estimate=estimate))
+            break
+    # Kept only when really cheaper (a local run's time is mostly start-up, so one epoch less may save nothing).
+    kept = [o for o in options if spent is None or (o.estimate.usd is not None
+                                                    and (_spend(o.estimate) or 0) < 0.95 * spent)]
+    return current, kept[:limit]
+
+
+def none_cheaper(current: CostEstimate) -> str:
+    """What to say when no configuration costs less than `current`."""
+    if current.category == "local":
+        return f"Training on this machine is already free: {current.label}. Fewer epochs would save little time."
+    return (f"This is already the cheapest setup I can offer for this data: {current.label}. To spend less, use "
+            "fewer or shorter examples.")
+
+
+def adapter_note(current: CostEstimate) -> str | None:
+    """Why a smaller adapter is not offered as cheaper (the bill counts tokens, not the adapter's rank)."""
+    if current.category != "open":
+        return None
+    return "A smaller adapter (rank) does not lower the bill: tuning is billed per training token."

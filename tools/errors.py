@@ -24,6 +24,20 @@ class DataError(ToolError):
     """The user's dataset cannot be read or does not meet the target format."""
 
 
+class BadRowError(DataError):
+    """One row of a table cannot be read (e.g. more fields than the header), at `line` and `column`.
+
+    Unlike a broken file, the rest can be read: the person may choose to skip such rows
+    (`skip_bad_rows=True` on the readers), so the error says where it is and that it can be skipped."""
+
+    def __init__(self, message: str, hint: str | None = None, *, path: str, line: int,
+                 column: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.path = path
+        self.line = line
+        self.column = column
+
+
 class CloudError(ToolError):
     """A Google Cloud (or local-platform) call failed; `advice` comes from the known-failures table."""
 

@@ -18,6 +18,7 @@ from knowledge import (
     active_gemini_models,
     load_catalog,
 )
+from tools import money
 
 
 def detect_task(text: str | None) -> TaskGuide:
@@ -69,7 +70,7 @@ def _pick_gemini(task: TaskGuide, today: date | None) -> GeminiModel:
 
 def _open_price(model: OpenModel) -> str:
     prices = [s.price_per_1m_tokens for s in model.modes.values() if s.price_per_1m_tokens]
-    return f"${min(prices):.2f} per 1M training tokens" if prices else "no published training price"
+    return f"{money.usd(min(prices))} per 1M training tokens" if prices else "no published training price"
 
 
 def _open_pros_cons(model: OpenModel, note: str) -> tuple[list[str], list[str]]:
@@ -85,7 +86,7 @@ def _open_pros_cons(model: OpenModel, note: str) -> tuple[list[str], list[str]]:
 def _gemini_price(model: GeminiModel) -> str:
     if not model.price_per_1m_tokens:
         return "training price not published in our sources"
-    return f"${model.price_per_1m_tokens:g} per 1M training tokens" + ("" if model.price_verified else " (unverified)")
+    return money.per_million_tokens(model.price_per_1m_tokens) + ("" if model.price_verified else " (unverified)")
 
 
 def _gemini_pros_cons(model: GeminiModel) -> tuple[list[str], list[str]]:
@@ -141,8 +142,8 @@ def suggest_models(purpose: str | None, today: date | None = None) -> list[Model
         pros, cons = _open_pros_cons(third, "")
     bigger = open_model if isinstance(third, OpenModel) else gemini
     price = _price(third)
-    pros.insert(0, f"lowest training price among models that fit (${price:g} per 1M tokens)" if how == "cheapest"
-                and price else "smallest model that fits: quickest to tune and to serve")
+    pros.insert(0, f"lowest training price among models that fit ({money.usd_price(price)} per 1M tokens)"
+                if how == "cheapest" and price else "smallest model that fits: quickest to tune and to serve")
     cons.insert(0, f"less capable than {bigger.display_name} on harder inputs")
     picks.append(ModelSuggestion(
         "budget pick", third,
@@ -176,3 +177,30 @@ def recommend_hparams(model: OpenModel | GeminiModel | LocalModel, rows: int) ->
     return {"tuning_mode": mode, "epochs": min(band.epochs, spec.epochs),
             "learning_rate": spec.learning_rate * factor, "learning_rate_multiplier": None,
             "adapter_size": open_adapter, "reason": band.advice}
+
+
+#: Open model families a person may name without a size ("can I use Llama instead?").
+FAMILIES = ("medgemma", "gemma", "llama", "qwen", "glm")
+
+
+def family_named(text: str) -> str | None:
+    """The open model family a text names (`llama`, `qwen`, `gemma`, `glm`), if any."""
+    import re
+
+    low = text.lower()
+    for family in FAMILIES:
+        if re.search(rf"\b{family}\b", low):
+            return "gemma" if family == "medgemma" else family
+    return None
+
+
+def family_models(family: str) -> list[OpenModel]:
+    """The catalog's tunable models of one open family, instruction-tuned first, smallest first."""
+    models = [m for m in load_catalog().open_models if m.lineage == family]
+    return sorted(models, key=lambda m: (not m.instruct, m.size_b, m.display_name))
+
+
+def family_rows(family: str) -> list[list[str]]:
+    """One table row per model of the family: name, id, size, training price, longest example."""
+    return [[m.display_name, f"`{m.base_model}`", f"{m.size_b:g}B", _open_price(m), f"{m.max_seq_len:,} tokens"]
+            for m in family_models(family)]

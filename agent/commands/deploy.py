@@ -78,7 +78,9 @@ def deploy_job(args: argparse.Namespace) -> int:
 
         known = machine(machine_type) if machine_type else None
         if known:
-            price = f" (about ${known.hourly_usd:.2f}/hour while it runs)"
+            from tools import money
+
+            price = f" (about {money.per_hour(known.hourly_usd)} while it runs)"
         where = args.region or job.real_region or job.location
         question = (f"Deploy {job.name} to endpoint {display!r} in {where} on "
                     f"{machine_type or 'automatic resources'}"

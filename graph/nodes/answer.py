@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph import advisor
+from graph import advisor, offers
 from graph.common import combine, say
 from graph.deps import Deps
 from graph.state import TuningState
@@ -14,7 +14,8 @@ NAME = "answer"
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     question = state.get("side_reply") or ""
-    reply = advisor.answer_question(deps.llm, question)
+    reply = offers.family_reply(question, state) or offers.cheaper_reply(question, state) \
+        or advisor.answer_question(deps.llm, question)
     pending = state.get("pending") or {}
     job = state.get("job") or {}
     update: dict[str, Any] = {"side_reply": None}

@@ -7,6 +7,7 @@ Hugging Face suggestions for the task, and a bucket search only after the user a
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -25,10 +26,21 @@ from tools.workers import run_heavy
 NAME = "dataset_source"
 
 ACTION = "search_buckets"
+SKIP_ACTION = "skip_bad_rows"
 QUESTION = "Which dataset should I use? A local file, a gs:// URI, or a Hugging Face dataset id."
 
 class SearchArgs(BaseModel):
     buckets: str = "all buckets in the project"
+
+
+class SkipArgs(BaseModel):
+    source: str
+    skip_bad_rows: bool = True
+
+
+#: "skip them", "yes, skip the bad rows", "just skip it" typed at the skip card.
+_SKIP_SAID = re.compile(r"^\s*(?:(?:yes|ok(?:ay)?|sure)[\s,.!]*)?(?:please\s+)?(?:just\s+)?(?:skip|drop|ignore)\b",
+                        re.I)
 
 
 def _hf_suggestions(purpose: str | None) -> str:
@@ -62,17 +74,28 @@ def _missing(source: str, keep: bool = False) -> dict[str, Any]:
                    invalidate("dataset"), ask("dataset_source", QUESTION))
 
 
-def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
+def _inspect(source: str, state: TuningState, deps: Deps, skip_bad_rows: bool = False) -> dict[str, Any]:
     from tools.data import inspect_source
+    from tools.errors import BadRowError
 
     storage = platform_of(state, deps).storage
     try:
         found = run_heavy(server_user(), inspect_source, source, sample_rows=5,  # server: in the worker pool
-                          storage_download=storage.download)
+                          storage_download=storage.download, skip_bad_rows=skip_bad_rows)
+    except BadRowError as err:  # one row is unreadable, the rest may be fine: the person decides
+        where = f"line {err.line}" + (f", column {err.column}" if err.column else "")
+        what = re.sub(r"^line [0-9]+ ", "the row ", err.message.split(": ", 1)[-1])
+        return propose("dataset_source", SKIP_ACTION, {"source": source, "skip_bad_rows": True},
+                       f"**{err.path}**, {where}: {what}"
+                       "\n\nSkip rows like this one "
+                       "and go on (every skipped line is reported), or fix the file and give it to me again? "
+                       "Approve (or say **skip them**) to skip; reject to fix it yourself.",
+                       allowed=("approve", "reject"))
     except ToolError as err:
         return combine(say(f"I could not read **{source}**: {err}"),
                        invalidate("dataset"), ask("dataset_source", QUESTION))
     info = found.model_dump(mode="json")
+    skipped = info.get("skipped_lines") or []
     count = f"{info['row_count']:,}" + ("" if info.get("row_count_exact", True) else " (estimated)")
     columns = [c["name"] if isinstance(c, dict) else str(c) for c in info.get("columns", [])]
     note = info.get("encoding_note")
@@ -83,6 +106,10 @@ def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
         split = (f"Hugging Face split: **{ref.split}**" + (f", config **{ref.config}**" if ref.config else "")
                  + f". To use another split, give `hf://{ref.dataset_id}?split=NAME`.")
         note = f"{note}\n\n{split}" if note else split
+    if skipped:
+        lines = ", ".join(str(n) for n in skipped[:10]) + ("…" if len(skipped) > 10 else "")
+        skip_note = f"Skipped {len(skipped):,} unreadable row(s) so far (line {lines}); conversion skips them too."
+        note = f"{note}\n\n{skip_note}" if note else skip_note
     return combine({"dataset": {"inspected": True, "kind": info.get("kind"), "columns": columns,
                                 "inspection": info, "samples": info.get("samples", [])[:5],
                                 "shape": info.get("shape"), "rows": info.get("row_count"),
@@ -90,6 +117,55 @@ def _inspect(source: str, state: TuningState, deps: Deps) -> dict[str, Any]:
                    say(f"Read **{source}**: {count} rows, shape **{info.get('shape')}**, columns: "
                        + ", ".join(f"`{c}`" for c in columns) + "." + (f"\n\nNote: {note}" if note else ""),
                        status=True))
+
+
+#: Where a path may start in a message: `/`, `~/`, `./` or `../` at the start of a word.
+_PATH_START = re.compile(r"(?:^|(?<=\s))['\"`]?(?=~/|\.{1,2}/|/)")
+
+
+def _folder(text: str | None) -> str | None:
+    """A local folder the text names (only outside the server, which never lists a folder).
+
+    A path may hold spaces ("my data is in ~/my data"), so from each place a path may start,
+    the longest run of words that is a folder wins."""
+    if not text or server_user() is not None:
+        return None
+    for start in _PATH_START.finditer(text):
+        words = text[start.end():].strip().split(" ")
+        for end in range(len(words), 0, -1):
+            path = os.path.expanduser(" ".join(words[:end]).strip().strip("'\"`").rstrip(".,;:!?"))
+            if path and os.path.isdir(path):
+                return path
+    return None
+
+
+def _pick_from(folder: str, files: list[tuple[str, int]], text: str | None) -> str | None:
+    """A file chosen from the listed ones: by number ("2"), by name ("train.csv") or by path."""
+    words = (text or "").strip().rstrip(".!")
+    number = re.fullmatch(r"(?:#|number |file )?(\d{1,3})", words, re.I)
+    if number and 1 <= int(number.group(1)) <= len(files):
+        return files[int(number.group(1)) - 1][0]
+    for path, _ in files:
+        if re.search(rf"(?<![\w.-]){re.escape(os.path.relpath(path, folder))}(?![\w.-])", words):
+            return path
+    return None
+
+
+def _list_folder(folder: str) -> dict[str, Any]:
+    """The data files in `folder`, numbered, and the question which one to use."""
+    from tools.data import data_files_in
+
+    files = data_files_in(folder)
+    if not files:
+        return combine(say(f"**{folder}** is a folder with no data files in it (CSV, TSV, JSON, JSONL or Parquet, "
+                           "looking two levels down). Name a file, another folder, a gs:// URI or a Hugging "
+                           "Face dataset."), ask("dataset_source", QUESTION))
+    rows = [[str(i), os.path.relpath(path, folder), f"{size:,}"] for i, (path, size) in enumerate(files, 1)]
+    asked = ask("dataset_source", "Which file should I use? Say its number or its name.")
+    asked["pending"].update({"folder": folder, "files": [list(f) for f in files]})
+    return combine(say(f"**{folder}** is a folder. These data files are in it:\n\n"
+                       + md_table(["#", "file", "bytes"], rows, max_cell=200)
+                       + "\n\nWhich one should I use? Say its number or its name."), asked)
 
 
 def done(state: TuningState) -> bool:
@@ -107,6 +183,16 @@ def new_dataset(state: TuningState) -> bool:
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     known = facts(state)
     pending = state.get("pending") or {}
+    if pending.get("action") == SKIP_ACTION:
+        outcome = await_decision(state, SkipArgs)
+        unreadable = str(pending["args"]["source"])
+        if outcome.approved or _SKIP_SAID.match(outcome.message or ""):
+            return combine(outcome.updates, {"dataset": {"source": unreadable, "skip_bad_rows": True}},
+                           say("Skipping the unreadable rows."),
+                           _inspect(unreadable, state, deps, skip_bad_rows=True))
+        return combine(outcome.updates, invalidate("dataset"),
+                       say(f"Nothing skipped. Fix **{unreadable}** (the line named above) and give it to me again, or "
+                           "name another dataset."), ask("dataset_source", QUESTION))
     if pending.get("action") == ACTION:
         outcome = await_decision(state, SearchArgs)
         if not outcome.approved:
@@ -119,6 +205,17 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return combine(outcome.updates, {"facts": {"search_buckets": None}}, say(listing),
                        ask("dataset_source", QUESTION))
     source = known.get("dataset")
+    folder_listed = str(pending.get("folder") or "") if pending.get("kind") == "question" else ""
+    if folder_listed:
+        files = [(str(p), int(n)) for p, n in pending.get("files") or []]
+        picked = _pick_from(folder_listed, files, known.get("last_text"))
+        if picked:
+            source = picked
+        elif source and not os.path.isabs(os.path.expanduser(source)) and \
+                os.path.isfile(os.path.join(folder_listed, source)):
+            source = os.path.join(folder_listed, source)
+    if not source and (folder := _folder(known.get("last_text"))):
+        return combine({"facts": {"last_text": None}}, _list_folder(folder))
     if source:
         source, refused = user_local_source(source)  # server: only files in the user's upload root
         if refused:

@@ -15,6 +15,7 @@ from graph.deps import Deps
 from graph.spec import deploy_spec, endpoint_name
 from graph.state import TuningState
 from knowledge import machine
+from tools import money
 from tools.errors import ToolError
 from tools.platforms.base import JobInfo, Platform
 
@@ -117,7 +118,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     progress("deploy", state="deploying", endpoint_display_name=args["endpoint_display_name"])
     job_info = platform.get_job(job["name"])
     info = platform.deploy(job_info, deploy_spec(args))
-    price = f" at ${info.hourly_usd:.2f}/hour" if info.hourly_usd else ""
+    price = f" at {money.per_hour(info.hourly_usd)}" if info.hourly_usd else ""
     return combine(outcome.updates, {"deployment": {"wanted": True, **info.model_dump(mode="json")}},
                    say(f"Deployed: `{info.endpoint}`{price}.", status=True), _side_by_side(platform, job_info))
 

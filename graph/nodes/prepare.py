@@ -89,7 +89,8 @@ def _write(state: TuningState, deps: Deps, clean: list[str] | None = None) -> tu
     user = server_user()  # server: heavy work runs in the worker pool, under this user's quota
     report = run_heavy(user, convert, ds["source"], fmt, plain, out_dir,
                        validation_split=float(ds.get("validation_split") or 0), seed=42, model=model,
-                       progress=on_progress, storage_download=download, drop_duplicates=False, clean=clean)
+                       progress=on_progress, storage_download=download, drop_duplicates=False, clean=clean,
+                       skip_bad_rows=bool(ds.get("skip_bad_rows")))
     val_path = report.validation_path
     if ds.get("validation_source"):
         validation_source, refused = user_local_source(str(ds["validation_source"]))  # server: user's root only

@@ -59,6 +59,53 @@ PURPOSES = (
     "I would like to teach a model our company's writing style for release notes",
 )
 
+UNAVAILABLE = "The LLM is unavailable"
+
+
+def told_once(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
+    """The turns of a conversation with an LLM that fails on every call: the first reply says the LLM
+    is unavailable, no later one repeats it, and none shows a traceback or an internal error."""
+    first, *rest = turns
+    return (Turn(first.say, (*first.expect, UNAVAILABLE), (*first.expect_not, "Traceback", "Error:"), first.card),
+            *(Turn(t.say, t.expect, (*t.expect_not, UNAVAILABLE, "Traceback", "Error:"), t.card) for t in rest))
+
+
+#: An LLM that starts and then fails on every call: the rule-based reading carries the whole conversation.
+FAILING_LLM = (
+    Conversation(
+        "failing-llm-local-to-the-submit-card",
+        "With an LLM that fails on every call, the person reaches the submit card as without one; they are "
+        "told once that the LLM is unavailable, and never see a traceback.",
+        told_once((Turn(PURPOSE, expect=("budget pick",), card="choose_model_category"),
+                   *TO_SUBMIT[1:7], Turn("what does an epoch mean?", expect=("epoch", "Source:"),
+                                         card="approve_configuration"),
+                   Turn("use 2 epochs", expect=("| epochs | 2 |",), card="approve_configuration"),
+                   Turn("y", expect=("--epochs 2",), card="submit_tuning_job"))),
+        llms=("failing",),
+    ),
+    Conversation(
+        "failing-llm-changes-of-mind",
+        "With a failing LLM, questions, a family, a category change and a stop are all read by the rules.",
+        told_once((Turn(PURPOSE, card="choose_model_category"),
+                   Turn("what is LoRA?", expect=("adapter", "Source:"), card="choose_model_category"),
+                   Turn("y"), Turn("{data}", card="confirm_column_mapping"),
+                   Turn("can I use Llama instead?", expect=("Llama 3.2 1B Instruct",), card="confirm_column_mapping"),
+                   Turn("let's go with gemini instead", expect=("Switch from **open** to **gemini**",),
+                        card="choose_model_category"),
+                   Turn("stop", expect=("You stopped at the card", "Resume with")))),
+        llms=("failing",),
+    ),
+    Conversation(
+        "failing-llm-vertex-to-the-submit-card",
+        "On Vertex with a failing LLM, the checks, the data and the configuration go as without one, and "
+        "'make it cheaper' is still answered with priced options.",
+        told_once((*VERTEX_TO_SUBMIT[:-1],
+                   Turn("make it cheaper", expect=("Cheaper options",), card="approve_configuration"),
+                   Turn("y", card="submit_tuning_job"))),
+        platform="vertex", llms=("failing",),
+    ),
+)
+
 CONVERSATIONS: tuple[Conversation, ...] = (
     Conversation(
         "purpose-then-suggestions",
@@ -143,7 +190,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         (*to_card("confirm_column_mapping"),
          Turn("actually switch to gemini", expect=("Switch from **open** to **gemini**",),
               card="choose_model_category"),
-         Turn("n"), Turn("", expect=("Staying with **open**",), card="confirm_column_mapping")),
+         Turn("n", expect=("Staying with **open**",), card="confirm_column_mapping")),
         llms=("none",),
     ),
     Conversation(
@@ -204,7 +251,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
     Conversation(
         "decline-submit-then-submit",
         "Declining the submit card submits nothing; saying submit later brings the card back.",
-        (*TO_SUBMIT, Turn("n"), Turn("", expect=("Nothing was submitted",)),
+        (*TO_SUBMIT, Turn("n", expect=("Nothing was submitted",)),
          Turn("submit", card="submit_tuning_job")),
         llms=("none",),
     ),
@@ -220,6 +267,118 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         "Naming another file at the column card uses that file instead.",
         (*to_card("confirm_column_mapping"),
          Turn("use {data2} instead", expect=("trivia2.csv",), card="confirm_column_mapping")),
+        llms=("none",),
+    ),
+    Conversation(
+        "go-with-gemini-at-the-column-card",
+        "'let's go with gemini instead' at the column card is a change of category (asked first, dataset kept), "
+        "not a no to the mapping.",
+        (*to_card("confirm_column_mapping"),
+         Turn("let's go with gemini instead", expect=("Switch from **open** to **gemini**", "dataset"),
+              expect_not=("Declined", "Tell me the columns"), card="choose_model_category"),
+         Turn("y", expect=("Switched to **gemini**",), expect_not=("Which dataset",), card="confirm_column_mapping")),
+        llms=("none",),
+    ),
+    Conversation(
+        "help-with-my-data-is-a-question",
+        "'I need help with my data' asks about the data: the format and the column mapping are explained and the "
+        "file is asked for; it is not taken as what the model is for.",
+        (Turn(PURPOSE), Turn("y"),
+         Turn("I need help with my data — it has three columns", expect=("JSONL", "columns", "Which dataset"),
+              expect_not=("budget pick", "three catalog suggestions")),
+         Turn("{data}", card="confirm_column_mapping")),
+    ),
+    Conversation(
+        "help-with-my-data-at-the-category-card",
+        "Asking for help with the data at the category card is answered; the card stays and nothing is chosen.",
+        (Turn(PURPOSE, card="choose_model_category"),
+         Turn("I need help with my data, it's a spreadsheet with three columns", expect=("Source: Dataset format",),
+              expect_not=("Category: **",), card="choose_model_category")),
+    ),
+    Conversation(
+        "bucket-cost-question",
+        "'how much does the bucket cost?' is answered about Cloud Storage, not with the tuning price.",
+        (*to_card("create_bucket"),
+         Turn("how much does the bucket cost?", expect=("Cloud Storage", "Source: Cost and time › What does the "
+                                                         "bucket cost"),
+              expect_not=("training tokens",), card="create_bucket")),
+    ),
+    Conversation(
+        "validation-share-above-the-limit",
+        "'hold out 90%' is more than the service takes: the most allowed is said and the split card stays; "
+        "nothing is decided for the person.",
+        (*to_card("split_validation"),
+         Turn("hold out 90%", expect=("90%", "the most is **20%**"), expect_not=("all rows go to training",
+                                                                              "Validation split:"),
+              card="split_validation"),
+         Turn("y", expect=("Validation split: 20%",), card="create_bucket")),
+        llms=("none",),
+    ),
+    Conversation(
+        "a-folder-as-the-dataset",
+        "A folder given as the dataset lists the data files in it (not other files) and asks which; a number picks.",
+        (Turn(PURPOSE), Turn("y"),
+         Turn("{folder}", expect=("is a folder", "trivia.csv", "more/extra.jsonl", "Which one"),
+              expect_not=("notes.txt", "can't find")),
+         Turn("1", expect=("trivia.csv", "30 rows"), card="confirm_column_mapping")),
+    ),
+    Conversation(
+        "a-folder-then-a-file-name",
+        "After a folder listing, the file can be named by its name alone.",
+        (Turn(PURPOSE), Turn("y"), Turn("my data is in {folder}", expect=("is a folder",)),
+         Turn("more/extra.jsonl", expect=("prompt_completion",), card="confirm_column_mapping")),
+        llms=("none",),
+    ),
+    *(Conversation(
+        f"{word}-at-the-{card}-card",
+        f"'{word}' at the {card} card ends politely: where the person is, that nothing was decided, how to "
+        "resume; it is never read as a choice or an answer.",
+        (*to_card(card), Turn(word, expect=("You stopped at the card", "nothing on it was decided", "Resume with"),
+                              expect_not=("Category: **", "Declined", "Approved", "I did not catch"))),
+        llms=("none",),
+    ) for word, card in (("stop", "choose_model_category"), ("cancel", "choose_model_category"),
+                         ("quit", "choose_model_category"), ("cancel", "approve_configuration"),
+                         ("stop", "split_validation"))),
+    Conversation(
+        "a-family-without-a-size-at-the-configuration-card",
+        "'can I use Llama instead?' names a family, not a model: the Llama models the catalog can tune are "
+        "listed to pick from, and the configuration card stays.",
+        (*to_card("approve_configuration"),
+         Turn("can I use Llama instead?", expect=("Llama 3.2 1B Instruct", "Llama 3.1 8B Instruct", "say which one"),
+              expect_not=("Category: **", "Declined", "Switch from"), card="approve_configuration")),
+        llms=("none",),
+    ),
+    Conversation(
+        "a-family-at-the-column-card",
+        "Naming a family at the column card lists its models; the mapping is not declined.",
+        (*to_card("confirm_column_mapping"),
+         Turn("could we go with qwen?", expect=("Qwen 3 4B", "say which one"),
+              expect_not=("Declined", "Tell me the columns"), card="confirm_column_mapping")),
+    ),
+    Conversation(
+        "make-it-cheaper-on-this-machine",
+        "On the local platform, 'make it cheaper' at the submit card says training here is free; nothing is "
+        "submitted and the card stays.",
+        (*TO_SUBMIT, Turn("make it cheaper", expect=("free",), expect_not=("Nothing was submitted", "Job started"),
+                          card="submit_tuning_job")),
+        llms=("none",),
+    ),
+    Conversation(
+        "a-broken-csv-row-is-skipped-when-asked",
+        "A CSV with one broken row: the error names the file, line and column and offers to skip such rows; "
+        "'skip them' skips them, says which, and the conversation goes on to the mapping and the files.",
+        (Turn(PURPOSE), Turn("y"),
+         Turn("{broken}", expect=("broken.csv", "line 4", "column 3", "skip them"), card="skip_bad_rows"),
+         Turn("skip them", expect=("Skipped 1 unreadable", "line 4"), card="confirm_column_mapping"),
+         Turn("y", card="split_validation"),
+         Turn("y", expect=("unreadable", "The files pass validation"), card="create_bucket")),
+    ),
+    Conversation(
+        "a-broken-csv-row-not-skipped",
+        "Saying no to skipping the broken rows skips nothing and asks for a fixed file (or another dataset).",
+        (Turn(PURPOSE), Turn("y"), Turn("{broken}", card="skip_bad_rows"),
+         Turn("n", expect=("Nothing skipped", "Fix"), expect_not=("Skipped 1",)),
+         Turn("{data}", card="confirm_column_mapping")),
         llms=("none",),
     ),
     # ---- Vertex AI, through the fake servers -------------------------------------------------
@@ -257,4 +416,73 @@ CONVERSATIONS: tuple[Conversation, ...] = (
                                  expect_not=("Job submitted",), card="submit_tuning_job")),
         platform="vertex", llms=("none",),
     ),
+    Conversation(
+        "vertex-go-with-gemini-at-the-column-card",
+        "On Vertex, 'let's go with gemini instead' at the column card asks to switch; approved, the region is "
+        "confirmed for Gemini and the same dataset comes back (not asked for again).",
+        (*VERTEX_TO_COLUMNS,
+         Turn("let's go with gemini instead", expect=("Switch from **open** to **gemini**",),
+              expect_not=("Declined",), card="choose_model_category"),
+         Turn("y", expect=("Switched to **gemini**", "Valid regions for gemini"), card="confirm_project_region"),
+         Turn("y", expect=("question", "answer"), expect_not=("Which dataset",), card="confirm_column_mapping")),
+        platform="vertex", llms=("none",),
+    ),
+    Conversation(
+        "vertex-make-it-cheaper-at-the-configuration-card",
+        "On Vertex, 'make it cheaper' at the configuration card lists cheaper settings priced on this data "
+        "(fewer epochs, a smaller model) and keeps the card; picking one applies it.",
+        (*VERTEX_TO_SUBMIT[:-1],
+         Turn("make it cheaper", expect=("Cheaper options", "1 epoch instead of 2", "use 1 epoch", "USD"),
+              expect_not=("$",), card="approve_configuration"),
+         Turn("use 1 epoch", expect=("| epochs | 1 |",), card="approve_configuration")),
+        platform="vertex", llms=("none",),
+    ),
+    Conversation(
+        "vertex-make-it-cheaper-at-the-submit-card",
+        "On Vertex, 'can you make it cheaper?' at the submit card answers with cheaper options; nothing is submitted.",
+        (*VERTEX_TO_SUBMIT,
+         Turn("can you make it cheaper?", expect=("Cheaper options", "epoch"),
+              expect_not=("Job submitted", "Nothing was submitted"), card="submit_tuning_job")),
+        platform="vertex", llms=("none",),
+    ),
+    Conversation(
+        "vertex-bucket-cost-at-the-bucket-card",
+        "On Vertex, the bucket's cost is answered about Cloud Storage at the bucket card, which stays open.",
+        (*VERTEX_TO_SUBMIT[:6],
+         Turn("how much does the bucket cost?", expect=("Cloud Storage",), expect_not=("training tokens",),
+              card="create_bucket")),
+        platform="vertex",
+    ),
+    Conversation(
+        "vertex-validation-share-above-the-limit",
+        "On Vertex, 'hold out 60%' gets the most allowed and the split card stays.",
+        (*VERTEX_TO_SUBMIT[:5],
+         Turn("hold out 60%", expect=("the most is **20%**",), expect_not=("all rows go to training",),
+              card="split_validation")),
+        platform="vertex", llms=("none",),
+    ),
+    Conversation(
+        "vertex-stop-at-the-project-card",
+        "On Vertex, 'stop' at the project/region card ends politely, saying where and how to resume.",
+        (Turn(PURPOSE), Turn("y", card="confirm_project_region"),
+         Turn("stop", expect=("You stopped at the card", "Confirm the project and region", "Resume with"),
+              expect_not=("Project **",))),
+        platform="vertex", llms=("none",),
+    ),
+    Conversation(
+        "vertex-family-at-the-submit-card",
+        "On Vertex, 'what about gemma?' at the submit card lists the Gemma models; nothing is submitted.",
+        (*VERTEX_TO_SUBMIT,
+         Turn("what about gemma?", expect=("Gemma 3 1B IT", "say which one"), expect_not=("Job submitted",),
+              card="submit_tuning_job")),
+        platform="vertex", llms=("none",),
+    ),
+    Conversation(
+        "vertex-no-at-the-bucket-card-says-what-next",
+        "On Vertex, 'n' at the bucket card declines at once (no extra prompt) and says what happens next.",
+        (*VERTEX_TO_SUBMIT[:6],
+         Turn("n", expect=("No bucket created", "bucket NAME"), expect_not=("Reason",))),
+        platform="vertex", llms=("none",),
+    ),
+    *FAILING_LLM,
 )

@@ -28,7 +28,9 @@ class Turn:
 
     `expect`/`expect_not`: words or phrases (case-insensitive) that must / must not appear in the
     reply. `card`: the approval card that should be open after this turn (None: don't check).
-    `{data}` in `say` is replaced by the path of a small trivia CSV, `{data2}` by a second one.
+    `{data}` in `say` is replaced by the path of a small trivia CSV, `{data2}` by a second one, `{folder}`
+    by a folder holding a copy of the first, a JSONL file in a subfolder and a text file (not data),
+    `{broken}` by a trivia CSV whose line 4 has two fields more than its header.
     """
 
     say: str
@@ -45,7 +47,7 @@ class Conversation:
     about: str
     turns: tuple[Turn, ...]
     platform: str = "local"
-    llms: tuple[str, ...] = ("none", "fake")
+    llms: tuple[str, ...] = ("none", "fake")  # also "failing": an LLM that fails on every call
     known_gap: str | None = None  # set while the behaviour is still being built: the test is a strict xfail
 
 
@@ -85,15 +87,52 @@ def fake_llm_factory() -> Callable[[str | None], Any]:
     return make
 
 
+def failing_llm_factory() -> Callable[[str | None], Any]:
+    """`make_llm` for the `failing` mode: a model that starts, then fails on every call (text and
+    structured), as a provider does during an outage; the chat must carry on deterministically."""
+    from langchain_core.language_models import BaseChatModel
+    from langchain_core.runnables import RunnableLambda
+
+    class OutageLLM(BaseChatModel):
+        @property
+        def _llm_type(self) -> str:
+            return "outage"
+
+        def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+            raise ConnectionError("503 Service Unavailable: the model is overloaded")
+
+        def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+            def call(prompt: Any) -> Any:
+                raise ConnectionError("503 Service Unavailable: the model is overloaded")
+
+            return RunnableLambda(call)
+
+    def make(spec: str | None = None) -> Any:
+        return OutageLLM()
+
+    return make
+
+
 def run(conversation: Conversation, llm: str, tmp_path: Path) -> list[TurnResult]:
     """Play the conversation; returns each turn's reply (the output printed until the next prompt)."""
     data = write_trivia_csv(tmp_path / "trivia.csv")
     data2 = write_trivia_csv(tmp_path / "trivia2.csv")
-    lines = [t.say.replace("{data}", str(data)).replace("{data2}", str(data2)) for t in conversation.turns] + ["quit"]
+    folder = tmp_path / "my data"
+    (folder / "more").mkdir(parents=True)
+    write_trivia_csv(folder / "trivia.csv")
+    (folder / "more" / "extra.jsonl").write_text('{"prompt": "2+2?", "completion": "4"}\n')
+    (folder / "notes.txt").write_text("not a dataset\n")
+    broken = write_trivia_csv(tmp_path / "broken.csv")
+    lines_of = broken.read_text().splitlines(keepends=True)
+    lines_of[3] = lines_of[3].rstrip("\r\n") + ",extra,cols\n"
+    broken.write_text("".join(lines_of))
+    lines = [t.say.replace("{data}", str(data)).replace("{data2}", str(data2)).replace("{folder}", str(folder))
+             .replace("{broken}", str(broken))
+             for t in conversation.turns] + ["quit"]
     out = io.StringIO()
     renderer = Renderer(Console(file=out, force_terminal=False, no_color=True, width=160, soft_wrap=True))
     reader = _SlicingReader(lines, out)
-    options = ChatOptions(platform=conversation.platform, llm="none" if llm == "none" else "fake:scripted",
+    options = ChatOptions(platform=conversation.platform, llm="none" if llm == "none" else f"fake:{llm}",
                           thread=re.sub(r"[^A-Za-z0-9_.-]", "-", conversation.name)[:60])
     assert run_chat(options, reader=reader, renderer=renderer) == 0  # type: ignore[arg-type]
     text = out.getvalue()

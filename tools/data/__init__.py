@@ -24,7 +24,7 @@ from tools.data.models import (
 )
 from tools.data.recommend import recommend_mapping
 from tools.data.resplit import split_file
-from tools.data.sources import DEFAULT_MAX_LINE_BYTES, close_matches
+from tools.data.sources import DEFAULT_MAX_LINE_BYTES, close_matches, data_files_in
 from tools.data.stats import dataset_stats
 from tools.data.validate import drop_invalid_rows, validate_jsonl
 
@@ -43,6 +43,7 @@ __all__ = [
     "ValidationReport",
     "close_matches",
     "convert",
+    "data_files_in",
     "dataset_stats",
     "drop_invalid_rows",
     "inspect_source",

@@ -94,7 +94,7 @@ def convert(src: str | os.PathLike[str], target_format: str,
             validation_split: float = 0.0, seed: int = 42, model: str | None = None,
             progress: Progress | None = None, storage_download: StorageDownload | None = None,
             max_line_bytes: int = DEFAULT_MAX_LINE_BYTES, drop_duplicates: bool = True,
-            clean: str | list[str] | tuple[str, ...] | None = None) -> ConvertReport:
+            clean: str | list[str] | tuple[str, ...] | None = None, skip_bad_rows: bool = False) -> ConvertReport:
     """Write `out_dir/train.jsonl` (and `validation.jsonl`) in `target_format` from any source.
 
     `model` (a catalog name) drops examples longer than its maximum sequence length.
@@ -119,7 +119,7 @@ def convert(src: str | os.PathLike[str], target_format: str,
 
     dumps = orjson.dumps
     with open_source(src, storage_download=storage_download) as source:
-        reader = RecordReader(source, max_line_bytes=max_line_bytes, progress=progress)
+        reader = RecordReader(source, max_line_bytes=max_line_bytes, progress=progress, skip_bad_rows=skip_bad_rows)
         head, records = peek(reader)
         if not head:
             raise DataError(f"{source.name}: no rows (only a header, or nothing but blank lines)",
@@ -178,6 +178,9 @@ def convert(src: str | os.PathLike[str], target_format: str,
         except BaseException:
             writer.abort()
             raise
+        if reader.skipped:  # asked for (skip_bad_rows): counted with the other rows left out
+            shown = ", ".join(str(n) for n in reader.skipped[:10]) + ("…" if len(reader.skipped) > 10 else "")
+            dropped[f"unreadable (more fields than the header; line {shown})"] = len(reader.skipped)
         if scan.seen_full:
             notes.append(f"Duplicates were checked only among the first {MAX_TRACKED_DUPLICATES:,} rows "
                          "(to bound memory).")

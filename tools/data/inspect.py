@@ -79,10 +79,13 @@ def _csv_type(values: list[str]) -> str:
 def inspect_source(src: str | os.PathLike[str], *, sample_rows: int = 5,
                    storage_download: StorageDownload | None = None,
                    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-                   progress: Progress | None = None) -> Inspection:
-    """Columns (with types), row count (exact or estimated, and which), samples and the detected shape."""
+                   progress: Progress | None = None, skip_bad_rows: bool = False) -> Inspection:
+    """Columns (with types), row count (exact or estimated, and which), samples and the detected shape.
+
+    `skip_bad_rows`: rows with more fields than the header are skipped (listed in `skipped_lines`)
+    instead of stopping with a `BadRowError`."""
     with open_source(src, storage_download=storage_download) as source:
-        reader = RecordReader(source, max_line_bytes=max_line_bytes, progress=progress)
+        reader = RecordReader(source, max_line_bytes=max_line_bytes, progress=progress, skip_bad_rows=skip_bad_rows)
         head, rest = peek(reader, max(sample_rows, 50))
         columns = columns_of(reader, head)
         if not head:
@@ -108,7 +111,7 @@ def inspect_source(src: str | os.PathLike[str], *, sample_rows: int = 5,
             source=source.name, kind=source.kind, columns=types, row_count=count, row_count_exact=exact,
             row_count_note=" ".join(notes), samples=[truncate(r) for r in records[:sample_rows]],
             shape=shape, encoding_note=source.encoding_note, size_bytes=source.size_bytes,
-            quality=scan.report() if scan.rows else None)
+            quality=scan.report() if scan.rows else None, skipped_lines=list(reader.skipped))
 
 
 def _observe(records: Any, read: Any, scan: QualityScan) -> Any:

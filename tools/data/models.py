@@ -44,6 +44,7 @@ class Inspection(BaseModel):
     encoding_note: str | None = None
     size_bytes: int | None = None
     quality: QualityReport | None = None  # over every row read (all of them when the count is exact)
+    skipped_lines: list[int] = Field(default_factory=list)  # unreadable rows skipped on request
 
     @property
     def column_names(self) -> list[str]:

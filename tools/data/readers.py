@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from tools.data import limits
 from tools.data.sources import DEFAULT_MAX_LINE_BYTES, ResolvedSource, utf8_error
-from tools.errors import DataError
+from tools.errors import BadRowError, DataError
 
 #: Called with (bytes_done, bytes_total) while a long read runs.
 Progress = Callable[[int, int], None]
@@ -34,8 +34,10 @@ class RecordReader:
     """Iterates `(location, record)` pairs; `location` is a line number (text files) or row number."""
 
     def __init__(self, source: ResolvedSource, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, skip_bad_rows: bool = False) -> None:
         self.source = source
+        self.skip_bad_rows = skip_bad_rows  # rows with more fields than the header are skipped, not fatal
+        self.skipped: list[int] = []  # the lines skipped
         self.max_line_bytes = max_line_bytes
         self.progress = progress
         self.bytes_read = 0
@@ -120,10 +122,15 @@ class RecordReader:
                     if not any(cell.strip() for cell in row):
                         continue
                     if len(row) > width:
-                        raise DataError(
+                        if self.skip_bad_rows:
+                            self.skipped.append(reader.line_num)
+                            continue
+                        raise BadRowError(
                             f"{name}: line {reader.line_num} has {len(row)} fields but the header has "
-                            f"{width} ({', '.join(self.columns)})",
-                            "Quote fields that contain the delimiter, or fix that line.")
+                            f"{width} ({', '.join(self.columns)}); from column {width + 1} on it has "
+                            f"{', '.join(repr(c[:40]) for c in row[width:width + 3])} with no column name",
+                            "Quote fields that contain the delimiter, or fix that line, or skip such rows.",
+                            path=name, line=reader.line_num, column=width + 1)
                     row = row + [""] * (width - len(row))
                 yield reader.line_num, dict(zip(self.columns, row, strict=True))
         except csv.Error as err:

@@ -153,6 +153,32 @@ def close_matches(path: str | os.PathLike[str], limit: int = 5) -> list[str]:
     return [str(Path(base) / m) if base else m for m in matches]
 
 
+def data_files_in(folder: str | os.PathLike[str], limit: int = 30, depth: int = 2) -> list[tuple[str, int]]:
+    """The data files (CSV/TSV/JSON/JSONL/Parquet) in a folder and its subfolders up to `depth`, as
+    (path, bytes), the folder's own files first; hidden entries are skipped and at most `limit` are returned.
+
+    Why: a folder given as the dataset is answered with the files it holds, so the person picks one."""
+    root = Path(os.fspath(folder)).expanduser()
+    found: list[tuple[str, int]] = []
+    level = [root]
+    for _ in range(depth):
+        below: list[Path] = []
+        for current in level:
+            try:
+                entries = sorted(current.iterdir())
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    below.append(entry)
+                elif entry.suffix.lower() in _DATA_SUFFIXES and entry.is_file():
+                    found.append((str(entry), entry.stat().st_size))
+        level = below
+    return sorted(found, key=lambda f: (f[0].count(os.sep), f[0]))[:limit]  # the folder's own files first
+
+
 def _inspect_file(path: Path, original: str) -> ResolvedSource:
     """Check that `path` is a non-empty, non-binary data file and decide its kind."""
     if not path.exists():

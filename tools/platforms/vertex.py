@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from tools import money
 from tools.platforms.base import (
     Category,
     DeploymentInfo,
@@ -150,7 +151,7 @@ class VertexPlatform:
                                    "accelerator_count": spec.accelerator_count, "region": where}
         return DeployProposal(args=args, description=(
             f"Deploy the tuned model to a dedicated endpoint in **{where}** on **{spec.machine_type}** "
-            f"({spec.accelerator_count}× {spec.accelerator_type}) at about **${spec.hourly_usd:.2f}/hour** "
+            f"({spec.accelerator_count}× {spec.accelerator_type}) at about **{money.per_hour(spec.hourly_usd)}** "
             "(us-central1 list price; billed while the endpoint runs — delete it when done). "
             "Reject to skip deployment."))
 

@@ -1,0 +1,82 @@
+"""Answers that need the session, not only the notes: the models of a family, and cheaper settings.
+
+Why: "can I use Llama instead?" names a family, not a model, so the useful answer is the short
+list of Llama models the catalog can tune; "make it cheaper" at the configuration or submit card
+deserves concrete options priced on this dataset, not the general cost notes. Both are answered
+and the open card stays (a person picks one by typing it, e.g. "use Llama 3.1 8B Instruct").
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any
+
+from graph.common import md_table, rec
+from graph.state import TuningState
+
+#: "make it cheaper", "can this be less expensive?", "too pricey", "how can I save money"
+CHEAPER = re.compile(r"\b(?:cheaper|less expensive|less costly|lower (?:the )?(?:cost|price)|reduce (?:the )?"
+                     r"(?:cost|price|spend)|save (?:some )?money|(?:too|very) (?:expensive|pricey|costly)|"
+                     r"cost(?:s)? less|spend less|on a budget)\b", re.I)
+
+
+def family_reply(question: str, state: TuningState) -> str | None:
+    """The catalog's models of the family the question names, when it names no specific model."""
+    from tools.recommend import family_named, family_rows
+
+    family = family_named(question)
+    if family is None or re.search(r"\d", question):
+        return None
+    rows = family_rows(family)
+    if not rows:
+        return None
+    name = family.capitalize() if family != "glm" else "GLM"
+    switch = (f" {name} models are open models, so choosing one switches from Gemini to open models "
+              "(your dataset and settings are kept)." if state.get("category") == "gemini" else "")
+    return (f"These {name} models can be tuned:{switch}\n\n"
+            + md_table(["model", "id", "size", "training price", "longest example"], rows, max_cell=80)
+            + f"\n\nSay which one, e.g. **use {rows[0][0]}**.")
+
+
+def _settings(state: TuningState) -> dict[str, Any]:
+    """The configuration in play: the open configuration card's, else the approved one."""
+    pending = state.get("pending") or {}
+    if pending.get("action") == "approve_configuration":
+        return dict(pending.get("args") or {})
+    return dict(rec(state, "hparams"))
+
+
+def cheaper_reply(question: str, state: TuningState) -> str | None:
+    """Cheaper configurations priced on this dataset, when the question asks to spend less and a
+    configuration and a prepared training file exist (otherwise the notes answer it)."""
+    if not CHEAPER.search(question):
+        return None
+    settings = _settings(state)
+    path = rec(state, "dataset").get("train_path")
+    if not settings.get("base_model") or not path or not os.path.isfile(path):
+        return None
+    from tools.cost import adapter_note, cheaper_options, none_cheaper
+    from tools.errors import ToolError
+
+    try:
+        current, options = cheaper_options(path, settings["base_model"], settings.get("tuning_mode"),
+                                           int(settings["epochs"]) if settings.get("epochs") else None)
+    except (ToolError, ValueError):
+        return None
+    if not options:
+        return none_cheaper(current)
+    rows = [[o.what, f"`{_phrase(o.change)}`", o.estimate.label] for o in options]
+    note = adapter_note(current)
+    return (f"Now: {current.label}.\n\nCheaper options, estimated on your data:\n\n"
+            + md_table(["option", "say", "estimated cost"], rows, max_cell=160) + (f"\n\n{note}" if note else "")
+            + "\n\nSay one to apply it; the card stays open until you decide.")
+
+
+def _phrase(change: dict[str, Any]) -> str:
+    """What to type to apply a change ("use 2 epochs", "use LoRA", "use gemini-2.5-flash")."""
+    if "epochs" in change:
+        return f"use {change['epochs']} epoch{'s' if change['epochs'] != 1 else ''}"
+    if "tuning_mode" in change:
+        return "use LoRA" if change["tuning_mode"] == "PEFT_ADAPTER" else "use full tuning"
+    return f"use {change.get('base_model')}"

@@ -1,0 +1,92 @@
+"""The graph's reading of messages that used to be misread (issue #12), as the server path sees them.
+
+The terminal chat's behaviour is covered by tests/scenarios; these check the same readings where
+free text arrives as a chat message or a card's resume (Agent Chat UI), without the terminal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from graph import understand
+
+
+def _at(action: str) -> dict[str, object]:
+    return {"kind": "approval", "action": action, "step": "x", "id": "card-1"}
+
+
+@pytest.mark.parametrize("word", ["stop", "cancel", "quit", "Cancel.", "stop it"])
+@pytest.mark.parametrize("action", ["choose_model_category", "confirm_column_mapping", "approve_configuration",
+                                    "submit_tuning_job"])
+def test_stop_at_a_card_decides_nothing_and_says_where(word: str, action: str) -> None:
+    meant = understand.meaning(word, _at(action), category_chosen=action != "choose_model_category",
+                               job_exists=False)
+    assert meant.stop and not meant.answers_card
+    update = understand.redirect(meant, _at(action), {})
+    said = str(update["messages"][0].content)
+    assert update["pending"] == _at(action)  # the card stays open
+    assert "Stopped at the card" in said and "nothing on it was decided" in said
+
+
+@pytest.mark.parametrize("action", ["deploy_model"])
+def test_cards_that_read_stop_themselves_still_get_it(action: str) -> None:
+    meant = understand.meaning("stop", _at(action), category_chosen=True, job_exists=True)
+    assert not meant.stop and meant.answers_card
+
+
+def test_go_with_another_category_is_a_change_not_a_yes() -> None:
+    meant = understand.meaning("let's go with gemini instead", _at("confirm_column_mapping"), category_chosen=True,
+                               job_exists=False)
+    assert meant.elsewhere == {"category": "gemini"} and not meant.answers_card
+    plain = understand.meaning("let's go with that", _at("confirm_column_mapping"), category_chosen=True,
+                               job_exists=False)
+    assert plain.answers_card and not plain.elsewhere
+
+
+def test_help_with_the_data_is_a_question_not_a_purpose() -> None:
+    meant = understand.meaning("I need help with my data — it has three columns", _at("choose_model_category"),
+                               category_chosen=False, job_exists=False)
+    assert meant.question and meant.purpose is None and not meant.answers_card
+
+
+def test_cheaper_options_are_priced_on_the_data_and_really_cheaper(tmp_path: Path) -> None:
+    from tools.cost import cheaper_options
+
+    data = tmp_path / "train.jsonl"
+    record = {"messages": [{"role": "user", "content": "What is the capital of France? " * 5},
+                           {"role": "assistant", "content": "Paris"}]}
+    data.write_text("".join(json.dumps(record) + "\n" for _ in range(300)))
+    current, options = cheaper_options(data, "gemini-2.5-pro", None, 4)
+    assert current.usd and options
+    assert {next(iter(o.change)) for o in options} == {"epochs", "base_model"}
+    assert all(o.estimate.usd is not None and o.estimate.usd < current.usd for o in options)
+    assert next(o for o in options if "epochs" in o.change).change == {"epochs": 2}
+
+
+def test_a_family_lists_only_its_own_models() -> None:
+    from tools.recommend import family_models, family_named
+
+    assert family_named("can I use Llama instead?") == "llama" and family_named("use gemini") is None
+    llamas = family_models("llama")
+    assert llamas and all(m.lineage == "llama" for m in llamas)
+    assert llamas[0].instruct  # instruction-tuned first
+
+
+def test_a_broken_csv_row_names_line_and_column_and_can_be_skipped(tmp_path: Path) -> None:
+    from tools.data import convert, inspect_source
+    from tools.errors import BadRowError
+
+    data = tmp_path / "rows.csv"
+    data.write_text("question,answer\nWhat is 2+2?,4\nCapital of Italy?,Rome\nWho wrote Hamlet?,Shakespeare,x,y\n"
+                    "Largest planet?,Jupiter\n")
+    with pytest.raises(BadRowError) as caught:
+        inspect_source(data)
+    assert (caught.value.path, caught.value.line, caught.value.column) == (str(data), 4, 3)
+    assert "line 4 has 4 fields" in caught.value.message and "'x'" in caught.value.message
+    found = inspect_source(data, skip_bad_rows=True)
+    assert found.skipped_lines == [4] and found.row_count == 3
+    report = convert(data, "messages", {"prompt": "question", "completion": "answer"}, tmp_path / "out",
+                     skip_bad_rows=True)
+    assert report.rows_written_train == 3 and any("unreadable" in reason for reason in report.dropped)
