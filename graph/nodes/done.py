@@ -24,9 +24,21 @@ def summary(state: TuningState) -> str:
                              ["model", hp.get("base_model")], ["training data", ds.get("train_uri")],
                              ["validation data", ds.get("validation_uri")], ["job", job.get("name")],
                              ["state", job.get("state")], ["endpoint", dep.get("endpoint")],
-                             ["cost", rec(state, "cost").get("label")],
-                             ["approvals", len(state.get("approvals") or [])]]
+                             ["cost", rec(state, "cost").get("label")], ["time", _job_time(state)]]
     return "Summary:\n\n" + md_table(["", ""], [r for r in rows if r[1] not in (None, "")], max_cell=120)
+
+
+def _job_time(state: TuningState) -> str | None:
+    """How long the job took against what was estimated ("2 min 10 s (estimated 1 min 40 s)")."""
+    from tools.local.estimate import format_duration
+
+    job, cost = rec(state, "job"), rec(state, "cost")
+    elapsed, guess = job.get("elapsed_s"), cost.get("estimated_training_time_s")
+    actual = job.get("actual_time") or (format_duration(elapsed) if elapsed else None)
+    estimate = job.get("estimated_time") or (format_duration(guess) if guess else None)
+    if actual and estimate:
+        return f"{actual} (estimated {estimate})"
+    return actual or (f"estimated {estimate}" if estimate and not job.get("ended") else None)
 
 
 def done(state: TuningState) -> bool:
