@@ -105,3 +105,49 @@ def test_local_search_skips_a_jobs_output_even_when_it_looks_like_data(home: Pat
         (root / key).write_text(record, encoding="utf-8")
     found = [c.uri for c in storage.search_datasets(["bkt"])]
     assert found == ["local://bkt/tuning_agent_job_20261130_101010/train.jsonl"]
+
+
+def _at_try_prompt(text: str) -> dict[str, object]:
+    return {"platform": "local", "facts": {"last_text": text},
+            "deployment": {"endpoint": "/models/final", "summarized": True},
+            "job": {"name": "job-1", "state": "JOB_STATE_SUCCEEDED", "ended": True, "succeeded": True}}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("status", "Summary"), ("Help", "goes to the tuned model"), ("? what is LoRA", "LoRA"),
+    ("/what is LoRA?", "LoRA"), ("summary.", "Summary"),
+])
+def test_commands_and_marked_questions_at_the_try_prompt_reach_the_agent(
+        text: str, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph.deps import Deps
+    from graph.nodes import done
+    from tools.platforms.local import LocalPlatform
+
+    sent: list[str] = []
+    monkeypatch.setattr(LocalPlatform, "predict", lambda self, endpoint, prompt, max_tokens=256: sent.append(prompt))
+    update = done.run(_at_try_prompt(text), Deps(platform_name="local"))  # type: ignore[arg-type]
+    reply = str(update["messages"][0].content)
+    assert sent == [], "nothing was sent to the tuned model"
+    assert expected in reply and not reply.startswith("**Tuned model:**")
+    assert reply.rstrip().endswith(done.QUESTION), "the prompt comes back, with its rule"
+
+
+@pytest.mark.parametrize("text", ["What is the capital of Japan?", "status of the French railways", "helpful?"])
+def test_plain_prompts_still_go_to_the_tuned_model(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph.deps import Deps
+    from graph.nodes import done
+    from tools.platforms.local import LocalPlatform
+
+    sent: list[str] = []
+    monkeypatch.setattr(LocalPlatform, "predict",
+                        lambda self, endpoint, prompt, max_tokens=256: sent.append(prompt) or "Tokyo")
+    update = done.run(_at_try_prompt(text), Deps(platform_name="local"))  # type: ignore[arg-type]
+    assert sent == [text]
+    assert str(update["messages"][0].content) == "**Tuned model:** Tokyo"
+
+
+def test_the_try_prompt_says_how_to_reach_the_agent() -> None:
+    from graph.nodes.done import QUESTION
+
+    assert "ask me anything" not in QUESTION.lower()
+    assert "`?`" in QUESTION and "status" in QUESTION
