@@ -32,7 +32,8 @@ def test_back_to_where_we_were_starts_its_own_paragraph(home: Path) -> None:
 
 
 @pytest.mark.parametrize(("rate", "shown"), [(6000.0, "6,000 tokens/s"), (12_600.0, "13,000 tokens/s"),
-                                             (60.0, "60 tokens/s"), (1.3, "1.3 tokens/s"), (3.0, "3 tokens/s")])
+                                             (60.0, "60 tokens/s"), (1.3, "1.3 tokens/s"), (3.0, "3 tokens/s"),
+                                             (0.04, "0.04 tokens/s")])
 def test_rates_read_as_people_write_them(rate: float, shown: str) -> None:
     assert rate_text(rate) == shown
 

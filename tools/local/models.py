@@ -245,7 +245,7 @@ def rate_text(tokens_per_s: float) -> str:
     elif tokens_per_s >= 10:
         shown = f"{tokens_per_s:.0f}"
     else:
-        shown = f"{tokens_per_s:.1f}".removesuffix(".0")
+        shown = f"{tokens_per_s:.2g}"  # 1.3, 3, 0.04
     return f"{shown} tokens/s"
 
 
