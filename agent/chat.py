@@ -319,47 +319,59 @@ class Chat:
         self.renderer.console.file.flush()
         self.renderer.note(f"🔔 Job {short_name(job_name)} ended: {state}.", style="bold")
 
-    def report_job_while_away(self) -> None:
-        """On resume: a job saved as still running is looked up once, and its result (or status) comes first."""
+    def report_job_while_away(self) -> bool:
+        """On resume: a job saved as still running is looked up once, and its result (or status) comes first.
+
+        Returns True when the result was shown and recorded: the recap of the last turn (from before
+        the job ended: "Job submitted", an offer to watch) is then stale and is not replayed."""
         from tools.errors import ToolError
         from tools.monitoring import ended_while_away, final_message, progress_line
 
         values = self.graph.get_state(self.config).values or {}
         job = values.get("job") or {}
         if not job.get("name") or job.get("ended"):
-            return
+            return False
         try:
             info = self.loaded.deps.platform(values.get("platform") or "local").get_job(str(job["name"]))
         except ToolError as err:
             self.renderer.note(f"Could not check the job {job['name']}: {err.message}", style="yellow")
-            return
-        if ended_while_away(job, info):
-            self.renderer.note("While you were away, the job ended:", style="bold")
-            self.renderer.reply(final_message(info))
-            self.record_result(info)
-            self.show_loss(info.name)
-        else:
+            return False
+        if not ended_while_away(job, info):
             self.renderer.reply(progress_line(info), status=True)
+            return False
+        self.renderer.note("While you were away, the job ended:", style="bold")
+        self.renderer.reply(final_message(info))
+        recorded = self.record_result(info)
+        self.show_loss(info.name)
+        return recorded
 
-    def record_result(self, info: Any) -> None:
+    def record_result(self, info: Any) -> bool:
         """Save a result reported on resume into the thread, as the monitor step would have (same
         message ids), so the conversation goes on past the monitor instead of reporting it again.
 
-        Only when the thread waits for a typed message: an open card is left to its step."""
+        Only when the thread waits for a typed message or at the offer to watch (which the ended
+        job makes moot: it is closed); any other open card is left to its step. Returns whether
+        the result was recorded."""
         from langchain_core.messages import AIMessage
 
-        from graph.nodes.monitor import progress_id, result_id
+        from graph.nodes.monitor import ACTION, progress_id, result_id
         from graph.nodes.submit import job_record
         from tools.monitoring import final_message, progress_line
 
         snapshot = self.graph.get_state(self.config)
-        if pending_interrupt(snapshot) or snapshot.next:
-            return
+        card = pending_interrupt(snapshot)
+        watch_offer = card is not None and card["action_requests"][0].get("name") == ACTION
+        if (card is not None or snapshot.next) and not watch_offer:
+            return False
         messages = [AIMessage(content=progress_line(info), id=progress_id(info.name),
                               additional_kwargs={"status": True, "progress": True}),
                     AIMessage(content=final_message(info), id=result_id(info.name))]
-        self.graph.update_state(self.config, {"job": job_record(info), "messages": messages}, as_node="monitor")
+        update: dict[str, Any] = {"job": {**job_record(info), "watch": False}, "messages": messages}
+        if watch_offer:
+            update["pending"] = None  # the offer to watch is withdrawn: the job has ended
+        self.graph.update_state(self.config, update, as_node="monitor")
         self._plotted.add(info.name)
+        return True
 
     # --- the loop ----------------------------------------------------------------------
 
@@ -373,7 +385,10 @@ class Chat:
             if getattr(message, "type", "") == "human":
                 break
             last_turn.insert(0, message)
-        for message in [m for m in last_turn if not (m.additional_kwargs or {}).get("card")][-3:]:
+        # Not a card's explanation (the card is drawn next), nor a job's progress line (the
+        # report before the recap showed the job's state as it is now).
+        shown = [m for m in last_turn if not {"card", "progress"} & set(m.additional_kwargs or {})]
+        for message in shown[-3:]:
             self.renderer.reply(str(message.content), status=bool((message.additional_kwargs or {}).get("status")))
         pending = values.get("pending") or {}
         if pending.get("kind") == "question" and not pending_interrupt(snapshot) and not snapshot.next:
@@ -534,8 +549,10 @@ def _converse(chat: Chat, renderer: Renderer, platform: str, platform_reason: st
         chat.banner_shown = True
         save_choices(chat.loader.path, thread_id, ThreadChoices(platform, chat.loader.llm_spec))
         if not new:
-            chat.report_job_while_away()
-            chat.recap()
+            if not chat.report_job_while_away():
+                chat.recap()
+            elif chat.graph.get_state(chat.config).next:
+                chat.run_turn(None)  # the offer to watch was withdrawn: go on to the next step
         chat.loop(first_message=new)
     except (EOFError, KeyboardInterrupt, QuitChat):
         pass

@@ -104,7 +104,29 @@ def setup_output(verbose: bool = False, home: Path | None = None) -> Path:
         # grpc's C core writes to stderr directly unless told otherwise.
         os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
         os.environ.setdefault("GLOG_minloglevel", "2")
+        quiet_progress_bars()
     return path
+
+
+def quiet_progress_bars() -> None:
+    """No tqdm bars from transformers / huggingface_hub ("Loading weights 0/20", "Writing model
+    shards") in the chat: they are not ours, and the chat shows its own progress.
+
+    Read by huggingface_hub (and through it transformers) when imported, so it is set before
+    either is; a library imported already is told directly. Errors and warnings are unaffected
+    (they are raised or logged to the file); `HF_HUB_DISABLE_PROGRESS_BARS=0` brings the bars back.
+    """
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    if os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] != "1":
+        return
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils import disable_progress_bars
+
+        disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
 
 def reset_output() -> None:

@@ -162,6 +162,7 @@ class CostRecord(TypedDict, total=False):
     usd: float | None
     tokens: int
     price_per_1m_tokens: float | None
+    estimated_training_time_s: float | None
     assumptions: list[str]
 
 
@@ -191,6 +192,10 @@ class JobRecord(TypedDict, total=False):
     output_uri: str | None
     final_checkpoint_uri: str | None
     tuned_model_endpoint: str | None
+    elapsed_s: float | None
+    estimated_time: str | None
+    """The platform's estimate of the job's duration, as text (the local platform measures it)."""
+    actual_time: str | None
     submitted_at: str
     declined: bool
     watch: bool | None

@@ -191,3 +191,40 @@ def test_a_result_reported_on_resume_is_recorded_and_not_reported_again(home: Pa
 
     again, _ = chat(["quit"], thread=thread)
     assert "While you were away" not in again, "a recorded result is not reported twice"
+
+
+def test_resume_at_the_offer_to_watch_a_job_that_ended_shows_the_result_once(
+        home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Left at "Watch it here?", back after the job ended: the result once, no stale lines, no offer."""
+    from agent.sessions import db_path, open_saver
+    from graph.deps import Deps
+    from graph.nodes.monitor import result_id
+    from tests.graph_helpers import Session
+    from tests.test_graph_session import start, write_csv
+
+    monkeypatch.setenv("TUNING_AGENT_LOCAL_MODEL", "local/tiny")
+    saver = open_saver(db_path(home))
+    try:
+        s = Session(Deps(platform_name="local", poll_s=0.2), checkpointer=saver, thread_id="away-watch")
+        start(s, write_csv(tmp_path))
+        s.approve_until("monitor_job")
+        name = s.state["job"]["name"]
+    finally:
+        saver.conn.close()
+    assert wait_until(lambda: LocalPlatform(home).get_job(name).ended, timeout_s=240)
+
+    text, _ = chat(["quit"], thread="away-watch")
+    assert text.count("While you were away, the job ended:") == 1
+    assert text.count(f"The job `{name}`") == 1, "the result is shown once"
+    assert "JOB_STATE_PENDING" not in text and "Job submitted" not in text, "no stale lines replayed"
+    assert "Watch it here" not in text and "monitor_job" not in text, "no offer to watch an ended job"
+    assert "deploy_model" in text, "the conversation goes on to the next step"
+
+    again, _ = chat(["quit"], thread="away-watch")
+    assert "While you were away" not in again and "Watch it here" not in again
+    saver = open_saver(db_path(home))
+    try:
+        values = Session(Deps(platform_name="local"), checkpointer=saver, thread_id="away-watch").state
+    finally:
+        saver.conn.close()
+    assert len([m for m in values["messages"] if m.id == result_id(name)]) == 1

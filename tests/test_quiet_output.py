@@ -78,3 +78,36 @@ def test_setup_twice_keeps_one_set_of_handlers(tmp_path: Path) -> None:
     before = len(logging.getLogger().handlers)
     setup_output(home=tmp_path)
     assert len(logging.getLogger().handlers) == before
+
+
+# A CLI run whose command loads weights the way transformers does: its tqdm bars must not show.
+BARS_SCRIPT = """
+import sys
+from agent.logs import setup_output
+
+setup_output(verbose="--verbose" in sys.argv)
+from transformers.utils.logging import tqdm
+
+for _ in tqdm(range(20), desc="Loading weights"):
+    pass
+print("the result")
+sys.exit(3 if "--fail" in sys.argv else 0)
+"""
+
+
+@pytest.mark.parametrize("args", [[], ["--fail"]])
+def test_library_progress_bars_stay_out_of_the_output(tmp_path: Path, args: list[str]) -> None:
+    env = {**os.environ, "TUNING_AGENT_HOME": str(tmp_path), "PYTHONWARNINGS": ""}
+    env.pop("HF_HUB_DISABLE_PROGRESS_BARS", None)
+    done = subprocess.run([sys.executable, "-c", BARS_SCRIPT, *args], capture_output=True, text=True, env=env,
+                          timeout=120, check=False)
+    assert "Loading weights" not in done.stderr + done.stdout
+    assert done.stdout == "the result\n"
+    assert done.returncode == (3 if args else 0), done.stderr
+
+
+def test_progress_bars_can_be_brought_back(tmp_path: Path) -> None:
+    env = {**os.environ, "TUNING_AGENT_HOME": str(tmp_path), "HF_HUB_DISABLE_PROGRESS_BARS": "0"}
+    done = subprocess.run([sys.executable, "-c", BARS_SCRIPT], capture_output=True, text=True, env=env,
+                          timeout=120, check=False)
+    assert "Loading weights" in done.stderr

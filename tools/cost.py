@@ -189,7 +189,7 @@ def _gemini_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEst
 
 def _local_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEstimate:
     """Free, with the training time from the local platform's measured throughput."""
-    from tools.local.models import CPU_TOKENS_PER_S, STARTUP_S, describe_local_cost, estimate_local_time
+    from tools.local.models import CPU_TOKENS_PER_S, STARTUP_S, describe_local_cost, estimate_local_time, rate_text
 
     n_epochs = epochs or entry.epochs
     counted, lines = _count(entry, stats, None)
@@ -203,8 +203,9 @@ def _local_cost(entry: Any, stats: DatasetStats, epochs: int | None) -> CostEsti
         estimated_training_time_s=round(seconds, 1),
         label=describe_local_cost(tokens, entry.id),
         assumptions=[*lines[:2],
-                     f"{tokens:,} training tokens at about {rate or 'a scaled'} tokens/s measured on a 2-core CPU, "
-                     f"plus about {STARTUP_S:.0f} s to start"])
+                     f"{tokens:,} training tokens at "
+                     + (f"about {rate_text(rate)} measured" if rate else "a rate scaled from models measured")
+                     + f" on a 2-core CPU, plus about {STARTUP_S:.0f} s to start"])
 
 
 def deployment_hourly_cost(machine_type: str) -> HourlyCost:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 from typing import Any, BinaryIO
@@ -34,17 +35,30 @@ CHECKPOINT_FILES = frozenset({
     "added_tokens.json", "vocab.json", "adapter_config.json", "trainer_state.json", "training_args.json",
     "preprocessor_config.json", "processor_config.json", "chat_template.json", "model.safetensors.index.json",
     "pytorch_model.bin.index.json", "all_results.json", "train_results.json", "eval_results.json",
-    "job.json", "metrics.json", "metrics.jsonl", "deployments.json",
+    "job.json", "metrics.json", "metrics.jsonl", "deployments.json", "status.json", "pid.json",
+    "tuning_agent.json", "rng_state.json", "scheduler.json", "optimizer.json",
 })
+#: Folders that hold a job's checkpoints (`checkpoints/`, `checkpoint-100/`, the service's `postprocess/`).
+_CHECKPOINT_FOLDER = re.compile(r"^(checkpoints?|checkpoint[-_]\d+|postprocess)$", re.IGNORECASE)
+#: A tuning job's folder (tools.storage_paths.JOB_PREFIX_STEM); its `output/` is what the job wrote.
+_JOB_FOLDER = re.compile(r"^tuning_agent_job_", re.IGNORECASE)
 #: Column names that hold a training example's text in the shapes the converters read.
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _SHAPE_KEYS = frozenset({"messages", "contents", "conversations", "text"})
 
 
 def is_checkpoint_file(path: str) -> bool:
-    """Whether a file is a model/tokenizer/run file by its name (`…/checkpoint-100/config.json`)."""
-    name = path.rstrip("/").rsplit("/", 1)[-1].lower()
-    return name in CHECKPOINT_FILES or name.endswith(".index.json")
+    """Whether a file is a model/tokenizer/run file, by its name (`config.json`) or by the folder it
+    sits in (anything under `checkpoints/`, `checkpoint-100/`, or a job's `output/`).
+
+    `path` is the key inside the bucket; both storage backends pass it, so one rule decides for both.
+    """
+    *folders, name = path.strip("/").lower().split("/")
+    if name in CHECKPOINT_FILES or name.endswith(".index.json"):
+        return True
+    if any(_CHECKPOINT_FOLDER.match(folder) for folder in folders):
+        return True
+    return any(_JOB_FOLDER.match(folder) and nxt == "output" for folder, nxt in itertools.pairwise(folders))
 
 
 def is_tuning_data(path: str, fmt: str, records: list[dict[str, Any]], columns: list[str]) -> bool:

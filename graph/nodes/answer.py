@@ -28,4 +28,5 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                              "question": "Ask for the status any time."}
     tail = "Back to where we were:" if pending.get("kind") == "approval" else \
         f"Back to where we were: {pending['question']}" if pending.get("question") else ""
-    return combine(say(reply, tail), update)
+    # A blank line first: after a list, a single line break would continue its last bullet.
+    return combine(say(reply.rstrip() + (f"\n\n{tail}" if tail else "")), update)

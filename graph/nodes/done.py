@@ -12,7 +12,16 @@ from tools.errors import ToolError
 
 NAME = "done"
 
-QUESTION = "Type a prompt to try the tuned model, or ask me anything."
+QUESTION = ("Type a prompt to try the tuned model. To ask me instead, start with `?` "
+            "(e.g. `? what is LoRA`); **status**, **summary** and **help** also come to me.")
+HELP = ("Here, what you type goes to the tuned model as a prompt, and its reply is shown as **Tuned model:**.\n\n"
+        "- Start a message with `?` (or `/`) to ask me instead: `? how do I use this model elsewhere`.\n"
+        "- **status** or **summary**: this session's model, data, job and time.\n"
+        "- **quit**: leave (the conversation is saved; resume it with `--thread`).")
+#: Whole messages that are for the agent even at the try-the-model prompt.
+AGENT_WORDS = frozenset({"status", "summary", "help", "deploy"})
+#: A message starting with one of these is for the agent (the prefix is dropped).
+AGENT_PREFIXES = ("?", "/")
 NO_ENDPOINT = ("Ask me anything. Nothing is deployed: say **deploy** to deploy the tuned model, or start a new "
                "conversation to tune another.")
 
@@ -24,9 +33,50 @@ def summary(state: TuningState) -> str:
                              ["model", hp.get("base_model")], ["training data", ds.get("train_uri")],
                              ["validation data", ds.get("validation_uri")], ["job", job.get("name")],
                              ["state", job.get("state")], ["endpoint", dep.get("endpoint")],
-                             ["cost", rec(state, "cost").get("label")],
-                             ["approvals", len(state.get("approvals") or [])]]
+                             ["cost", rec(state, "cost").get("label")], ["time", _job_time(state)]]
     return "Summary:\n\n" + md_table(["", ""], [r for r in rows if r[1] not in (None, "")], max_cell=120)
+
+
+def _job_time(state: TuningState) -> str | None:
+    """How long the job took against what was estimated ("2 min 10 s (estimated 1 min 40 s)")."""
+    from tools.local.estimate import format_duration
+
+    job, cost = rec(state, "job"), rec(state, "cost")
+    elapsed, guess = job.get("elapsed_s"), cost.get("estimated_training_time_s")
+    actual = job.get("actual_time") or (format_duration(elapsed) if elapsed else None)
+    estimate = job.get("estimated_time") or (format_duration(guess) if guess else None)
+    if actual and estimate:
+        return f"{actual} (estimated {estimate})"
+    return actual or (f"estimated {estimate}" if estimate and not job.get("ended") else None)
+
+
+def for_the_agent(text: str) -> str | None:
+    """What the person asks the agent, or None when `text` is a prompt for the tuned model.
+
+    The rule the prompt states: a leading `?` or `/`, or one of `AGENT_WORDS` alone, is for
+    the agent; everything else is a test prompt (a trivia model's test prompt is often a
+    question, so a question mark alone decides nothing).
+    """
+    stripped = text.strip()
+    if stripped[:1] in AGENT_PREFIXES:
+        return stripped[1:].strip()
+    return stripped if stripped.lower().rstrip("!.?") in AGENT_WORDS else None
+
+
+def _to_agent(state: TuningState, deps: Deps, asked: str) -> dict[str, Any]:
+    """A message for the agent at the try-the-model prompt: a command, or a question answered here."""
+    from graph import advisor
+
+    word = asked.lower().rstrip("!.?")
+    if word in {"status", "summary"}:
+        reply = summary(state)
+    elif word in {"help", ""}:
+        reply = HELP
+    elif word == "deploy":
+        reply = f"The tuned model is already deployed at `{rec(state, 'deployment').get('endpoint')}`."
+    else:
+        reply = advisor.answer_question(deps.llm, asked)
+    return combine(say(reply.rstrip() + "\n\n" + QUESTION), {"facts": {"last_text": None}}, ask("done", QUESTION))
 
 
 def done(state: TuningState) -> bool:
@@ -45,6 +95,9 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         if job.get("succeeded") and (known.get("yes") or "deploy" in text.lower()):
             return {"deployment": {"wanted": None, "summarized": False}}  # deploy after all: back to the card
         return combine(say(NO_ENDPOINT), ask("done", NO_ENDPOINT))
+    asked = for_the_agent(text) if text else None
+    if asked is not None:
+        return _to_agent(state, deps, asked)
     if text:
         try:
             reply = platform_of(state, deps).predict(str(dep["endpoint"]), text)

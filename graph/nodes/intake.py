@@ -62,6 +62,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     text = message.text if not isinstance(message.content, str) else message.content  # UIs send text blocks
     pending = dict(state.get("pending") or {})
     job_exists = bool(rec(state, "job").get("name"))
+    # At the try-the-model prompt a message is a test prompt unless it is marked for the agent
+    # (graph/nodes/done.py says how); the done step answers those itself.
     trying_model = pending.get("step") == "done" and bool(rec(state, "deployment").get("endpoint"))
     meant = understand.meaning(text, pending, category_chosen=bool(state.get("category")), job_exists=job_exists)
     new = _deterministic(text, pending, state)
@@ -76,7 +78,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         side = llm_facts.pop("side_question", None)
         answer_text = llm_facts.pop("answer_text", None)
         new = {**llm_facts, **new}  # the LLM only adds: what was read deterministically stays
-        if side and pending.get("kind") != "approval":
+        if side and pending.get("kind") != "approval" and not trying_model:
             update["side_reply"] = side
         if answer_text in {"approve", "reject"}:
             answer = answer_text == "approve"

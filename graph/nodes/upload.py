@@ -148,9 +148,9 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     if not storage.bucket_exists(bucket):
         if storage_rec.get("bucket_declined") and not known.get("bucket"):
             return combine(update, ask("upload", "Which existing bucket should I use?"))
-        return combine(update, propose("upload", CREATE, {"bucket": bucket, "location": _bucket_location(state, deps)},
-                                       f"Bucket **{bucket}** does not exist. Create it "
-                                       f"(location {_bucket_location(state, deps)}, uniform access)?"))
+        location = _bucket_location(state, deps)
+        return combine(update, propose("upload", CREATE, {"bucket": bucket, "location": location},
+                                       platform_of(state, deps).bucket_proposal(bucket, location)))
     from tools.storage_paths import job_prefix
 
     prefix = job_prefix(storage.scheme, bucket, run_id=run_id(state))

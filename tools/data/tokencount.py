@@ -224,10 +224,10 @@ def estimate_tokens(entry: Any, total_chars: int, sample: list[tuple[int, list[s
     if counter is not None:
         tokens, ratio, error = count_sample(counter, sample, total_chars, complete)
         if complete:
-            return TokenCount(tokens, ratio, "tokenizer (exact)", f"counted with the {family} tokenizer")
+            return TokenCount(tokens, ratio, "tokenizer (exact)", f"counted with the {_named(family)}tokenizer")
         bound = f", ±{error:.1f}% (95%)" if error is not None else ""
         return TokenCount(tokens, ratio, "tokenizer (sample)",
-                          f"the {family} tokenizer on a sample of {len(sample):,} rows{bound}", error)
+                          f"the {_named(family)}tokenizer on a sample of {len(sample):,} rows{bound}", error)
     mix = scripts.mix_ratio(sample_script_chars)
     ratio = round((catalog_ratio * mix / scripts.SCRIPT_RATIOS[scripts.LATIN]) if catalog_ratio else mix, 6)
     shares = scripts.mix_shares(sample_script_chars)
@@ -235,5 +235,10 @@ def estimate_tokens(entry: Any, total_chars: int, sample: list[tuple[int, list[s
     provisional = [s for s in shares if s not in scripts.MEASURED_SCRIPTS and shares[s] >= 0.05]
     caveat = f"; the {', '.join(provisional)} ratio is provisional" if provisional else ""
     return TokenCount(round(total_chars * ratio), ratio, "script ratios",
-                      f"no {family} tokenizer on this machine; per-script ratios for the data's mix "
+                      f"no {_named(family)}tokenizer on this machine; per-script ratios for the data's mix "
                       f"({words}){caveat}")
+
+
+def _named(family: str) -> str:
+    """The family and a space before "tokenizer", or nothing when the model has no family."""
+    return f"{family} " if family else ""

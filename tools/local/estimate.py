@@ -234,6 +234,7 @@ def _kept_estimate(cfg: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
     """The estimate from a kept rate: only the tokenizer is loaded, to count this job's tokens."""
     from transformers import AutoConfig, AutoTokenizer
 
+    from tools.local.models import rate_text
     from tools.local.templates import ensure_chat_template
 
     folder = str(cfg["model_path"])
@@ -253,7 +254,7 @@ def _kept_estimate(cfg: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
     return {"estimate_s": seconds, "tokens_per_s": round(rate, 1),
             "threads": int(kept.get("threads") or 1),
             "measured_tokens_per_s": dict(kept.get("measured_tokens_per_s") or {}),
-            "how": f"{what} on this machine at {when} ({rate:.1f} tokens/s, "
+            "how": f"{what} on this machine at {when} ({rate_text(rate)}, "
                    f"{kept.get('threads')} threads), kept per model and machine"}
 
 

@@ -236,6 +236,19 @@ def _params_m_from_folder(model_id: str) -> float | None:
         return None
 
 
+def rate_text(tokens_per_s: float) -> str:
+    """A training speed as people read it: "6,000 tokens/s", "60 tokens/s", "1.3 tokens/s".
+
+    Two significant figures at most: the measurements behind these rates vary by more than that."""
+    if tokens_per_s >= 100:
+        shown = f"{float(f'{tokens_per_s:.2g}'):,.0f}"
+    elif tokens_per_s >= 10:
+        shown = f"{tokens_per_s:.0f}"
+    else:
+        shown = f"{tokens_per_s:.2g}"  # 1.3, 3, 0.04
+    return f"{shown} tokens/s"
+
+
 def describe_local_cost(train_tokens: int, model_id: str) -> str:
     """The local platform's "cost" line: free, and about how long on this CPU."""
     seconds = estimate_local_time(train_tokens, model_id)

@@ -170,11 +170,12 @@ class LocalStorage:
             folder = self._require_bucket(bucket)
             for path in sorted(folder.rglob("*")):
                 fmt = DATASET_EXTENSIONS.get(path.suffix.lower())
+                key = path.relative_to(folder).as_posix()  # the same key a gs:// search judges
                 if fmt is None or not path.is_file() or path.name.startswith(_TMP_PREFIX) \
-                        or is_checkpoint_file(path.name):
+                        or is_checkpoint_file(key):
                     continue
                 records, columns = peek_records(path, fmt)
-                if not is_tuning_data(path.name, fmt, records, columns):
+                if not is_tuning_data(key, fmt, records, columns):
                     continue
                 found.append(DatasetCandidate(uri=self.uri_for(path), size=path.stat().st_size,
                                               format=fmt, first_records=records, columns=columns))

@@ -126,7 +126,12 @@ class LocalPlatform:
         return LOCAL_BUCKET
 
     def bucket_location(self, region: str | None) -> str:
-        return "US"
+        return "this machine"  # a folder under $TUNING_AGENT_HOME/buckets; no cloud location applies
+
+    def bucket_proposal(self, bucket: str, location: str) -> str:
+        folder = self.storage.local_path(f"local://{bucket}/")
+        return (f"Bucket **{bucket}** does not exist. Create it (a folder on this machine: `{folder}`)? "
+                "Nothing leaves this machine.")
 
     def equivalent_command(self, spec: JobSpec) -> str:
         from tools.vertex.jobs import equivalent_command

@@ -126,6 +126,10 @@ class VertexPlatform:
     def bucket_location(self, region: str | None) -> str:
         return "US" if region in {None, "global", "us"} else str(region)
 
+    def bucket_proposal(self, bucket: str, location: str) -> str:
+        return (f"Bucket **{bucket}** does not exist. Create it (Cloud Storage, location {location}, "
+                "uniform bucket-level access)?")
+
     def equivalent_command(self, spec: JobSpec) -> str:
         from tools.vertex.jobs import equivalent_command
 
