@@ -181,6 +181,12 @@ def test_a_job_created_before_a_stop_is_taken_up_not_asked_for_again(home: Path)
     assert s.state["job"]["name"] == made.name
     assert [j.name for j in platform.list_jobs()] == [made.name]
     assert s.action == "monitor_job", "the next step (watching the job) follows"
+    # The job ends while the watch card waits: declining it reports the result, not "keeps running".
+    from tests.local_fixtures import wait_until
+
+    assert wait_until(lambda: platform.get_job(made.name).ended, timeout_s=300)
+    s.reject("not now")
+    assert "keeps running" not in s.text() and s.state["job"]["ended"], s.text()
 
 
 def test_cost_shown_before_configuration_and_recomputed_on_model_switch(home: Path) -> None:

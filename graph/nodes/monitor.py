@@ -151,6 +151,9 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         watch = bool(outcome.args.get("watch")) if outcome.approved else _asks_to_watch(outcome.message)
         if watch:
             return combine(outcome.updates, {"job": {"watch": True}}, _poll(state, deps, fresh=True))
+        info = platform_of(state, deps).get_job(str(job["name"]))
+        if info.ended:  # ended while the card waited: its result, not "keeps running"
+            return combine(outcome.updates, {"job": {"watch": False}}, _ended(info))
         return combine(outcome.updates, {"job": {"watch": False}}, say(NOT_WATCHING), ask("monitor", NOT_WATCHING))
     if job.get("watch") is None:
         return propose("monitor", ACTION, {"watch": True},
