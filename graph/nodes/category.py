@@ -33,7 +33,7 @@ def _suggestions(purpose: str | None, picks: list[ModelSuggestion], costs: Sugge
                  deps: Deps) -> tuple[str, str]:
     """Markdown for the three suggestions (with the platform's cost column, if it has one), and the
     recommended category."""
-    rows = [[s.role, s.model.display_name, s.model.base_model, "; ".join(s.pros), "; ".join(s.cons)]
+    rows = [[s.role, s.model.display_name, f"`{s.model.base_model}`", "; ".join(s.pros), "; ".join(s.cons)]
             for s in picks]
     headers = ["", "model", "id", "pros", "cons"]
     if costs.cells is not None:
