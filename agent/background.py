@@ -99,15 +99,16 @@ def _new_title(thread: dict[str, Any]) -> str | None:
     """The thread's title (purpose · dataset) when its metadata lacks it or it changed; else None.
 
     Written to metadata `title` for clients that list threads by metadata (the server's
-    thread search, Studio). No purpose yet: no title.
+    thread search, Studio). The graph writes it there itself as soon as it changes
+    (agent/thread_titles.py); this catches threads from before that. No purpose yet: no title.
     """
     from tools.titles import conversation_title
 
     values = thread.get("values") or {}
     purpose = (values.get("facts") or {}).get("purpose") or _first_human_text(values)
-    if not purpose:
+    if not values.get("title") and not purpose:
         return None
-    title = conversation_title(purpose, (values.get("dataset") or {}).get("source"))
+    title = values.get("title") or conversation_title(purpose, (values.get("dataset") or {}).get("source"))
     return None if (thread.get("metadata") or {}).get("title") == title else title
 
 

@@ -68,9 +68,13 @@ def server_deps() -> Deps:
 
     An assistant or a run may choose otherwise through its context (graph/context.py:
     `{"platform": "local", "llm": "none", "project": …, "region": …}`); an LLM spec named
-    there is built once by `make_llm` and reused. The local platform is the calling user's own."""
+    there is built once by `make_llm` and reused. The local platform is the calling user's own,
+    and each new thread title goes into the thread's metadata (agent/thread_titles.py)."""
+    from agent.thread_titles import publish_title
+
     return ServerDeps(platform_name=os.environ.get("TUNING_AGENT_PLATFORM", "auto"), llm=make_llm(),
-                      llm_factory=make_llm, poll_s=_seconds(POLL_ENV, 5.0), watch_timeout_s=_seconds(WATCH_ENV, 300.0))
+                      llm_factory=make_llm, on_title=publish_title, poll_s=_seconds(POLL_ENV, 5.0),
+                      watch_timeout_s=_seconds(WATCH_ENV, 300.0))
 
 
 def _seconds(name: str, default: float) -> float:

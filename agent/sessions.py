@@ -153,7 +153,8 @@ def summarize(graph: Any, thread_id: str) -> ThreadSummary:
     return ThreadSummary(thread_id=thread_id, step=current_step(snapshot),
                          last_activity=_when(snapshot.created_at), platform=str(values.get("platform") or "?"),
                          purpose=purpose if len(purpose) <= 60 else purpose[:57] + "…",
-                         job=saved_job_state(values.get("job")), title=conversation_title(purpose, dataset))
+                         job=saved_job_state(values.get("job")),
+                         title=values.get("title") or conversation_title(purpose, dataset))
 
 
 def _first_human(values: dict[str, Any]) -> str:

@@ -149,8 +149,10 @@ def propose(step: str, action: str, args: dict[str, Any], description: str,
     Each card gets an id and its opening time: an answer typed or sent before the card
     opened can never decide it (even a card for the same action).
     """
+    from graph.markdown import separate_lines
+
     pending = {"kind": "approval", "step": step, "action": action, "args": args, "title": title(action),
-               "description": description, "allowed": list(allowed), "error": None,
+               "description": separate_lines(description), "allowed": list(allowed), "error": None,
                "id": uuid.uuid4().hex, "opened_at": time.time()}
     return {"pending": pending, "messages": [_card_message(pending)]}
 

@@ -24,6 +24,7 @@ from graph.nodes import answer, intake
 from graph.router import ANSWER, END, HALT, first_unmet, next_step
 from graph.state import TuningState
 from graph.steps import STEP_NAMES, STEPS
+from graph.title import with_title
 from tools.errors import ToolError
 
 #: What an error leaves in `facts`: the per-message facts are cleared so that the change
@@ -59,7 +60,7 @@ def _bind(run: Callable[[TuningState, Deps], dict[str, Any]], deps: Deps, step: 
     A `ToolError` (bad data, a refused cloud call) becomes a message that says what went
     wrong and what to do; the facts that led there are cleared and the step asks. `Reask`
     (a card that must be shown again) returns its update. Every step's update also keeps
-    `turn_steps` for the router's loop guard.
+    `turn_steps` for the router's loop guard, and the thread's title (graph/title.py).
     """
 
     def node(state: TuningState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -77,6 +78,7 @@ def _bind(run: Callable[[TuningState, Deps], dict[str, Any]], deps: Deps, step: 
                              ask(step, "How should I proceed?"))
         if step == ANSWER:
             return update
+        update = with_title(state, update, run_deps)
         if step == "intake":  # a new message starts a new turn
             if update.get("platform") and not state.get("platform"):  # the thread's first turn
                 line = AIMessage(content=_setup_line(update["platform"], run_deps),

@@ -8,6 +8,7 @@ from typing import Any, Literal, overload
 from langchain_core.messages import AIMessage
 
 from graph.deps import Deps
+from graph.markdown import separate_lines
 from graph.server_user import server_user
 from graph.state import (
     CostRecord,
@@ -31,6 +32,7 @@ from tools.workspace import display_paths
 def say(*lines: str, status: bool = False) -> dict[str, Any]:
     """A state update appending one assistant message (status lines are tagged for UIs)."""
     text = strip_controls("\n".join(line for line in lines if line))  # no escape sequences reach a terminal or UI
+    text = separate_lines(text)  # each line stays a line in Markdown frontends
     text = display_paths(text, server_user())  # a server user sees `files/x.csv`, not the server's paths
     kwargs = {"status": True} if status else {}
     return {"messages": [AIMessage(content=text, additional_kwargs=kwargs)]}

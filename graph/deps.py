@@ -36,6 +36,9 @@ class Deps:
     llm_factory: Callable[[str], Any] | None = None
     """Builds an LLM from a spec a run's context names (None: a context's `llm` is ignored)."""
     user: str | None = None
+    on_title: Callable[[str], None] | None = None
+    """Told each new thread title, from inside the run (the server writes it into the thread's
+    metadata, agent/thread_titles.py); None where the title in state is all there is (terminal, CLI)."""
     llms: dict[str, Any] = field(default_factory=dict)
 
     def for_run(self, context: RunContext | None) -> Deps:

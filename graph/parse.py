@@ -11,7 +11,7 @@ import re
 from knowledge import find_model, load_catalog
 
 _YES = re.compile(r"^\s*(y|yes|yeah|yep|sure|ok|okay|approve[d]?|go( ahead)?|do it|confirm(ed)?|correct|"
-                  r"right|fine|sounds good|please do|let'?s go|submit|deploy|watch)\b[\s.!]*", re.I)
+                  r"right|fine|sounds good|please do|let'?s go|submit|deploy|watch)\b(?!-)[\s.!]*", re.I)
 _NO = re.compile(r"^\s*(n|no|nope|nah|reject|decline|cancel|don'?t|do not|skip|stop|not now|never mind)\b",
                  re.I)
 _QUESTION_START = re.compile(r"^\s*(what|why|how|which|when|where|who|can|could|should|is|are|does|do|"

@@ -244,6 +244,10 @@ class TuningState(TypedDict, total=False):
     platform: str
     """`local` or `vertex`, fixed at the first turn so a resumed thread never switches."""
 
+    title: str
+    """What the thread is about, "Answer support questions · support.csv" (tools/titles.py): written by
+    the builder when the purpose or the dataset changes, and handed to the host (`Deps.on_title`)."""
+
     facts: Annotated[Facts | None, merge]
     category: str | None
     """`open` or `gemini` once chosen (replaced, not merged)."""

@@ -10,7 +10,8 @@ from graph.steps import STEP_NAMES
 
 
 @pytest.mark.parametrize(("text", "expected"), [("yes", True), ("Sure, go ahead", True), ("ok", True),
-                                                ("no", False), ("not now", False), ("maybe later?", None)])
+                                                ("no", False), ("not now", False), ("maybe later?", None),
+                                                ("fine", True), ("Fine-tune a model to summarise tickets", None)])
 def test_yes_no(text: str, expected: bool | None) -> None:
     assert parse.yes_no(text) is expected
 

@@ -212,3 +212,23 @@ def test_mark_as_resolved_ends_the_thread_with_a_summary(server: DevServer) -> N
     assert last.startswith("Marked as resolved.") and "Summary:" in last and "| purpose |" in last, last
     t.say("let's go on")
     assert t.action == "choose_model_category", "the thread picks up where it was"
+
+
+def test_threads_are_titled_in_their_metadata_and_first_say_platform_and_llm(server: DevServer) -> None:
+    """Each thread's metadata `title` is set during the run that makes the purpose known, and gains
+    the dataset's name when it is chosen; the first assistant message names the platform and LLM mode.
+    Agent Chat UI's history lists a thread by its first message: the person's own purpose."""
+    client = server.client()
+    first, second = ApiThread(client), ApiThread(client)
+    first.say("I want to tune a model to answer arithmetic questions")
+    second.say("Fine-tune a model to summarise support tickets")
+    setup = ai_texts(first.values)[0]
+    assert setup.startswith("Platform: this machine (local platform") and "deterministic mode" in setup, setup
+    assert first.thread["metadata"]["title"] == "Answer arithmetic questions"
+    assert second.thread["metadata"]["title"] == "Summarise support tickets"
+    listed = {t["thread_id"]: t for t in client.threads.search(metadata={"graph_id": ASSISTANT}, limit=100)}
+    assert listed[first.thread_id]["values"]["messages"][0]["type"] == "human"
+    first.approve()
+    first.say(f"use {slow_dataset(server, 'titled', rows=40)}")
+    assert first.thread["metadata"]["title"] == "Answer arithmetic questions · titled.csv"
+    assert first.thread["metadata"]["owner"] == "alice", "the title write keeps the other metadata"

@@ -219,7 +219,7 @@ def deployment_hourly_cost(machine_type: str) -> HourlyCost:
     return HourlyCost(
         machine_type=found.machine_type, accelerator_type=found.accelerator_type,
         accelerator_count=found.accelerator_count, usd_per_hour=found.hourly_usd,
-        label=f"Estimated ${found.hourly_usd:,.2f} per hour while deployed "
+        label=f"Estimated {money.usd(found.hourly_usd)} per hour while deployed "
               f"({found.accelerator_count} × {found.accelerator_type})",
         assumptions=["us-central1 list price from the catalog; other regions and discounts differ",
                      "billed per hour the endpoint is deployed, whether or not it serves requests"])

@@ -39,6 +39,9 @@ class ModelSuggestion:
     why: str
     pros: list[str] = field(default_factory=list)
     cons: list[str] = field(default_factory=list)
+    price: str = ""
+    """What tuning (and serving) it costs on Vertex AI, with the catalog's figures. Kept apart from
+    the pros and cons so a platform that does not charge them (local) can leave it out."""
 
 
 def _pick_open(task: TaskGuide) -> OpenModel:
@@ -73,14 +76,12 @@ def _open_price(model: OpenModel) -> str:
     return f"{money.usd(min(prices))} per 1M training tokens" if prices else "no published training price"
 
 
-def _open_pros_cons(model: OpenModel, note: str) -> tuple[list[str], list[str]]:
+def _open_pros_cons(model: OpenModel) -> tuple[list[str], list[str], str]:
     modes = ", ".join("LoRA" if m == "PEFT_ADAPTER" else "full" for m in model.modes)
-    pros = [f"{model.size_b:g}B parameters, {_open_price(model)}",
-            "you own the weights: deploy anywhere, or try it locally first", f"modes: {modes}"]
-    cons = ["you deploy and pay for serving hardware by the hour", f"max sequence length {model.max_seq_len} tokens"]
-    if note:
-        pros.insert(0, note)
-    return pros, cons
+    pros = [f"{model.size_b:g}B parameters", "you own the weights: deploy anywhere, or try it locally first",
+            f"modes: {modes}"]
+    cons = ["you deploy and run the serving hardware", f"max sequence length {model.max_seq_len} tokens"]
+    return pros, cons, f"{_open_price(model)}; serving hardware billed by the hour"
 
 
 def _gemini_price(model: GeminiModel) -> str:
@@ -89,12 +90,12 @@ def _gemini_price(model: GeminiModel) -> str:
     return money.per_million_tokens(model.price_per_1m_tokens) + ("" if model.price_verified else " (unverified)")
 
 
-def _gemini_pros_cons(model: GeminiModel) -> tuple[list[str], list[str]]:
+def _gemini_pros_cons(model: GeminiModel) -> tuple[list[str], list[str], str]:
     pros = ["no serving to manage: the tuned model gets an endpoint automatically",
-            f"long examples (up to {model.max_example_tokens:,} tokens)", _gemini_price(model)]
+            f"long examples (up to {model.max_example_tokens:,} tokens)"]
     cons = [f"tunes only in {', '.join(model.tuning_regions)}", "weights stay with Google",
             model.serving or "served by Google"]
-    return pros, cons
+    return pros, cons, _gemini_price(model)
 
 
 def _price(model: OpenModel | GeminiModel) -> float | None:
@@ -130,25 +131,21 @@ def suggest_models(purpose: str | None, today: date | None = None) -> list[Model
     task = detect_task(purpose)
     open_model = _pick_open(task)
     gemini = _pick_gemini(task, today)
-    open_pros, open_cons = _open_pros_cons(open_model, "")
-    gemini_pros, gemini_cons = _gemini_pros_cons(gemini)
-    picks = [ModelSuggestion("open", open_model, task.note, pros=open_pros, cons=open_cons),
+    open_pros, open_cons, open_price = _open_pros_cons(open_model)
+    gemini_pros, gemini_cons, gemini_price = _gemini_pros_cons(gemini)
+    picks = [ModelSuggestion("open", open_model, task.note, pros=open_pros, cons=open_cons, price=open_price),
              ModelSuggestion("gemini", gemini, f"{gemini.display_name} is the current {gemini.tier} tier.",
-                             pros=gemini_pros, cons=gemini_cons)]
+                             pros=gemini_pros, cons=gemini_cons, price=gemini_price)]
     how, third = _pick_third(task, {open_model.base_model, gemini.base_model}, today)
-    if isinstance(third, GeminiModel):
-        pros, cons = _gemini_pros_cons(third)
-    else:
-        pros, cons = _open_pros_cons(third, "")
+    pros, cons, price = _gemini_pros_cons(third) if isinstance(third, GeminiModel) else _open_pros_cons(third)
     bigger = open_model if isinstance(third, OpenModel) else gemini
-    price = _price(third)
-    pros.insert(0, f"lowest training price among models that fit ({money.usd_price(price)} per 1M tokens)"
-                if how == "cheapest" and price else "smallest model that fits: quickest to tune and to serve")
+    pros.insert(0, "lowest training price among models that fit" if how == "cheapest"
+                else "smallest model that fits: quickest to tune and to serve")
     cons.insert(0, f"less capable than {bigger.display_name} on harder inputs")
     picks.append(ModelSuggestion(
         "budget pick", third,
         f"{third.display_name}: a cheap first experiment; tune, look at the answers, then scale up if needed.",
-        pros=pros, cons=cons))
+        pros=pros, cons=cons, price=price))
     return picks
 
 

@@ -12,12 +12,13 @@ from pydantic import BaseModel
 
 from graph import advisor, parse
 from graph.approvals import await_decision, propose
-from graph.common import combine, facts, md_table, say
+from graph.common import combine, facts, md_table, platform_of, say
 from graph.deps import Deps
 from graph.invalidate import invalidate
 from graph.state import TuningState
 from knowledge import GeminiModel, nearest_supported
-from tools.recommend import detect_task, suggest_models
+from tools.platforms.base import SuggestionCosts
+from tools.recommend import ModelSuggestion, detect_task, suggest_models
 
 NAME = "category"
 
@@ -28,12 +29,17 @@ class CategoryArgs(BaseModel):
     category: Literal["open", "gemini"]
 
 
-def _suggestions(purpose: str | None, deps: Deps) -> tuple[str, str]:
-    """Markdown for the three suggestions, and the recommended category."""
-    picks = suggest_models(purpose, deps.today)
-    rows = [[s.role, s.model.display_name, s.model.base_model, "; ".join(s.pros), "; ".join(s.cons)]
+def _suggestions(purpose: str | None, picks: list[ModelSuggestion], costs: SuggestionCosts,
+                 deps: Deps) -> tuple[str, str]:
+    """Markdown for the three suggestions (with the platform's cost column, if it has one), and the
+    recommended category."""
+    rows = [[s.role, s.model.display_name, f"`{s.model.base_model}`", "; ".join(s.pros), "; ".join(s.cons)]
             for s in picks]
-    table = md_table(["", "model", "id", "pros", "cons"], rows, max_cell=200)
+    headers = ["", "model", "id", "pros", "cons"]
+    if costs.cells is not None:
+        headers.append("cost")
+        rows = [[*row, cell] for row, cell in zip(rows, costs.cells, strict=True)]
+    table = md_table(headers, rows, max_cell=200)
     why = advisor.rationale(deps.llm, purpose or "", table) if purpose else None
     general = picks[2].model
     recommended = "gemini" if isinstance(general, GeminiModel) else "open"
@@ -92,8 +98,10 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     pending = state.get("pending") or {}
     if pending.get("action") != ACTION:
         purpose = known.get("purpose")
+        picks = suggest_models(purpose, deps.today)
+        costs = platform_of(state, deps).suggestion_costs([p.price for p in picks])
         if purpose:
-            body, recommended = _suggestions(purpose, deps)
+            body, recommended = _suggestions(purpose, picks, costs, deps)
             task = detect_task(purpose)
             intro = f"For **{purpose}** (task: {task.name}), here are three catalog suggestions:\n\n{body}"
         else:
@@ -102,7 +110,9 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                      "- **open** (Gemma, Llama, Qwen): you get the weights, deploy on your own endpoint, "
                      "and can try it on this machine first.\n"
                      "- **gemini**: Google hosts the tuned model; no serving to manage.")
-        description = f"{intro}\n\nApprove **{recommended}**, edit the category, or tell me what you prefer."
+        cost_note = f"\n\n{costs.note}" if costs.note else ""
+        description = (f"{intro}{cost_note}\n\nApprove **{recommended}**, edit the category, or tell me what "
+                       "you prefer.")
         return combine(*notes, propose("category", ACTION, {"category": recommended}, description))
     outcome = await_decision(state, CategoryArgs)
     chosen = outcome.args.get("category") if outcome.approved else parse.category(outcome.message or "")

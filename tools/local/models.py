@@ -249,13 +249,22 @@ def rate_text(tokens_per_s: float) -> str:
     return f"{shown} tokens/s"
 
 
-def describe_local_cost(train_tokens: int, model_id: str) -> str:
-    """The local platform's "cost" line: free, and about how long on this CPU."""
+#: The sample job a model-choice card times before the data is known (examples × tokens each).
+SAMPLE_EXAMPLES = 100
+SAMPLE_TOKENS = 200
+
+
+def describe_local_time(train_tokens: int, model_id: str) -> str:
+    """"40 seconds", "12 minutes", "1.5 hours": how long `train_tokens` take on this CPU."""
     seconds = estimate_local_time(train_tokens, model_id)
     if seconds < 90:
-        when = f"about {max(1, round(seconds))} seconds"
-    elif seconds < 5400:
-        when = f"about {round(seconds / 60)} minutes"
-    else:
-        when = f"about {seconds / 3600:.1f} hours"
-    return f"free (local): {when} of training on this machine's CPU (a GPU is much faster)"
+        return f"{max(1, round(seconds))} seconds"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} minutes"
+    return f"{seconds / 3600:.1f} hours"
+
+
+def describe_local_cost(train_tokens: int, model_id: str) -> str:
+    """The local platform's "cost" line: free, and about how long on this CPU."""
+    when = describe_local_time(train_tokens, model_id)
+    return f"free (local): about {when} of training on this machine's CPU (a GPU is much faster)"

@@ -167,6 +167,14 @@ class DetectedLocation(BaseModel):
     source: str = "not found"
 
 
+class SuggestionCosts(BaseModel):
+    """What the model-choice card says about cost on a platform: one cell per suggestion for a cost
+    column (None: no such column) and a line under the table (None: nothing to add)."""
+
+    cells: list[str] | None = None
+    note: str | None = None
+
+
 class DeployProposal(BaseModel):
     """The deploy card's arguments and the sentence that explains them (hardware, price)."""
 
@@ -179,8 +187,9 @@ class Platform(Protocol):
 
     It owns every difference between platforms, so the graph never branches on `name`:
     where jobs run (`fixed_location`), environment checks, which models it tunes
-    (`model_problem`, `default_model`), the bucket it proposes, preflight, the equivalent
-    command, deploy hardware and the side-by-side comparison.
+    (`model_problem`, `default_model`), what a suggested model costs (`suggestion_costs`),
+    the bucket it proposes, preflight, the equivalent command, deploy hardware and the
+    side-by-side comparison.
     """
 
     name: str
@@ -207,6 +216,11 @@ class Platform(Protocol):
     def default_model(self, wanted: str | None, target: str) -> tuple[str, str | None]:
         """The model to propose (from `wanted`, else the platform's default) and a note, or None
         for the note when `target` (the catalog pick) is itself tuned here."""
+        ...
+
+    def suggestion_costs(self, cloud_prices: list[str]) -> SuggestionCosts:
+        """How the model suggestions' costs read here, given each one's Vertex AI price: the cloud
+        quotes them; the local platform charges nothing and says how long training takes here."""
         ...
 
     def default_bucket(self, project: str | None) -> str: ...

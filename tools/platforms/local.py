@@ -28,6 +28,7 @@ from tools.platforms.base import (
     EnvironmentResult,
     JobInfo,
     JobSpec,
+    SuggestionCosts,
 )
 from tools.settings import tuning_agent_home
 from tools.storage_paths import split_uri
@@ -121,6 +122,19 @@ class LocalPlatform:
                 "your data in about a minute: a pipeline check, not a useful model. Edit base_model to "
                 "a local model (e.g. `local/smollm2-135m`) if its weights are on this machine.")
         return model, note
+
+    def suggestion_costs(self, cloud_prices: list[str]) -> SuggestionCosts:
+        """No cloud prices: nothing is charged here. What a run costs is time on this machine, told for
+        the model a local run uses (whichever suggestion is picked, it stands in for it)."""
+        from tools.local.models import SAMPLE_EXAMPLES, SAMPLE_TOKENS, describe_local_time
+        from tools.local.packaged import default_local_model
+
+        model = default_local_model()
+        took = describe_local_time(SAMPLE_EXAMPLES * SAMPLE_TOKENS, model)
+        return SuggestionCosts(note=(
+            f"**Cost on this machine:** no cloud charges. Whichever model you pick, training runs here with "
+            f"`{model}` standing in for it: about {took} per epoch for {SAMPLE_EXAMPLES} examples of about "
+            f"{SAMPLE_TOKENS} tokens on this CPU. The configuration card gives the time for your data."))
 
     def default_bucket(self, project: str | None) -> str:
         return LOCAL_BUCKET

@@ -22,6 +22,7 @@ from tools.platforms.base import (
     JobInfo,
     JobSpec,
     Storage,
+    SuggestionCosts,
 )
 
 #: Where a deployment goes when the job ran in `global` (the service's real region is unknown).
@@ -119,6 +120,10 @@ class VertexPlatform:
     def default_model(self, wanted: str | None, target: str) -> tuple[str, str | None]:
         """The catalog pick itself (the note comes from the recommendation)."""
         return target, None
+
+    def suggestion_costs(self, cloud_prices: list[str]) -> SuggestionCosts:
+        """The catalog's Vertex AI prices, one per suggestion: they are what this platform charges."""
+        return SuggestionCosts(cells=list(cloud_prices))
 
     def default_bucket(self, project: str | None) -> str:
         return f"{project or self.project}-tuning-agent"

@@ -25,7 +25,7 @@ KNOWN_FAILURES: list[tuple[str, str]] = [
     (r"invalid open source publisher model resource name",
      "Use the resource name form publisher/family@version (for example "
      "google/gemma3@gemma-3-4b-it); display names and Hugging Face ids are rejected. "
-     "`tuning-agent models list --live` shows valid names."),
+     "The model catalog (Model Garden) gives each model's name."),
     (r"output_uri field is required|unknown name \"?outputuri",
      "Open-model jobs need an output URI (gs://BUCKET/PATH) and API v1beta1; pass --output-uri."),
     (r"learning rate multiplier is not supported",
@@ -46,12 +46,12 @@ KNOWN_FAILURES: list[tuple[str, str]] = [
      "This model cannot be tuned in `global`: submit again with an explicit region such as "
      "us-central1 (Gemini: us-central1 or europe-west4)."),
     (r"publishermodel .* does not exist|publisher model .*not found",
-     "That model is not offered for tuning in this region; check `tuning-agent models list "
-     "--live` and the supported regions."),
+     "That model is not offered for tuning in this region; pick another model or region (the "
+     "console's Model Garden lists which models tune where)."),
     (r"quota|resource_exhausted|resource exhausted",
      "A quota is exhausted (often the concurrent tuning-job quota, 1 by default): wait for "
-     "running jobs to finish (`tuning-agent job status`), or request a quota increase in the "
-     "console (IAM & Admin → Quotas)."),
+     "running jobs to finish (the console's Vertex AI → Tuning page lists them), or request a quota "
+     "increase in the console (IAM & Admin → Quotas)."),
     (r"high demand",
      "The region had no capacity; submit again later, optionally pinning another region."),
     (r"permission '?aiplatform\.|aiplatform\.tuningjobs\.\w+' denied",
@@ -73,8 +73,8 @@ BY_STATUS: dict[int, str] = {
     400: "The request was rejected as invalid; check the fields named above.",
     401: "Credentials were refused: run `gcloud auth application-default login` again, or "
          "refresh TUNING_AGENT_ACCESS_TOKEN.",
-    403: "Permission denied: check roles (roles/aiplatform.user, storage access) with "
-         "`tuning-agent env check`, and that the Vertex AI API is enabled.",
+    403: "Permission denied: check your roles (roles/aiplatform.user, storage access) and that "
+         "the Vertex AI API is enabled; the environment check lists what is missing.",
     404: "Not found: check the name, project and location.",
     409: "It already exists (or is being changed); look it up instead of creating it again.",
     429: "Too many requests or a quota is exhausted; wait and try again, or request more quota.",

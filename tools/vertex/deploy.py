@@ -44,8 +44,8 @@ def deploy_region(job: JobInfo, spec: DeploySpec) -> str:
     if not region or region == "global":
         raise ToolError(
             "Deployment needs a real region, and this job's region is unknown.",
-            "Pass --region (e.g. us-central1); for a `global` job it is the region in the "
-            "tuned model's name, shown by `tuning-agent job status`.")
+            "Give the region to serve from (e.g. us-central1); for a `global` job it is the region "
+            "in the tuned model's name (the job's page in the console shows it).")
     return region
 
 
