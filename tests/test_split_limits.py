@@ -314,7 +314,7 @@ def test_the_length_limit_is_the_catalog_token_limit_in_characters() -> None:
     assert limit.max_chars() == int(llama.max_seq_len / ratio)
     gemini = resolve_model("gemini-2.5-flash")
     limit = length_limit(gemini.id)
-    assert limit is not None and limit.max_tokens == gemini.max_example_tokens
+    assert limit is not None and (limit.model, limit.max_tokens) == (gemini.display_name, gemini.max_example_tokens)
     assert limit.max_chars() == int(gemini.max_example_tokens / gemini.tokens_per_char)
 
 
@@ -340,7 +340,7 @@ def parquet_metadata(groups: list[tuple[int, int]], chunk: int = 1024) -> object
 
     def group(size: int, rows: int) -> object:
         column = SimpleNamespace(total_uncompressed_size=chunk, path_in_schema="text")
-        return SimpleNamespace(total_byte_size=size, num_rows=rows, num_columns=1, column=lambda c: column)
+        return SimpleNamespace(total_byte_size=size, num_rows=rows, num_columns=1, column=[column].__getitem__)
 
     made = [group(size, rows) for size, rows in groups]
     return SimpleNamespace(num_row_groups=len(made), row_group=lambda g: made[g])
