@@ -60,10 +60,12 @@ bench: $(VENV)/.stamp-dev
 	$(PY) -m bench
 
 # Mutation testing by hand (not in CI): modules and tests are listed under [tool.mutmut] in
-# pyproject.toml. Results are cached in mutants/; `rm -rf mutants` starts afresh.
+# pyproject.toml. Results are cached in mutants/; `rm -rf mutants` starts afresh. One module at a
+# time: `make mutants MUTANTS='tools.vertex.jobs*'` (mutant name globs; default: all of them).
 MUTANT_CHILDREN ?= 2
+MUTANTS ?=
 mutants: $(VENV)/.stamp-dev
-	env -u PYTHONPATH $(VENV)/bin/mutmut run --max-children $(MUTANT_CHILDREN) || true
+	env -u PYTHONPATH $(VENV)/bin/mutmut run --max-children $(MUTANT_CHILDREN) $(MUTANTS) || true
 	$(PY) .ci/mutant_scores.py mutants
 
 clean:

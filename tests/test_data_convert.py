@@ -192,7 +192,7 @@ def test_split_writer_caps_validation_rows(tmp_path: Path) -> None:
     from tools.data.limits import SplitLimits
     from tools.data.split import SplitWriter
 
-    writer = SplitWriter(tmp_path / "o", 0.2, seed=5, limits=SplitLimits("messages", max_rows=7,
+    writer = SplitWriter(tmp_path / "o", 0.2, seed=5, limits=SplitLimits(max_rows=7,
                                                                          max_bytes_ratio=0.25))
     for i in range(300):
         writer.write(json.dumps({"prompt": f"p{i}", "completion": f"c{i}"}).encode() + b"\n")

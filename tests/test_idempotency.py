@@ -135,3 +135,40 @@ def test_the_job_list_is_newest_first_and_stops_at_the_limit(fake_vertex: FakeVe
     newest_first = [names[1], names[3], names[4], names[0], names[2]]
     assert [job.name for job in jobs.list_jobs("demo-project", "global")] == newest_first
     assert len(jobs.list_jobs("demo-project", "global", limit=2)) == 2
+
+
+def test_a_paused_job_can_still_be_cancelled(fake_vertex: FakeVertex) -> None:
+    """A paused job has stopped but not ended for billing purposes: cancel must reach the service."""
+    name = make_job(fake_vertex, "paused-run", "2026-01-01T00:00:00Z", state="JOB_STATE_PAUSED")
+    assert jobs.cancel_job(name).state == "JOB_STATE_CANCELLED"
+    assert len(fake_vertex.calls("tuningJobs.cancel")) == 1
+
+
+def test_a_refused_cancel_or_get_says_what_was_refused(fake_vertex: FakeVertex) -> None:
+    """The person is told which action the service refused, not only its error code."""
+    name = make_job(fake_vertex, "refused-run", "2026-01-01T00:00:00Z")
+    fake_vertex.inject("tuningJobs.cancel", 403, "Permission 'aiplatform.tuningJobs.cancel' denied")
+    with pytest.raises(CloudError) as cancel:
+        jobs.cancel_job(name)
+    assert str(cancel.value).startswith("Vertex AI refused to cancel the tuning job (403 ")
+    fake_vertex.inject("tuningJobs.get", 403, "Permission 'aiplatform.tuningJobs.get' denied")
+    with pytest.raises(CloudError) as get:
+        jobs.get_job(name)
+    assert str(get.value).startswith("Vertex AI refused to get the tuning job (403 ")
+    fake_vertex.inject("tuningJobs.list", 403, "Permission 'aiplatform.tuningJobs.list' denied")
+    with pytest.raises(CloudError) as listing:
+        jobs.list_jobs("demo-project", "global")
+    assert str(listing.value).startswith("Vertex AI refused to list tuning jobs (403 ")
+
+
+def test_the_job_list_asks_for_no_more_than_it_shows(fake_vertex: FakeVertex) -> None:
+    """A page is at most the limit, and never more than the service's 100."""
+    make_job(fake_vertex, "r1", "2026-01-01T00:00:00Z")
+    jobs.list_jobs("demo-project", "global", limit=2)
+    jobs.list_jobs("demo-project", "global")
+    jobs.list_jobs("demo-project", "global", limit=500)
+    asked = [call.query.get("pageSize") for call in fake_vertex.calls("tuningJobs.list")]
+    assert asked == [["2"], ["100"], ["100"]]
+    for i in range(101):
+        make_job(fake_vertex, f"many{i}", f"2026-02-01T00:00:{i % 60:02d}Z")
+    assert len(jobs.list_jobs("demo-project", "global")) == 100  # the default shows 100, one page

@@ -90,7 +90,7 @@ def test_open_byte_trim_with_uneven_rows_stops_at_the_last_row_that_fits(tmp_pat
 
 
 def test_open_rows_limit_at_both_bounds(tmp_path: Path) -> None:
-    limits = SplitLimits("messages", max_rows=50)  # the rows rule alone
+    limits = SplitLimits(max_rows=50)  # the rows rule alone
     writer = split_all_to_validation(tmp_path / "over", [line(i, 50) for i in range(80)], limits)
     assert check_files_agree(writer, 80)[0] == 50
     writer = split_all_to_validation(tmp_path / "at", [line(i, 50) for i in range(50)], limits)
@@ -100,7 +100,7 @@ def test_open_rows_limit_at_both_bounds(tmp_path: Path) -> None:
 
 def test_the_catalog_rows_limit_is_exact(tmp_path: Path) -> None:
     max_rows = split_limits("messages").max_rows
-    limits = SplitLimits("messages", max_rows=max_rows)
+    limits = SplitLimits(max_rows=max_rows)
     writer = split_all_to_validation(tmp_path, [line(i, 30) for i in range(max_rows + 1)], limits)
     assert check_files_agree(writer, max_rows + 1)[0] == max_rows
 
@@ -223,7 +223,7 @@ def test_no_row_drawn_means_no_validation_file_and_a_note(tmp_path: Path) -> Non
 def test_when_no_validation_row_fits_every_row_goes_to_training(tmp_path: Path) -> None:
     """The first validation row alone is over the bytes ratio: nothing fits, nothing is lost."""
     rows = [line(0, 1000)] + [line(i, 40) for i in range(1, 21)]
-    writer = split_all_to_validation(tmp_path, rows, SplitLimits("messages", max_rows=100,
+    writer = split_all_to_validation(tmp_path, rows, SplitLimits(max_rows=100,
                                                                  max_bytes_ratio=0.25))
     assert writer.val_rows == 0
     assert counted(writer.train_final) == (21, 1800)
@@ -233,7 +233,7 @@ def test_when_no_validation_row_fits_every_row_goes_to_training(tmp_path: Path) 
 
 def test_the_note_gives_only_the_limits_that_were_broken(tmp_path: Path) -> None:
     """Exactly at the rows limit is not a broken rows limit: only the bytes ratio is named."""
-    limits = SplitLimits("messages", max_rows=4, max_bytes_ratio=0.25)
+    limits = SplitLimits(max_rows=4, max_bytes_ratio=0.25)
     writer = split_all_to_validation(tmp_path, [line(i, 100) for i in range(4)], limits)
     note = writer.adjustments[0]
     assert "rows and the limit is" not in note, note
@@ -241,7 +241,7 @@ def test_the_note_gives_only_the_limits_that_were_broken(tmp_path: Path) -> None
 
 
 def test_the_note_quotes_the_share_before_and_after(tmp_path: Path) -> None:
-    limits = SplitLimits("messages", max_rows=1000, max_bytes_ratio=0.25)
+    limits = SplitLimits(max_rows=1000, max_bytes_ratio=0.25)
     writer = SplitWriter(tmp_path, 0.5, seed=3, limits=limits)
     rows = [line(i, 100 if i % 2 else 300) for i in range(100)]
     for row in rows:
@@ -255,7 +255,7 @@ def test_the_note_quotes_the_share_before_and_after(tmp_path: Path) -> None:
 
 def test_exactly_at_the_gemini_floor_the_ratio_is_not_reported(tmp_path: Path) -> None:
     """1000 validation rows is the floor of the Gemini ratio: never a broken limit, even with bytes."""
-    limits = SplitLimits("gemini", max_rows=5000, max_rows_ratio=0.3, rows_ratio_above=1000,
+    limits = SplitLimits(max_rows=5000, max_rows_ratio=0.3, rows_ratio_above=1000,
                          max_bytes_ratio=0.25)
     writer = SplitWriter(tmp_path, 0.999999, seed=1, limits=limits)
     for i in range(1000):
@@ -314,7 +314,7 @@ def test_the_length_limit_is_the_catalog_token_limit_in_characters() -> None:
     assert limit.max_chars() == int(llama.max_seq_len / ratio)
     gemini = resolve_model("gemini-2.5-flash")
     limit = length_limit(gemini.id)
-    assert limit is not None and limit.max_tokens == gemini.max_example_tokens
+    assert limit is not None and (limit.model, limit.max_tokens) == (gemini.display_name, gemini.max_example_tokens)
     assert limit.max_chars() == int(gemini.max_example_tokens / gemini.tokens_per_char)
 
 
@@ -340,7 +340,7 @@ def parquet_metadata(groups: list[tuple[int, int]], chunk: int = 1024) -> object
 
     def group(size: int, rows: int) -> object:
         column = SimpleNamespace(total_uncompressed_size=chunk, path_in_schema="text")
-        return SimpleNamespace(total_byte_size=size, num_rows=rows, num_columns=1, column=lambda c: column)
+        return SimpleNamespace(total_byte_size=size, num_rows=rows, num_columns=1, column=[column].__getitem__)
 
     made = [group(size, rows) for size, rows in groups]
     return SimpleNamespace(num_row_groups=len(made), row_group=lambda g: made[g])
@@ -359,6 +359,95 @@ def test_the_parquet_file_size_limit_adds_up_every_row_group() -> None:
         parquet_batch_rows("d.parquet", parquet_metadata([(half + 1, rows)] * 3))
 
 
+def test_a_parquet_row_size_limit_is_inclusive_and_names_the_row_group() -> None:
+    """8 MiB per row is allowed; a byte more per row, in any row group, is refused by number."""
+    from tools.data.limits import MAX_ROW_BYTES, parquet_batch_rows
+    from tools.errors import DataError
+
+    small = (1024 * 10, 10)
+    assert parquet_batch_rows("d.parquet", parquet_metadata([small, (MAX_ROW_BYTES * 2, 2)])) == 2
+    with pytest.raises(DataError) as refused:
+        parquet_batch_rows("d.parquet", parquet_metadata([small, (9 * 2**20 * 2, 2)]))
+    assert refused.value.message == ("d.parquet: row group 2 holds 9.0 MiB per row once decompressed; "
+                                     "the limit is 8 MiB per row (row size)")
+    assert refused.value.hint == ("A tuning example is far smaller: check that the right columns were "
+                                  "written, or drop the oversized rows.")
+    with pytest.raises(DataError, match="row group 1 holds"):
+        parquet_batch_rows("d.parquet", parquet_metadata([((MAX_ROW_BYTES + 1) * 3, 3)]))
+
+
+def test_a_parquet_column_chunk_limit_is_inclusive_and_names_the_column() -> None:
+    from tools.data.limits import MAX_PARQUET_CHUNK_BYTES, parquet_batch_rows
+    from tools.errors import DataError
+
+    rows = (1024 * 10, 10)
+    assert parquet_batch_rows("d.parquet", parquet_metadata([rows], chunk=MAX_PARQUET_CHUNK_BYTES)) == 2048
+    with pytest.raises(DataError, match="per column chunk"):
+        parquet_batch_rows("d.parquet", parquet_metadata([rows], chunk=MAX_PARQUET_CHUNK_BYTES + 1))
+    with pytest.raises(DataError) as refused:
+        parquet_batch_rows("d.parquet", parquet_metadata([rows, rows], chunk=300 * 2**20))
+    assert refused.value.message == ("d.parquet: column 'text' in row group 1 is 300 MiB once decompressed; "
+                                     "the limit is 256 MiB per column chunk (Parquet chunk size)")
+    assert refused.value.hint == ("Rewrite the file with smaller row groups (e.g. pyarrow's "
+                                  "row_group_size=10000).")
+
+
+def test_the_parquet_file_size_refusal_says_how_big_and_what_to_do() -> None:
+    from tools.data.limits import MAX_PARQUET_FILE_BYTES, parquet_batch_rows
+    from tools.errors import DataError
+
+    rows = MAX_PARQUET_FILE_BYTES // 1024
+    with pytest.raises(DataError) as refused:
+        parquet_batch_rows("d.parquet", parquet_metadata([(MAX_PARQUET_FILE_BYTES + 2**29, rows)]))
+    assert refused.value.message == ("d.parquet: 32.5 GiB once decompressed; the limit is 32 GiB per file "
+                                     "(file size)")
+    assert refused.value.hint == "Split the data into several files and tune on a sample first."
+
+
+def test_parquet_batches_hold_16_mib_of_the_widest_rows_and_at_most_2048_rows() -> None:
+    """The batch size follows from the widest row group, wherever it is; tiny rows cap at 2048."""
+    from tools.data.limits import parquet_batch_rows
+
+    wide = (4 * 2**20 * 3, 3)  # 4 MiB per row: 16 MiB holds 4 rows
+    narrow = (100 * 50, 50)
+    assert parquet_batch_rows("d.parquet", parquet_metadata([wide, narrow])) == 4
+    assert parquet_batch_rows("d.parquet", parquet_metadata([narrow, wide])) == 4
+    assert parquet_batch_rows("d.parquet", parquet_metadata([(3 * 2**20 * 2, 2)])) == 5  # 16 // 3
+    assert parquet_batch_rows("d.parquet", parquet_metadata([(8192 * 10, 10)])) == 2048
+    assert parquet_batch_rows("d.parquet", parquet_metadata([(8193 * 10, 10)])) == 2047
+    # an empty row group counts as one row, so its bytes still count as a row's
+    assert parquet_batch_rows("d.parquet", parquet_metadata([(2 * 2**20, 0)])) == 8
+    assert parquet_batch_rows("d.parquet", parquet_metadata([])) == 2048
+
+
+def test_the_column_limit_is_inclusive_and_the_refusal_says_what_to_keep() -> None:
+    from tools.data.limits import MAX_COLUMNS, check_columns
+    from tools.errors import DataError
+
+    check_columns("d.csv", MAX_COLUMNS)
+    with pytest.raises(DataError) as refused:
+        check_columns("d.csv", MAX_COLUMNS + 1)
+    assert refused.value.message == "d.csv: the header has 1,001 columns; the limit is 1,000 (column count)"
+    assert refused.value.hint == ("Keep only the prompt, answer (and system) columns, e.g. with "
+                                  "`cut -d, -f1,2 IN > OUT` or pandas, and use that file.")
+    with pytest.raises(DataError) as schema:
+        check_columns("d.parquet", 2000, "the schema")
+    assert schema.value.message.startswith("d.parquet: the schema has 2,000 columns;")
+
+
+@pytest.mark.parametrize(("flag", "server"), [("1", True), ("0", False), ("", False), ("true", False)])
+def test_only_the_server_flag_1_applies_the_server_json_limit(monkeypatch: pytest.MonkeyPatch, flag: str,
+                                                             server: bool) -> None:
+    from tools.data import limits
+
+    monkeypatch.setenv(limits.SERVER_MODE_ENV, flag)
+    assert limits.server_mode() is server
+    assert limits.json_max_bytes(1 << 30) == (limits.SERVER_MAX_JSON_BYTES if server else 1 << 30)
+    assert limits.json_max_bytes(1000) == 1000  # a smaller limit is kept either way
+    monkeypatch.delenv(limits.SERVER_MODE_ENV)
+    assert not limits.server_mode() and limits.json_max_bytes(1 << 30) == 1 << 30
+
+
 def write_drawn(writer: SplitWriter, val: list[bytes], train: list[bytes]) -> None:
     """Write rows with the draw fixed: `val` to validation, `train` to training (in that order)."""
     draws = iter([0.0] * len(val) + [1.0] * len(train))
@@ -370,14 +459,14 @@ def write_drawn(writer: SplitWriter, val: list[bytes], train: list[bytes]) -> No
 def test_a_limit_met_exactly_is_not_named_as_broken(tmp_path: Path) -> None:
     """Rows cut to 4 by the rows limit, and 4 rows fit the bytes ratio exactly: only rows is named."""
     writer = SplitWriter(tmp_path / "bytes", 0.5, seed=1,
-                         limits=SplitLimits("messages", max_rows=4, max_bytes_ratio=0.25))
+                         limits=SplitLimits(max_rows=4, max_bytes_ratio=0.25))
     write_drawn(writer, [line(i, 100) for i in range(6)], [line(i, 100) for i in range(16)])
     writer.finish()
     assert writer.val_rows == 4
     assert "training file's bytes and the limit" not in writer.adjustments[0], writer.adjustments
     # Gemini: 1200 of 5200 rows is exactly 30% of training; the bytes ratio cuts further.
     writer = SplitWriter(tmp_path / "gemini", 0.5, seed=1, limits=SplitLimits(
-        "gemini", max_rows=5000, max_rows_ratio=0.3, rows_ratio_above=1000, max_bytes_ratio=0.01))
+        max_rows=5000, max_rows_ratio=0.3, rows_ratio_above=1000, max_bytes_ratio=0.01))
     write_drawn(writer, [line(i, 30) for i in range(1200)], [line(i, 30) for i in range(4000)])
     writer.finish()
     assert writer.val_rows < 1200

@@ -40,7 +40,8 @@ def test_open_job_sends_v1beta1_body_with_every_field(fake_vertex: FakeVertex) -
     body = sent.body
     assert body["baseModel"] == "google/gemma3@gemma-3-4b-it"
     assert body["outputUri"] == "gs://bkt/job/out"
-    assert body["labels"]["tuning_agent_run_id"] == "run-open-1"
+    assert body["labels"] == {"tuning_agent_run_id": "run-open-1", "created_by": "tuning-agent"}
+    assert body["tunedModelDisplayName"] == "tuning-agent-run-open-1"
     sft = body["supervisedTuningSpec"]
     assert sft["trainingDatasetUri"] == "gs://bkt/job/train.jsonl"
     assert sft["validationDatasetUri"] == "gs://bkt/job/val.jsonl"
@@ -52,6 +53,11 @@ def test_open_job_sends_v1beta1_body_with_every_field(fake_vertex: FakeVertex) -
     assert info.run_id == "run-open-1"
     assert info.output_uri == "gs://bkt/job/out"
 
+
+
+def test_a_long_display_name_is_cut_to_the_services_128_characters() -> None:
+    _, _, config = jobs.build_request(open_spec(display_name="d" * 200))
+    assert config.tuned_model_display_name == "d" * 128
 
 def test_gemini_job_sends_multiplier_and_no_open_fields(fake_vertex: FakeVertex) -> None:
     jobs.submit_job(gemini_spec())

@@ -48,11 +48,3 @@ class CloudError(ToolError):
         self.status = status
         self.retryable = retryable
 
-
-class PreflightError(ToolError):
-    """One or more known service rejections were found before spending money."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("Preflight found problems:\n" + "\n".join(f"- {p}" for p in problems),
-                         "Fix each item above, then try again.")
-        self.problems = problems

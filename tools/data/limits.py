@@ -27,7 +27,6 @@ class LengthLimit:
 class SplitLimits:
     """Validation-file limits: rows, bytes relative to training, rows relative to training."""
 
-    target: str
     max_rows: int
     max_bytes_ratio: float | None = None
     max_rows_ratio: float | None = None
@@ -41,7 +40,7 @@ def resolve_model(name: str) -> Any:
     model = find_model(name)
     if model is None:
         suggestion = nearest_supported(name)
-        names = ", ".join(getattr(m, "display_name", str(m)) for m in suggestion.alternatives)
+        names = ", ".join(m.display_name for m in suggestion.alternatives)
         raise DataError(f"unknown model {name!r}: {suggestion.message}",
                         f"Try one of: {names}" if names else "Run `tuning-agent models` to list them.")
     return model
@@ -85,9 +84,9 @@ def split_limits(target: str) -> SplitLimits:
 
     limits = load_catalog().limits
     if target == "gemini":
-        return SplitLimits(target, limits.gemini_validation_max_rows,
+        return SplitLimits(limits.gemini_validation_max_rows,
                            max_rows_ratio=limits.gemini_validation_max_ratio, rows_ratio_above=1000)
-    return SplitLimits(target, limits.validation_max_rows, max_bytes_ratio=limits.validation_max_bytes_ratio)
+    return SplitLimits(limits.validation_max_rows, max_bytes_ratio=limits.validation_max_bytes_ratio)
 
 
 # -- resource limits: what one dataset may cost this machine -----------------------------------
