@@ -172,3 +172,17 @@ def test_the_job_list_asks_for_no_more_than_it_shows(fake_vertex: FakeVertex) ->
     for i in range(101):
         make_job(fake_vertex, f"many{i}", f"2026-02-01T00:00:{i % 60:02d}Z")
     assert len(jobs.list_jobs("demo-project", "global")) == 100  # the default shows 100, one page
+
+
+def test_every_job_call_goes_to_the_project_asked_for(fake_vertex: FakeVertex) -> None:
+    """A job looked up, created, listed or cancelled in the default project instead would cost the wrong team."""
+    fake_vertex.inject("tuningJobs.create", 500, after=True)  # created, then a 5xx: looked up, not repeated
+    info = jobs.submit_job(open_spec(project="second-team-proj"))
+    jobs.find_job("run-open-1", "second-team-proj", "global")
+    jobs.list_jobs("second-team-proj", "global")
+    jobs.cancel_job(info.name.replace(info.name.split("/")[1], "second-team-proj"))
+    routes = ("tuningJobs.create", "tuningJobs.list", "tuningJobs.cancel")
+    paths = [r.path for r in fake_vertex.requests if r.route in routes]
+    assert {r.route for r in fake_vertex.requests if r.route in routes} == set(routes)
+    assert paths and all("/projects/second-team-proj/" in p for p in paths), paths
+    assert len(fake_vertex.calls("tuningJobs.create")) == 1

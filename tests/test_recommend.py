@@ -33,7 +33,7 @@ def test_budget_pick_is_cheapest_that_fits() -> None:
         return min((s.price_per_1m_tokens or 1e9) for s in model.modes.values())
 
     assert price(budget.model) <= min(price(open_pick.model), price(gemini_pick.model))
-    assert "lowest Vertex AI training price" in budget.pros[0]
+    assert "lowest training price among models that fit" in budget.pros[0]
     assert all(pick.price and "$" not in " ".join(pick.pros + pick.cons) for pick in (open_pick, budget)), \
         "prices are kept apart, for the platform to show or not"
     assert "less capable than" in budget.cons[0]
