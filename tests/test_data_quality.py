@@ -235,27 +235,3 @@ def test_suggested_cleaning_and_its_markdown(tmp_path: Path) -> None:
     assert second.cleaned is not None and suggested_cleaning(second.quality) == []  # type: ignore[arg-type]
     text = clean_report_markdown(second.cleaned)
     assert "11 rows before, 10 written" in text and "`strip-control`: 10 rows" in text
-
-
-def test_json_line_byte_check_never_misses_a_suspect_character() -> None:
-    """The byte searches over the written line only decide whether the texts are looked at: every line whose
-    texts hold a control or invisible character must be looked at, through escapes, escaped backslashes,
-    escape-dense text and the UTF-8 neighbours of the suspect characters (curly quotes, NBSP, full-width)."""
-    import random
-
-    import orjson
-
-    from tools.data.quality import has_control, json_line_suspect
-
-    rng = random.Random(5)
-    pieces = ["plain ", '"q" ', "\\", "\\\\u0041 ", "\n", "\t", "\r", "“curly”", "\u00a0", "，", "é", "東京",
-              "\x00", "\x07", "\x08", "\x0c", "\x1b[31m", "\x7f", "\x85", "\u00ad", "\u200b", "\u200e", "\u202e",
-              "\u2060", "\ufeff", "\ufffa", "\\u", "\\b", "\\f"]
-    for _ in range(3000):
-        texts = ["".join(rng.choices(pieces, k=rng.randint(1, 40))) for _ in range(2)]
-        line = orjson.dumps({"messages": [{"role": "user", "content": texts[0]},
-                                          {"role": "assistant", "content": texts[1]}]}) + b"\n"
-        if any(has_control(t) for t in texts):
-            assert json_line_suspect(line), line
-    clean = orjson.dumps({"prompt": 'say "hi"\n' * 40 + "\\\\ back\\slash “ok” ，東京", "completion": "fine"})
-    assert not json_line_suspect(clean + b"\n")

@@ -33,11 +33,14 @@ MAX_TRACKED_PROMPTS = 1_000_000
 SAMPLE_ROWS = 512
 SAMPLE_TEXT_CHARS = 300
 EXAMPLES = 3
-#: Backslashes in a JSON line looked at one by one (memchr between them) before one regex pass takes over.
-_MAX_ESCAPE_HOPS = 16
-#: Texts up to this long are hashed whole by the portable key; longer ones by `_fingerprint`.
+#: Rows whose JSON lines are checked for control characters together.
+_BLOCK_ROWS = 256
+_LOG2 = math.log2
+#: Texts up to this long are compared whole; longer ones by `_fingerprint`.
 _FULL_KEY_CHARS = 600
 _EXAMPLE_CHARS = 120
+#: Length histogram resolution: 16 buckets per doubling (each about 4.4% wide).
+_BUCKETS_PER_DOUBLING = 16
 #: A value this common in a field is reported (warning), and this common is severe.
 NEAR_CONSTANT_SHARE = 0.2
 CONSTANT_SHARE = 0.5
@@ -50,13 +53,10 @@ _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b\u200e\u2
                       "\u2060-\u2064\ufeff\ufff9-\ufffb]")
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _NUL = "\x00"
-#: The same characters as _SUSPECT, in a JSON line written by orjson, which escapes C0 controls as
-#: `\u00XX`, `\b`, `\f` (and no other character as `\u`) and writes everything else as raw UTF-8.
+#: The same characters as _SUSPECT, in a JSON line written by orjson (which escapes C0 controls as
+#: `\u00XX`, `\b`, `\f` and writes everything else as raw UTF-8). Bytes searches are much faster
+#: than a regex over the text, so a line that has none of these needs no closer look.
 _JSON_ESCAPE = re.compile(rb"\\[ubf]")
-_SUSPECT_ESCAPES = frozenset((b"\\u", b"\\b", b"\\f"))
-#: The bytes that start those UTF-8 sequences, and DEL. Ints, because `int in bytes` is a plain memchr
-#: while a bytes needle is first tried as an int, at the cost of a formatted TypeError per test.
-_SUSPECT_LEADS = (0xC2, 0xE2, 0xEF, 0x7F)
 _SUSPECT_JSON = re.compile(rb"\\u00|\\[bf]|\x7f|\xc2[\x80-\x9f\xad]|\xe2\x80[\x8b\x8e\x8f\xaa-\xae]|"
                            rb"\xe2\x81[\xa0-\xa4]|\xef\xbb\xbf|\xef\xbf[\xb9-\xbb]")
 _INVISIBLE = re.compile("[\u00ad\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufff9-\ufffb]")
@@ -92,61 +92,27 @@ def has_control(text: str) -> bool:
     return _SUSPECT.search(text) is not None
 
 
-def _portable_key(text: str) -> int:
-    """A 64-bit hash that is the same in every process (for scans that are merged across processes).
-
-    Encoding a long text to hash it costs more than the rest of the row's scan, so a text over
-    `_FULL_KEY_CHARS` is hashed by `_fingerprint`; in-process scans use `hash`, which needs no
-    encoding and so hashes every text whole.
-    """
-    if len(text) > _FULL_KEY_CHARS:
-        text = _fingerprint(text)
+def _key(text: str) -> int:
     return _xxh3(text.encode("utf-8", "surrogatepass"))
 
 
 def _fingerprint(text: str) -> str:
-    """A long text's stand-in for comparisons: its length, head and tail (two different texts that agree
-    in length, first and last 256 characters are vanishingly rare)."""
+    """A long text's stand-in for comparisons: its length, head and tail (hashing whole answers of a
+    few kilobytes per row is the slowest part of the scan; two different texts that agree in length,
+    first and last 256 characters are vanishingly rare)."""
     return f"{len(text)}\x00{text[:256]}\x00{text[-256:]}"
 
 
-def _bucket(chars: int) -> int:
-    """The length histogram's bucket for `chars`: exact below 32, then 16 equal buckets per doubling (the
-    top five bits), each at most 6.25% wide. Integer operations only (cheaper than a logarithm)."""
-    if chars < 32:
-        return chars
-    shift = chars.bit_length() - 5
-    return (shift << 4) + (chars >> shift)
-
-
-def _bucket_chars(bucket: int) -> float:
-    """The middle of a bucket's range of lengths (the inverse of `_bucket`)."""
-    if bucket < 32:
-        return bucket
-    shift = (bucket >> 4) - 1
-    return ((bucket & 15) + 16.5) * (1 << shift)
-
-
-def json_line_suspect(line: bytes) -> bool:
-    """Whether a JSON line written by orjson may hold a control or invisible character (False: it has
-    none; True: look at its texts). The cheap checks come first, in C: memchr for the UTF-8 lead bytes,
-    then memchr from backslash to backslash, each escape looked at in passing (an escape-dense line
-    gets one regex pass instead). Only a line with a lead byte gets the byte regex over all of it.
-    """
-    for lead in _SUSPECT_LEADS:
-        if lead in line:
-            return _SUSPECT_JSON.search(line) is not None
-    find = line.find
-    at = find(b"\\")
-    hops = 0
-    while at >= 0:
-        if line[at:at + 2] in _SUSPECT_ESCAPES:
-            return True
-        hops += 1
-        if hops == _MAX_ESCAPE_HOPS:
-            return _JSON_ESCAPE.search(line, at + 2) is not None
-        at = find(b"\\", at + 2)  # past the escaped character, which may itself be a backslash
-    return False
+def _strings(value: object, out: list[str]) -> None:
+    """Every string value in a parsed JSON record (the texts; role names are plain words)."""
+    if isinstance(value, str):
+        out.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _strings(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(item, out)
 
 
 def _escaped(match: re.Match[str]) -> str:
@@ -199,7 +165,7 @@ class QualityScan:
 
     `max_tokens`/`tokens_per_char` give the model's length limit (rows over it are counted).
     Per row it does only cheap work: counters, two string hashes, and (with the JSON line)
-    a few byte searches over that line; what needs the text itself (script mix, most
+    a few byte searches per block of rows; what needs the text itself (script mix, most
     frequent values) is measured on a uniform sample of SAMPLE_ROWS rows at report time,
     exact for files of at most that many rows.
     """
@@ -213,31 +179,22 @@ class QualityScan:
         self.model = model
         #: Python's str hash is cached on the string and fast, but seeded per process: scans that are
         #: merged across processes (the parallel validator) use a portable 64-bit hash instead.
-        self._key: Callable[[str], int] = _portable_key if portable_keys else hash
+        self._key: Callable[[str], int] = _key if portable_keys else hash
         self.rows = 0
         self.with_system = 0
         self.seen: set[int] = set()
         self.seen_full = False
         self.answers: dict[int, int] = {}
-        self._turns: dict[int, int] = {}  # user turns per row → rows, single-turn rows aside
-        self._singles = 0  # rows with one prompt and one answer
+        self.turns: dict[int, int] = {}
         self.lengths: dict[int, int] = {}  # histogram bucket of characters per row → rows
         self.min_chars = 0
         self.max_chars_seen = 0
         self.tallies: dict[str, _Tally] = {}
         self.over_tokens_max = 0
         self.sample: list[Sampled] = []
+        self._pending: list[bytes] = []  # JSON lines not yet checked for control characters
+        self._pending_locs: list[int] = []
         self._rng = random.Random(seed)
-        self._w = 1.0  # algorithm L's running weight
-        self._draw_at = 0  # the row number the sample takes next, once it is full
-
-    @property
-    def turns(self) -> dict[int, int]:
-        """Rows by number of user turns."""
-        counts = dict(self._turns)
-        if self._singles:
-            counts[1] = counts.get(1, 0) + self._singles
-        return dict(sorted(counts.items()))
 
     def _tally(self, kind: str) -> _Tally:
         tally = self.tallies.get(kind)
@@ -260,79 +217,85 @@ class QualityScan:
         """Take one row into account (call `seen_before` first where exact duplicates are to be found).
 
         `json_line` is the row as orjson wrote it, when the caller has it: control characters are
-        then looked for with byte searches over the line (`json_line_suspect`) instead of a regex
-        over every text, which then runs only on the rows the byte searches cannot clear.
-        Per row this costs a few counters, one hash of the prompt and one of the answer (single-turn
-        rows only: the duplicate-prompt check) and the byte searches; everything else
-        (system and multi-turn hashes, the sample) happens only for the rows the sample takes.
+        then looked for with byte searches over blocks of lines instead of a regex over every text.
         """
-        self.rows = n = self.rows + 1
+        self.rows += 1
         n_turns = len(turns)
-        if n_turns == 2:  # one prompt, one answer: the common case, without loops
-            prompt, completion = turns[0][1], turns[1][1]
-            chars = len(prompt) + len(completion)
-            self._singles += 1
-            key = self._key
-            pkey: int | None = key(prompt)
-            ckey: int | None = key(completion)
-            answers = self.answers
-            earlier = answers.get(pkey)  # type: ignore[arg-type]
-            if earlier is None:
-                if len(answers) < MAX_TRACKED_PROMPTS:
-                    answers[pkey] = ckey  # type: ignore[index,assignment]
-            elif earlier != ckey:
-                self._tally(CONFLICTING_ANSWERS).hit(loc, _snippet(prompt))
-            if len(completion) <= SHORT_ANSWER_CHARS + 2 and len(completion.strip()) <= SHORT_ANSWER_CHARS:
-                self._tally(SHORT_EXAMPLES).hit(loc, f"{_snippet(prompt)} → {completion.strip()!r}")
-        else:
-            user_turns = (n_turns + 1) >> 1
-            self._turns[user_turns] = self._turns.get(user_turns, 0) + 1
-            chars = 0
-            for _, text in turns:  # (empty turns never get here: readers drop them, validation flags them)
-                chars += len(text)
-            pkey = ckey = None  # needed only if the sample takes this row
-            if n_turns:
-                completion = turns[-1][1]
-                if len(completion) <= SHORT_ANSWER_CHARS + 2 and len(completion.strip()) <= SHORT_ANSWER_CHARS:
-                    self._tally(SHORT_EXAMPLES).hit(loc, f"{_snippet(turns[0][1])} → {completion.strip()!r}")
+        user_turns = (n_turns + 1) >> 1
+        self.turns[user_turns] = self.turns.get(user_turns, 0) + 1
+        chars = 0
+        for _, text in turns:  # (empty turns never get here: readers drop them, validation flags them)
+            chars += len(text)
+        skey = None
         if system:
             self.with_system += 1
             chars += len(system)
-        if json_line is None or json_line_suspect(json_line):
+            skey = self._key(system)
+        if json_line is not None:
+            self._pending.append(json_line)
+            self._pending_locs.append(loc)
+            if len(self._pending) >= _BLOCK_ROWS:
+                self._flush()
+        else:
             self._check_texts(loc, system, turns)
-        bucket = _bucket(chars)
-        lengths = self.lengths
-        lengths[bucket] = lengths.get(bucket, 0) + 1
+        pkey = ckey = 0
+        if n_turns:
+            prompt, completion = turns[0][1], turns[-1][1]
+            key = self._key
+            pkey = key(prompt if len(prompt) <= _FULL_KEY_CHARS else _fingerprint(prompt))
+            ckey = key(completion if len(completion) <= _FULL_KEY_CHARS else _fingerprint(completion))
+            if n_turns == 2:
+                earlier = self.answers.get(pkey)
+                if earlier is None:
+                    if len(self.answers) < MAX_TRACKED_PROMPTS:
+                        self.answers[pkey] = ckey
+                elif earlier != ckey:
+                    self._tally(CONFLICTING_ANSWERS).hit(loc, _snippet(prompt))
+            if len(completion) <= SHORT_ANSWER_CHARS + 2 and len(completion.strip()) <= SHORT_ANSWER_CHARS:
+                self._tally(SHORT_EXAMPLES).hit(loc, f"{_snippet(prompt)} → {completion.strip()!r}")
+        bucket = int(_LOG2(chars) * _BUCKETS_PER_DOUBLING) if chars > 0 else -1
+        self.lengths[bucket] = self.lengths.get(bucket, 0) + 1
         if chars > self.max_chars_seen:
             self.max_chars_seen = chars
-        if chars < self.min_chars or n == 1:
+        if chars < self.min_chars or self.rows == 1:
             self.min_chars = chars
         if chars > self._long_chars:
             self.too_long(loc, chars, turns[0][1] if turns else "")
-        # Reservoir sampling (algorithm L): every row has the same chance to be in the sample, and
-        # the rows between two draws cost one comparison each.
+        # Reservoir sampling (algorithm R): every row has the same chance to be in the sample.
+        n = self.rows
         if n <= SAMPLE_ROWS:
-            self.sample.append(self._sampled(chars, system, turns, pkey, ckey))
-            if n == SAMPLE_ROWS:
-                self._next_draw()
-        elif n == self._draw_at:
-            self.sample[int(self._rng.random() * SAMPLE_ROWS)] = self._sampled(chars, system, turns, pkey, ckey)
-            self._next_draw()
+            self.sample.append(self._sampled(chars, system, turns, pkey, ckey, skey))
+        else:
+            slot = int(self._rng.random() * n)
+            if slot < SAMPLE_ROWS:
+                self.sample[slot] = self._sampled(chars, system, turns, pkey, ckey, skey)
 
-    def _next_draw(self) -> None:
-        """Algorithm L (Li 1994): the next row the sample takes, skipping the rows in between."""
-        random = self._rng.random
-        self._w *= math.exp(math.log(random() or 1e-300) / SAMPLE_ROWS)
-        skip = math.floor(math.log(random() or 1e-300) / math.log1p(-self._w)) if self._w < 1.0 else 0
-        self._draw_at = self.rows + skip + 1
-
-    def _sampled(self, chars: int, system: str | None, turns: list[tuple[str, str]], pkey: int | None,
-                 ckey: int | None) -> Sampled:
-        key = self._key
-        if turns and pkey is None:
-            pkey, ckey = key(turns[0][1]), key(turns[-1][1])
+    @staticmethod
+    def _sampled(chars: int, system: str | None, turns: list[tuple[str, str]], pkey: int, ckey: int,
+                 skey: int | None) -> Sampled:
         texts = [t[:SAMPLE_TEXT_CHARS] for t in ([system] if system else []) + [t for _, t in turns]]
-        return Sampled(chars, texts, pkey or 0, ckey or 0, key(system) if system else None)
+        return Sampled(chars, texts, pkey, ckey, skey)
+
+    def _flush(self) -> None:
+        """Check a block of pending rows for control characters: byte searches over the joined lines
+        (memchr speed), and the exact regex only on the lines of a block that has a suspect byte."""
+        pending, locs = self._pending, self._pending_locs
+        self._pending, self._pending_locs = [], []
+        if not pending:
+            return
+        blob = b"".join(pending)
+        # Single bytes are found with memchr; the escapes need one regex pass (about 2-3 ns a byte,
+        # the largest part of the scan's cost).
+        if not (b"\xe2" in blob or b"\xc2" in blob or b"\xef" in blob or b"\x7f" in blob
+                or _JSON_ESCAPE.search(blob)):
+            return
+        import orjson
+
+        for loc, line in zip(locs, pending, strict=True):
+            if _SUSPECT_JSON.search(line):
+                texts: list[str] = []
+                _strings(orjson.loads(line), texts)
+                self._check_texts(loc, None, [("", t) for t in texts])
 
     def _check_texts(self, loc: int, system: str | None, turns: list[tuple[str, str]]) -> None:
         texts = [system or "", *(t for _, t in turns)]
@@ -372,6 +335,8 @@ class QualityScan:
 
     def merge(self, other: QualityScan, line_offset: int) -> None:
         """Add the figures of a scan of a later part of the same file (its lines start after `line_offset`)."""
+        self._flush()
+        other._flush()
         total = self.rows + other.rows
         if other.sample and total:
             keep_mine = round(SAMPLE_ROWS * self.rows / total)
@@ -382,7 +347,6 @@ class QualityScan:
             self.min_chars = min(self.min_chars, other.min_chars) if self.rows else other.min_chars
         self.rows = total
         self.with_system += other.with_system
-        self._singles += other._singles
         for key, value in other.answers.items():
             earlier = self.answers.get(key)
             if earlier is None:
@@ -390,7 +354,7 @@ class QualityScan:
                     self.answers[key] = value
             elif earlier != value:
                 self._tally(CONFLICTING_ANSWERS).hit(line_offset + 1, "(a prompt repeated across parts of the file)")
-        for table_mine, table_theirs in ((self._turns, other._turns), (self.lengths, other.lengths)):
+        for table_mine, table_theirs in ((self.turns, other.turns), (self.lengths, other.lengths)):
             for k, v in table_theirs.items():
                 table_mine[k] = table_mine.get(k, 0) + v
         self.max_chars_seen = max(self.max_chars_seen, other.max_chars_seen)
@@ -434,7 +398,7 @@ class QualityScan:
         for bucket in sorted(self.lengths):
             run += self.lengths[bucket]
             if run >= target:
-                chars = _bucket_chars(bucket)
+                chars = 0 if bucket < 0 else 2 ** ((bucket + 0.5) / _BUCKETS_PER_DOUBLING)
                 return round(min(max(chars, self.min_chars), self.max_chars_seen) * ratio)
         return round(self.max_chars_seen * ratio)
 
@@ -443,6 +407,7 @@ class QualityScan:
         """The findings (most severe first) and figures; `dropped` are rows the caller already removed, and
         `empty_turns` the rows with an empty or whitespace-only turn it found (readers and the validator
         find those, so they never reach `add`). `kept_duplicates`: the caller wrote exact duplicates."""
+        self._flush()
         mix = self.script_chars()
         ratio = scripts.mix_ratio(mix) if mix else self.ratio
         lengths = {"min": round(self.min_chars * ratio), "p50": self._percentile(0.5, ratio),
@@ -473,7 +438,7 @@ class QualityScan:
         return QualityReport(
             rows=self.rows, findings=findings, length_tokens=lengths, tokens_per_char=round(ratio, 4),
             script_mix={s: round(v, 4) for s, v in scripts.mix_shares(mix).items()},
-            turns=self.turns, system_share=round(self.with_system / max(self.rows, 1), 4),
+            turns=dict(sorted(self.turns.items())), system_share=round(self.with_system / max(self.rows, 1), 4),
             top_prompts=[(_snippet(text), round(share, 4)) for text, share in self.top_values("prompt")],
             notes=notes)
 
