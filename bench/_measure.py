@@ -22,6 +22,24 @@ def ours_convert(src: str, out: str) -> dict[str, object]:
             "dropped": report.dropped, "adjustments": report.split_adjustments}
 
 
+def ours_convert_no_quality(src: str, out: str) -> dict[str, object]:
+    """The same conversion with the quality pass reduced to what convert did before it: the
+    exact-duplicate check. The difference to `ours_convert` is the quality pass's cost."""
+    import importlib
+
+    from tools.data.quality import QualityScan
+
+    convert_module = importlib.import_module("tools.data.convert")  # the module (the package exports the function)
+
+    class DuplicatesOnly(QualityScan):
+        def add(self, loc: int, system: str | None, turns: list[tuple[str, str]],
+                json_line: bytes | None = None) -> None:
+            self.rows += 1
+
+    convert_module.QualityScan = DuplicatesOnly  # type: ignore[attr-defined]
+    return ours_convert(src, out)
+
+
 def datasets_convert(src: str, out: str) -> dict[str, object]:
     """The obvious `datasets` pipeline: load_dataset csv → filter → map → train_test_split → to_json."""
     import datasets
@@ -97,14 +115,16 @@ def json_loads_only(path: str, _out: str) -> dict[str, object]:
     return {"rows": rows}
 
 
-PIPELINES = {f.__name__: f for f in (ours_convert, datasets_convert, ours_validate, json_loads_validate,
-                                           json_loads_only)}
+PIPELINES = {f.__name__: f for f in (ours_convert, ours_convert_no_quality, datasets_convert, ours_validate,
+                                     json_loads_validate, json_loads_only)}
 
 if __name__ == "__main__":
     name, src, out = sys.argv[1:4]
     started = time.perf_counter()
     result = PIPELINES[name](src, out)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"pipeline": name, "seconds": round(seconds, 2), "peak_rss_mb": round(peak_mb, 1),
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = usage.ru_maxrss / 1024
+    print(json.dumps({"pipeline": name, "seconds": round(seconds, 2),
+                      "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2), "peak_rss_mb": round(peak_mb, 1),
                       **result}))

@@ -87,7 +87,7 @@ class RecordReader:
                         f"{self.source.name}: line {self.line} is longer than {cap:,} bytes; "
                         "it was not read", "One example per line is expected; split the file into "
                         "lines, or raise the limit (max_line_bytes) if the line is really one example.")
-                if b"\x00" in raw:
+                if 0 in raw:  # an int needle is a plain memchr (a bytes one is first tried as an int)
                     limits.check_nul(self.source.name, raw, self.line)
                 if self.progress is not None and self.bytes_read >= next_report:
                     self.progress(self.bytes_read, total)
