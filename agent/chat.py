@@ -557,9 +557,25 @@ def _converse(chat: Chat, renderer: Renderer, platform: str, platform_reason: st
     except (EOFError, KeyboardInterrupt, QuitChat):
         pass
     finally:
+        _leave_now_on_ctrl_c(renderer, thread_id)  # a Ctrl-C while saying goodbye still shows the hint
         renderer.console.print()
         if where := chat.where():
             renderer.note(where + " Everything so far is saved.")
         renderer.note(RESUME_HINT.format(thread=thread_id), style="bold")
         chat.close()
     return 0
+
+
+def _leave_now_on_ctrl_c(renderer: Renderer, thread_id: str) -> None:
+    """From here on, Ctrl-C (often the second of two) prints the resume hint and leaves at once."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def leave(signum: int, frame: Any) -> None:
+        renderer.console.print()
+        renderer.note(RESUME_HINT.format(thread=thread_id), style="bold")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, leave)

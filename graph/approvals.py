@@ -132,7 +132,10 @@ class Resolved(Exception):
 def _card_message(pending: Record, note: str | None = None) -> AIMessage:
     """The card's explanation as an assistant message, tagged with the card id (renderers
     that draw the card itself may skip it)."""
-    text = f"**{title(pending['action'])}**\n\n{pending['description']}"
+    from graph.server_user import server_user
+    from tools.workspace import display_paths
+
+    text = display_paths(f"**{title(pending['action'])}**\n\n{pending['description']}", server_user())
     if note:
         text = f"{note}\n\n{text}"
     return AIMessage(content=text, additional_kwargs={"card": pending["id"]})

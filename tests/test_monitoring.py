@@ -76,7 +76,7 @@ def test_final_message_for_success_has_loss_figures_and_duration() -> None:
     info = job("JOB_STATE_SUCCEEDED", train_loss=points(2.0, 1.0), elapsed_s=3 * 3600 + 120)
     text = final_message(info)
     assert text.split("\n\n") == ["✅ The job `123` succeeded.", "Training loss 2.000 → 1.000 over 20 steps.",
-                                  "It took 3 h 2 min."]
+                                  "It took 3 h 02 min."]
 
 
 def test_final_message_for_failure_explains_and_advises() -> None:

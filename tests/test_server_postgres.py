@@ -94,7 +94,7 @@ def test_server_on_postgres_keeps_every_users_thread_across_a_crash(tmp_path: Pa
         client.threads.create(thread_id=thread_id, if_exists="do_nothing", metadata={"graph_id": ASSISTANT})
         t = ApiThread(client, thread_id=thread_id)
         assert t.action == "split_validation"
-        t.edit(validation_split=f"{0.1 + 0.05 * k:.2f}")  # a string, as the UI sends it
+        t.edit(validation_split=f"{0.05 + 0.03 * k:.2f}")  # a string, as the UI sends it
         t.approve_until("approve_configuration")
         return t.values
 
@@ -108,5 +108,5 @@ def test_server_on_postgres_keeps_every_users_thread_across_a_crash(tmp_path: Pa
         assert values["run_id"] == started[k][1]
         assert dataset["source"] == str(first.upload_dir() / f"pg{k}.csv")
         assert dataset["rows"] == 30 + k
-        assert dataset["validation_split"] == pytest.approx(0.1 + 0.05 * k)
+        assert dataset["validation_split"] == pytest.approx(0.05 + 0.03 * k)
         assert dataset["uploaded"] is True

@@ -136,7 +136,7 @@ def final_message(info: JobInfo) -> str:
         if summary:
             lines.append(summary)
         if info.elapsed_s:
-            lines.append(f"It took {_duration(info.elapsed_s)}.")
+            lines.append(f"It took {format_duration(info.elapsed_s)}.")
         return "\n\n".join(lines)
     lines = [f"❌ The job `{name}` ended as **{state_word(info.state)}**: {info.error_message or 'no message'}"]
     summary = loss_summary(info)
@@ -147,14 +147,14 @@ def final_message(info: JobInfo) -> str:
     return "\n\n".join(lines)
 
 
-def _duration(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    if minutes < 1:
-        return f"{seconds:.0f} s"
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest} min" if rest else f"{hours} h"
+def format_duration(seconds: float) -> str:
+    """'45 s', '7 min 12 s', '1 h 05 min': one way of writing a duration everywhere."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 90:
+        return f"{round(seconds)} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
 
 
 def next_poll_s(polls_done: int, base_s: float = 5.0, max_s: float = 60.0) -> float:

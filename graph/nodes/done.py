@@ -39,7 +39,7 @@ def summary(state: TuningState) -> str:
 
 def _job_time(state: TuningState) -> str | None:
     """How long the job took against what was estimated ("2 min 10 s (estimated 1 min 40 s)")."""
-    from tools.local.estimate import format_duration
+    from tools.monitoring import format_duration
 
     job, cost = rec(state, "job"), rec(state, "cost")
     elapsed, guess = job.get("elapsed_s"), cost.get("estimated_training_time_s")

@@ -277,11 +277,3 @@ def estimate_for_submit(cfg: dict[str, Any]) -> dict[str, Any]:
         return {}
 
 
-def format_duration(seconds: float) -> str:
-    """'45 s', '7 min 12 s', '1 h 05 min'."""
-    seconds = max(0.0, float(seconds))
-    if seconds < 90:
-        return f"{round(seconds)} s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
-    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
