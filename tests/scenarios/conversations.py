@@ -474,8 +474,9 @@ CONVERSATIONS: tuple[Conversation, ...] = (
     ),
     Conversation(
         "vertex-question-at-submit-card",
-        "On Vertex, a cost question at the submit card is answered and nothing is submitted.",
-        (*VERTEX_TO_SUBMIT, Turn("how much will this cost?", expect=("Source: Cost and time",),
+        "On Vertex, a cost question at the submit card is answered with the card's own estimate (and its billing "
+        "note) and nothing is submitted.",
+        (*VERTEX_TO_SUBMIT, Turn("how much will this cost?", expect=("This job's estimate", "billing may differ"),
                                  expect_not=("Job submitted",), card="submit_tuning_job")),
         platform="vertex", llms=("none",),
     ),
