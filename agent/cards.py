@@ -142,4 +142,6 @@ def _help(allowed: list[str], renderer: Renderer) -> None:
     for decision in DECISION_KEYS:
         if decision in allowed:
             renderer.note("  " + words[decision], style="")
-    renderer.note("  anything else: your answer in words (a question is answered first); quit: leave", style="")
+    renderer.note("  a change in words (`use 5 epochs`), or a question: answered, and the card comes back", style="")
+    renderer.note("  status: where we are; back: the card before this one; quit: leave (nothing here is decided)",
+                  style="")

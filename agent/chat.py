@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agent.cards import QUIT_WORDS, QuitChat, decide
+from agent.cards import QUIT_WORDS, STOP_WORDS, QuitChat, decide
 from agent.chat_input import LineReader, make_reader
 from agent.render import Renderer, make_console
 from agent.sessions import (
@@ -170,11 +170,12 @@ class Chat:
 
     # --- reading the human -------------------------------------------------------------
 
-    def read_message(self) -> str:
-        """The human's next chat message (quit/exit leave; empty lines are ignored)."""
+    def read_message(self, leave_on_stop: bool = False) -> str:
+        """The human's next chat message (quit/exit leave, and stop/cancel where `leave_on_stop`: at the
+        try-the-model prompt, where they would otherwise go to the tuned model; empty lines are ignored)."""
         while True:
             text = self.reader.ask("> ").strip()
-            if text.lower() in QUIT_WORDS:
+            if text.lower() in QUIT_WORDS or (leave_on_stop and text.lower().rstrip(".!") in STOP_WORDS):
                 raise QuitChat
             if text:
                 return text
@@ -201,7 +202,8 @@ class Chat:
             if text.lower() in QUIT_WORDS:
                 raise QuitChat
             return self._message(text) if text else None
-        return self._message(self.read_message())
+        trying_model = ((snapshot.values or {}).get("pending") or {}).get("step") == "done"
+        return self._message(self.read_message(leave_on_stop=trying_model))
 
     @staticmethod
     def _message(text: str) -> dict[str, Any]:

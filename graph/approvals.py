@@ -275,9 +275,15 @@ def _validated(decision: Decision, pending: Record, args_model: type[BaseModel] 
     return args_model.model_validate(merged).model_dump() if args_model else merged
 
 
-def _summary(decision: Decision, before: dict[str, Any], after: dict[str, Any], action: str) -> str:
+def _summary(decision: Decision, before: dict[str, Any], after: dict[str, Any], pending: Record) -> str:
+    """The decision line: what happened ("Changed …", "Skipped …", "Switched to …", "Declined: …")."""
+    action = str(pending["action"])
     if decision.type == "reject":
-        return f"Declined: {decision.message}" if decision.message else f"Declined: {title(action)}."
+        if not decision.message:
+            return f"Declined: {title(action)}."
+        from graph.card_talk import decision_line
+
+        return decision_line(decision.message, dict(pending))
     changed = [f"{k} {before.get(k)} → {v}" for k, v in after.items() if before.get(k) != v]
     return ("Changed " + ", ".join(changed)) if changed else f"Approved: {title(action)}."
 
@@ -323,7 +329,7 @@ def await_decision(state: TuningState, args_model: type[BaseModel] | None = None
     if typed:
         updates["facts"] = {"answer": None}
     else:
-        updates["messages"] = [_line(_summary(decision, dict(pending["args"]), args, pending["action"]))]
+        updates["messages"] = [_line(_summary(decision, dict(pending["args"]), args, pending))]
         if decision.message:
             # Free text sent with a card's answer never passes intake: keep a dataset it names
             # ("no, use other.csv instead") so the tree can go back to that step.

@@ -68,6 +68,13 @@ class Meaning:
     stop: bool = False
     elsewhere: dict[str, Any] = field(default_factory=dict)
     answers_card: bool = True
+    status: bool = False
+    help: bool = False
+    back: bool = False
+
+
+#: Whole messages that ask what can be said at the open card.
+HELP_WORDS = frozenset({"help", "h", "?", "what can i say", "what can i do", "what are my options", "options"})
 
 
 def meaning(text: str, pending: dict[str, Any] | None, *, category_chosen: bool, job_exists: bool) -> Meaning:
@@ -79,6 +86,15 @@ def meaning(text: str, pending: dict[str, Any] | None, *, category_chosen: bool,
             and pending is not None and pending.get("kind") == "approval" and ctx.card not in OWN_STOP_WORDS:
         out.stop, out.answers_card = True, False
         return out
+    if pending is not None and pending.get("kind") == "approval":
+        # "status", "help" and "go back" never decide a card: they are answered, and the card stays
+        # (or, for "back", the card before it opens again).
+        out.status = reading.has(intents.Status)
+        out.back = reading.has(intents.Back)
+        out.help = text.strip().lower().rstrip("!. ") in HELP_WORDS or text.strip() == "?"
+        if out.status or out.back or out.help:
+            out.answers_card = False
+            return out
     questions = [i.text for i in reading.intents if isinstance(i, intents.Question)]
     purposes = [i.text for i in reading.intents if isinstance(i, intents.Purpose)]
     answered = reading.has(intents.Choice) or reading.has(intents.Reply)
@@ -134,6 +150,17 @@ def redirect(m: Meaning, pending: dict[str, Any] | None, state: dict[str, Any]) 
     if m.stop:
         update.update(say(stopped_at(pending)))
         update["pending"] = pending or None
+        return update
+    if m.status or m.help:
+        from graph import card_talk
+
+        update.update(say(card_talk.status(state, pending) if m.status else card_talk.help_text(pending)))
+        update["pending"] = pending or None
+        return update
+    if m.back:
+        from graph import card_talk
+
+        update.update(card_talk.back(state, pending))
         return update
     if m.purpose:
         update["facts"]["purpose"] = m.purpose

@@ -133,6 +133,42 @@ def test_commands_and_marked_questions_at_the_try_prompt_reach_the_agent(
     assert reply.rstrip().endswith(done.QUESTION), "the prompt comes back, with its rule"
 
 
+@pytest.mark.parametrize(("text", "expected"), [("stop", "Done trying the model"), ("quit", "Done trying the model"),
+                                               ("undo", "nothing to undo"), ("go back", "nothing to undo")])
+def test_stop_and_undo_at_the_try_prompt_are_for_the_agent(text: str, expected: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A person who types "stop" or "undo" after trying the model means the agent, not a prompt."""
+    from graph.deps import Deps
+    from graph.nodes import done
+    from tools.platforms.local import LocalPlatform
+
+    sent: list[str] = []
+    monkeypatch.setattr(LocalPlatform, "predict", lambda self, endpoint, prompt, max_tokens=256: sent.append(prompt))
+    update = done.run(_at_try_prompt(text), Deps(platform_name="local"))  # type: ignore[arg-type]
+    assert sent == [], "nothing was sent to the tuned model"
+    assert expected in str(update["messages"][0].content)
+
+
+def test_stop_at_the_try_prompt_leaves_the_terminal_chat() -> None:
+    """In the terminal, "stop" at the try-the-model prompt leaves like quit (elsewhere it is a message)."""
+    from agent.cards import QuitChat
+    from agent.chat import Chat
+
+    class Lines:
+        def __init__(self) -> None:
+            self.lines = ["stop"]
+
+        def ask(self, prompt: str, default: str = "", history: bool = True) -> str:
+            return self.lines.pop(0)
+
+    chat = Chat.__new__(Chat)
+    chat.reader = Lines()  # type: ignore[assignment]
+    with pytest.raises(QuitChat):
+        chat.read_message(leave_on_stop=True)
+    chat.reader = Lines()  # type: ignore[assignment]
+    assert chat.read_message() == "stop"
+
+
 @pytest.mark.parametrize("text", ["What is the capital of Japan?", "status of the French railways", "helpful?"])
 def test_plain_prompts_still_go_to_the_tuned_model(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from graph.deps import Deps

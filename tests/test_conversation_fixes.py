@@ -90,3 +90,63 @@ def test_a_broken_csv_row_names_line_and_column_and_can_be_skipped(tmp_path: Pat
     report = convert(data, "messages", {"prompt": "question", "completion": "answer"}, tmp_path / "out",
                      skip_bad_rows=True)
     assert report.rows_written_train == 3 and any("unreadable" in reason for reason in report.dropped)
+
+
+@pytest.mark.parametrize("word", ["status", "help", "go back a step", "back", "undo", "previous step", "go back"])
+@pytest.mark.parametrize("action", ["create_bucket", "split_validation", "deploy_model", "submit_tuning_job"])
+def test_status_help_and_back_never_decide_a_card(word: str, action: str) -> None:
+    """"status", "help" and "go back" typed at any card (also the deploy card) are never a decline."""
+    meant = understand.meaning(word, _at(action), category_chosen=True, job_exists=action == "deploy_model")
+    assert not meant.answers_card
+    assert meant.status or meant.help or meant.back
+
+
+def test_status_at_a_card_says_where_we_are_and_keeps_it() -> None:
+    state = {"approvals": [{"action": "choose_model_category", "decision": "approve"}], "platform": "local"}
+    update = understand.redirect(understand.meaning("status", _at("create_bucket"), category_chosen=True,
+                                                    job_exists=False), _at("create_bucket"), state)
+    said = str(update["messages"][0].content)
+    assert update["pending"] == _at("create_bucket")
+    assert "No job yet" in said and "Create the bucket" in said and "Choose the model category" in said
+
+
+def test_status_with_a_job_gives_its_state() -> None:
+    state = {"job": {"name": "job-7", "state": "JOB_STATE_SUCCEEDED"}, "platform": "local"}
+    update = understand.redirect(understand.meaning("status", _at("deploy_model"), category_chosen=True,
+                                                    job_exists=True), _at("deploy_model"), state)
+    assert "job-7" in str(update["messages"][0].content) and "JOB_STATE_SUCCEEDED" in str(update["messages"][0].content)
+    assert update["pending"] == _at("deploy_model")
+
+
+def test_help_at_a_card_lists_what_can_be_said() -> None:
+    update = understand.redirect(understand.meaning("help", _at("split_validation"), category_chosen=True,
+                                                    job_exists=False), _at("split_validation"), {})
+    said = str(update["messages"][0].content)
+    assert "Hold out a validation set" in said and "status" in said and "back" in said
+    assert update["pending"] == _at("split_validation")
+
+
+def test_back_reopens_the_previous_card_or_says_there_is_none() -> None:
+    at_split = {"approvals": [{"action": "choose_model_category"}, {"action": "confirm_column_mapping"}]}
+    update = understand.redirect(understand.meaning("go back", _at("split_validation"), category_chosen=True,
+                                                    job_exists=False), _at("split_validation"), at_split)
+    assert update["pending"] is None  # the current card is left undecided; the router reopens the mapping
+    assert update["dataset"]["mapping_confirmed"] is False and update["dataset"]["split_decided"] is False
+    assert not update.get("approvals")
+    first = understand.redirect(understand.meaning("undo", _at("choose_model_category"), category_chosen=False,
+                                                   job_exists=False), _at("choose_model_category"), {})
+    assert "nothing to go back to" in str(first["messages"][0].content)
+    assert first["pending"] == _at("choose_model_category")
+
+
+@pytest.mark.parametrize(("text", "action", "line"), [
+    ("use 5 epochs", "approve_configuration", "Changed epochs 3 → 5"),
+    ("let's use gemini instead", "confirm_column_mapping", "Switched to Gemini"),
+    ("skip them", "skip_bad_rows", "Skipped the bad rows"),
+    ("not now", "monitor_job", "Declined: not now"),
+    ("no, too expensive", "submit_tuning_job", "Declined: no, too expensive"),
+])
+def test_the_decision_line_says_what_happened(text: str, action: str, line: str) -> None:
+    from graph.card_talk import decision_line
+
+    assert decision_line(text, {"action": action, "args": {"epochs": 3}}).startswith(line)

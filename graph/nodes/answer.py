@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph import advisor, offers
-from graph.common import combine, say
+from graph import advisor, card_talk, offers
+from graph.common import combine, platform_of, say
 from graph.deps import Deps
 from graph.state import TuningState
 
@@ -14,7 +14,8 @@ NAME = "answer"
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     question = state.get("side_reply") or ""
-    reply = offers.family_reply(question, state) or offers.cheaper_reply(question, state) \
+    reply = card_talk.cost_reply(question, dict(state), lambda: platform_of(state, deps)) \
+        or offers.family_reply(question, state) or offers.cheaper_reply(question, state) \
         or advisor.answer_question(deps.llm, question)
     pending = state.get("pending") or {}
     job = state.get("job") or {}

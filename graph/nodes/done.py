@@ -19,7 +19,12 @@ HELP = ("Here, what you type goes to the tuned model as a prompt, and its reply 
         "- **status** or **summary**: this session's model, data, job and time.\n"
         "- **quit**: leave (the conversation is saved; resume it with `--thread`).")
 #: Whole messages that are for the agent even at the try-the-model prompt.
-AGENT_WORDS = frozenset({"status", "summary", "help", "deploy"})
+AGENT_WORDS = frozenset({"status", "summary", "help", "deploy", "stop", "quit", "exit", "cancel", "undo", "back",
+                         "go back"})
+#: Words that leave the try-the-model prompt (the terminal chat leaves on them; other clients get this line).
+LEAVE_WORDS = frozenset({"stop", "quit", "exit", "cancel"})
+LEAVE = ("Done trying the model. Everything is saved: come back to this conversation any time to try it again "
+         "(in the terminal: `tuning-agent chat --thread THREAD`).")
 #: A message starting with one of these is for the agent (the prefix is dropped).
 AGENT_PREFIXES = ("?", "/")
 NO_ENDPOINT = ("Ask me anything. Nothing is deployed: say **deploy** to deploy the tuned model, or start a new "
@@ -72,6 +77,11 @@ def _to_agent(state: TuningState, deps: Deps, asked: str) -> dict[str, Any]:
         reply = summary(state)
     elif word in {"help", ""}:
         reply = HELP
+    elif word in LEAVE_WORDS:
+        return combine(say(LEAVE), {"facts": {"last_text": None}}, ask("done", QUESTION))
+    elif word in {"undo", "back", "go back"}:
+        reply = ("There is nothing to undo here: the job has finished and its model is what you are trying. To "
+                 "tune again with other settings, start a new conversation.")
     elif word == "deploy":
         reply = f"The tuned model is already deployed at `{rec(state, 'deployment').get('endpoint')}`."
     else:

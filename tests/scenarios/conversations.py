@@ -106,6 +106,67 @@ FAILING_LLM = (
     ),
 )
 
+#: What people type at an open card that is not an answer to it (issue #12, second pass).
+AT_THE_CARD = (
+    *(Conversation(
+        f"status-at-{card}",
+        f"'status' at the {card} card says where we are (no job yet, the open card) and leaves it undecided.",
+        (*to_card(card), Turn("status", expect=("No job yet", "Open now"), expect_not=("Declined", "No bucket created"),
+                              card=card)),
+        llms=("none",),
+    ) for card in ("create_bucket", "split_validation", "submit_tuning_job")),
+    Conversation(
+        "back-at-the-split-card-reopens-the-mapping",
+        "'go back a step' at the split card reopens the column mapping; nothing is written without a decision, "
+        "and approving the mapping brings the split card back.",
+        (*to_card("split_validation"),
+         Turn("go back a step", expect=("Going back", "Confirm the column mapping"),
+              expect_not=("Declined", "all rows go to training"), card="confirm_column_mapping"),
+         Turn("y", card="split_validation")),
+        llms=("none",),
+    ),
+    Conversation(
+        "back-at-the-submit-card-reopens-the-configuration",
+        "'back' at the submit card reopens the configuration card with its current values.",
+        (*to_card("submit_tuning_job"),
+         Turn("back", expect=("Going back", "Approve the model and settings"), expect_not=("Declined",),
+              card="approve_configuration")),
+        llms=("none",),
+    ),
+    Conversation(
+        "back-at-the-first-card",
+        "'undo' at the first card says there is nothing to go back to, and the card stays.",
+        (Turn(PURPOSE, card="choose_model_category"),
+         Turn("undo", expect=("nothing to go back to",), expect_not=("Declined",), card="choose_model_category")),
+        llms=("none",),
+    ),
+    Conversation(
+        "change-at-the-configuration-card-says-changed",
+        "A change typed at the configuration card is applied and the decision line says what changed.",
+        (*to_card("approve_configuration"),
+         Turn("use 5 epochs", expect=("Changed epochs", "→ 5"), expect_not=("Declined",),
+              card="approve_configuration")),
+        llms=("none",),
+    ),
+    *(Conversation(
+        f"cost-question-at-{card}",
+        f"'what does this cost?' at the {card} card answers with this job's estimate (free here, a time on "
+        "this machine), not a deployment price; the card stays.",
+        (*to_card(card), Turn("what does this cost?", expect=("This job's estimate", "free"),
+                              expect_not=("Declined", "/hour", "per hour"), card=card)),
+        llms=("none",),
+    ) for card in ("approve_configuration", "submit_tuning_job")),
+    Conversation(
+        "bucket-cost-on-the-local-platform",
+        "'how much does the bucket cost?' on the local platform: a local folder costs nothing; the card stays.",
+        (*to_card("create_bucket"),
+         Turn("how much does the bucket cost?", expect=("local folder", "Nothing"), expect_not=("Declined",),
+              card="create_bucket")),
+        llms=("none",),
+    ),
+)
+
+
 CONVERSATIONS: tuple[Conversation, ...] = (
     Conversation(
         "purpose-then-suggestions",
@@ -297,11 +358,13 @@ CONVERSATIONS: tuple[Conversation, ...] = (
     ),
     Conversation(
         "bucket-cost-question",
-        "'how much does the bucket cost?' is answered about Cloud Storage, not with the tuning price.",
-        (*to_card("create_bucket"),
+        "On Vertex, 'how much does the bucket cost?' is answered about Cloud Storage, not with the tuning price "
+        "(on the local platform the bucket is a folder: see bucket-cost-on-the-local-platform).",
+        (*VERTEX_TO_SUBMIT[:6],
          Turn("how much does the bucket cost?", expect=("Cloud Storage", "Source: Cost and time › What does the "
                                                          "bucket cost"),
               expect_not=("training tokens",), card="create_bucket")),
+        platform="vertex", llms=("none",),
     ),
     Conversation(
         "validation-share-above-the-limit",
@@ -411,8 +474,9 @@ CONVERSATIONS: tuple[Conversation, ...] = (
     ),
     Conversation(
         "vertex-question-at-submit-card",
-        "On Vertex, a cost question at the submit card is answered and nothing is submitted.",
-        (*VERTEX_TO_SUBMIT, Turn("how much will this cost?", expect=("Source: Cost and time",),
+        "On Vertex, a cost question at the submit card is answered with the card's own estimate (and its billing "
+        "note) and nothing is submitted.",
+        (*VERTEX_TO_SUBMIT, Turn("how much will this cost?", expect=("This job's estimate", "billing may differ"),
                                  expect_not=("Job submitted",), card="submit_tuning_job")),
         platform="vertex", llms=("none",),
     ),
@@ -485,4 +549,5 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         platform="vertex", llms=("none",),
     ),
     *FAILING_LLM,
+    *AT_THE_CARD,
 )

@@ -147,6 +147,11 @@ class LocalPlatform:
         return (f"Bucket **{bucket}** does not exist. Create it (a folder on this machine: `{folder}`)? "
                 "Nothing leaves this machine.")
 
+    def storage_cost(self) -> str | None:
+        folder = self.storage.local_path(f"local://{LOCAL_BUCKET}/")
+        return (f"Nothing: on this platform the bucket is a local folder on this machine (`{folder}`), so it "
+                "costs only the disk space the dataset takes.")
+
     def equivalent_command(self, spec: JobSpec) -> str:
         from tools.vertex.jobs import equivalent_command
 

@@ -135,6 +135,9 @@ class VertexPlatform:
         return (f"Bucket **{bucket}** does not exist. Create it (Cloud Storage, location {location}, "
                 "uniform bucket-level access)?")
 
+    def storage_cost(self) -> str | None:
+        return None  # Cloud Storage bills separately; the knowledge texts say how (no price list is kept)
+
     def equivalent_command(self, spec: JobSpec) -> str:
         from tools.vertex.jobs import equivalent_command
 
