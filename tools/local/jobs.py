@@ -27,8 +27,8 @@ from typing import Any
 
 from tools.errors import CloudError
 from tools.local.estimate import estimate_for_submit
-from tools.monitoring import format_duration
 from tools.local.status import STATUS_FILE, now_iso, read_json, update_status, write_json_atomic
+from tools.monitoring import format_duration
 from tools.platforms.base import TERMINAL_STATES, JobInfo, LossPoint
 from tools.settings import tuning_agent_home
 
