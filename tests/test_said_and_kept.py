@@ -1,0 +1,65 @@
+"""What people say is kept (issue 12): the split holds out the share asked for, and says how many;
+the split card and its refusal state the same limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.graph_helpers import Session
+from tests.test_graph_session import start, write_csv
+from tools.data.limits import SplitLimits
+from tools.data.split import SplitWriter, validation_rows
+
+ROWS_25 = [(f"What is {i} plus {i}?", str(2 * i)) for i in range(25)]
+
+
+def held_out(tmp_path: Path, rows: int, share: float) -> int:
+    writer = SplitWriter(tmp_path, share, seed=42, limits=SplitLimits(max_rows=5000, max_bytes_ratio=0.25))
+    for i in range(rows):
+        writer.write(b'{"n": %d}\n' % (i % 10))  # rows of equal size: the bytes limit is the share of rows
+    writer.finish()
+    return writer.val_rows
+
+
+def test_ten_percent_of_25_rows_holds_out_3_and_twenty_percent_holds_out_5(tmp_path: Path) -> None:
+    assert held_out(tmp_path / "a", 25, 0.10) == 3
+    assert held_out(tmp_path / "b", 25, 0.20) == 5
+    assert held_out(tmp_path / "c", 1000, 0.10) == 100
+    assert validation_rows(3, 0.05) == 1, "a share of a small file holds out at least one row"
+
+
+def test_the_same_seed_holds_out_the_same_rows(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        writer = SplitWriter(tmp_path / name, 0.2, seed=7, limits=None)
+        for i in range(50):
+            writer.write(b'{"n": %d}\n' % i)
+        writer.finish()
+    assert (tmp_path / "a" / "validation.jsonl").read_bytes() == (tmp_path / "b" / "validation.jsonl").read_bytes()
+    assert validation_rows(1, 0.2) == 0 and validation_rows(25, 0.0) == 0
+
+
+def test_hold_out_10_percent_says_the_count(home: Path) -> None:
+    s = Session()
+    start(s, write_csv(home, ROWS_25))
+    s.approve()
+    assert s.action == "split_validation"
+    card = s.text()
+    assert "Hold out **20%** (5 rows)" in card, card
+    s.say("no, hold out 10%")
+    assert "**3** of your 25 rows (12%)" in s.text(), s.text()
+
+
+def test_the_split_card_and_the_refusal_state_the_same_limit(home: Path) -> None:
+    s = Session()
+    start(s, write_csv(home, ROWS_25))
+    s.approve()
+    card = s.text()
+    rule = ("at most **20%** of the rows can be held out (the validation file may be at most 25% of the "
+            "training file's size, and at most 5,000 rows)")
+    assert rule in card, card
+    s.say("hold out 90%")
+    assert rule in s.text(), s.text()
+    assert s.action == "split_validation"
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "for open models at most **20%** of the rows can be held out (the validation file may be at most " \
+           "25% of the training file's size, and at most 5,000 rows)" in readme
