@@ -57,9 +57,9 @@ class SplitWriter:
         self.val_final = self.out_dir / validation_name
         self.train_tmp, self._train = _temp(self.out_dir, train_name)
         self.val_tmp: Path | None = None
-        self._val = None
+        self._val: object | None = None
         self.all_tmp: Path | None = None  # every row, until the count is known (named as the pending split)
-        self._all = None
+        self._all: object | None = None
         if validation_split > 0:
             self.all_tmp, self._all = _temp(self.out_dir, validation_name)
         self.seed = seed
@@ -95,7 +95,7 @@ class SplitWriter:
             for index, line in enumerate(src):
                 if next_drawn < len(drawn) and drawn[next_drawn] == index:
                     next_drawn += 1
-                    self._val.write(line)  # type: ignore[attr-defined]
+                    self._val.write(line)  # type: ignore[union-attr]
                     self.val_sizes.append(len(line))
                     self.val_bytes += len(line)
                 else:
