@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.graph_helpers import Session
 from tests.test_graph_session import start, write_csv
 from tools.data.limits import SplitLimits
@@ -63,3 +65,40 @@ def test_the_split_card_and_the_refusal_state_the_same_limit(home: Path) -> None
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert "for open models at most **20%** of the rows can be held out (the validation file may be at most " \
            "25% of the training file's size, and at most 5,000 rows)" in readme
+
+
+@pytest.mark.parametrize("said", ["book.xlsx", "/path/book.xlsx", "use my excel file book.xlsx"])
+def test_an_excel_file_is_named_with_how_to_save_it_as_csv(home: Path, said: str) -> None:
+    s = Session()
+    s.say("I want to tune a model to answer trivia questions")
+    s.approve()
+    s.say(said)
+    reply = s.text()
+    assert "book.xlsx" in reply and "Excel workbook" in reply, reply
+    assert "File → Save As → CSV UTF-8" in reply and "book.csv" in reply, reply
+    assert "I need a dataset" not in reply, "not the generic list"
+    assert not (s.state.get("dataset") or {}).get("source")
+
+
+def test_an_excel_file_later_keeps_the_dataset_already_read(home: Path) -> None:
+    s = Session()
+    start(s, write_csv(home, ROWS_25))
+    s.approve_until("create_bucket")
+    s.say("use book.xlsx instead")
+    assert "Excel workbook" in s.text() and "kept the dataset" in s.text(), s.text()
+    assert s.state["dataset"]["source"].endswith("trivia.csv")
+    assert s.state["dataset"]["split_decided"], "nothing decided for the dataset is thrown away"
+
+
+@pytest.mark.parametrize(("name", "what"), [("sheet.ods", "spreadsheet"), ("notes.docx", "Word document"),
+                                            ("data.pdf", "PDF"), ("data.zip", "ZIP archive"),
+                                            ("data.jsonl.gz", "gzip"), ("old.xls", "Excel workbook")])
+def test_data_inspect_names_an_unsupported_type_and_what_to_do(tmp_path: Path, name: str, what: str,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    from agent.cli import main
+
+    (tmp_path / name).write_bytes(b"PK\x03\x04 not a data file")
+    assert main(["data", "inspect", str(tmp_path / name)]) != 0
+    err = capsys.readouterr()
+    out = err.out + err.err
+    assert name in out and what in out and "Traceback" not in out, out
