@@ -102,3 +102,33 @@ def test_data_inspect_names_an_unsupported_type_and_what_to_do(tmp_path: Path, n
     err = capsys.readouterr()
     out = err.out + err.err
     assert name in out and what in out and "Traceback" not in out, out
+
+
+def _card_args(s: Session) -> dict[str, object]:
+    return dict(s.interrupt["action_requests"][0]["args"])  # type: ignore[index]
+
+
+def test_epochs_chosen_at_the_card_survive_a_split_change(home: Path) -> None:
+    s = Session()
+    start(s, write_csv(home, ROWS_25))
+    s.approve_until("approve_configuration")
+    s.say("use 5 epochs")
+    assert _card_args(s)["epochs"] == 5
+    s.say("actually hold out 10% for validation")
+    s.approve_until("approve_configuration")
+    assert s.state["dataset"]["validation_split"] == 0.1
+    assert _card_args(s)["epochs"] == 5, s.text()
+
+
+def test_settings_chosen_survive_another_dataset_and_are_named(home: Path) -> None:
+    s = Session()
+    start(s, write_csv(home, ROWS_25))
+    s.approve_until("approve_configuration")
+    s.say("use 4 epochs")
+    s.approve()
+    assert s.state["hparams"]["approved"]
+    other = write_csv(home, [(f"Name a colour, number {i}", "Red") for i in range(30)], "colours.csv")
+    s.say(f"use {other} instead")
+    s.approve_until("approve_configuration")
+    assert _card_args(s)["epochs"] == 4, s.text()
+    assert "Kept what you chose: epochs = 4" in s.text(), s.text()
