@@ -132,3 +132,28 @@ def test_settings_chosen_survive_another_dataset_and_are_named(home: Path) -> No
     s.approve_until("approve_configuration")
     assert _card_args(s)["epochs"] == 4, s.text()
     assert "Kept what you chose: epochs = 4" in s.text(), s.text()
+
+
+def test_a_model_named_at_the_category_card_is_kept_and_its_local_stand_in_is_said_once(home: Path) -> None:
+    s = Session()
+    s.say("I want to tune a model to answer trivia questions")
+    assert s.action == "choose_model_category"
+    s.say("use Llama 3.2 1B Instruct")
+    said = s.text()
+    assert s.state["category"] == "open"
+    assert "Llama 3.2 1B" in s.state["model"]["display_name"], s.state["model"]
+    assert "Kept as your model" in said and "stands in for Llama 3.2 1B" in said, said
+    s.say(f"use {write_csv(home, ROWS_25)}")
+    s.approve_until("approve_configuration")
+    card = s.text()
+    assert s.state["model"]["base_model"] in card, "the configuration names the model it stands in for"
+    assert "stands in for Llama" not in card, "the stand-in is explained once, where the model was chosen"
+
+
+def test_a_model_named_in_the_answer_to_the_category_card_is_kept(home: Path) -> None:
+    s = Session()
+    s.say("I want to tune a model to answer trivia questions")
+    s.reject("use Llama 3.2 1B Instruct")  # how the terminal chat answers an open card in words
+    assert s.state["category"] == "open"
+    assert "Llama 3.2 1B" in s.state["model"]["display_name"], s.text()
+    assert "Kept as your model" in s.text(), s.text()
