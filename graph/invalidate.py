@@ -20,13 +20,19 @@ _FILES: dict[str, Any] = {"prepared": False, "uploaded": False, "train_path": No
                           "train_uri": None, "validation_uri": None, "prepare_report": None, "rows_train": None}
 #: A configuration shown again with the cost recomputed (edits kept: see configure).
 _RECONFIRM: dict[str, Any] = {"approved": False}
+#: A configuration proposed afresh, keeping only what the person chose (`chosen`, laid on the new baseline).
+_REPROPOSE: dict[str, Any] = {"base_model": None, "tuning_mode": None, "epochs": None, "learning_rate": None,
+                              "learning_rate_multiplier": None, "adapter_size": None, "output_uri": None,
+                              "approved": False}
 
 TABLE: dict[Change, dict[str, Any]] = {
     # A new category: the data format, the model, the region list and the settings change.
     "category": {"project": {"confirmed": False}, "model": None, "hparams": None, "cost": None,
                  "preflight": None, "dataset": dict(_FILES), "job": {"declined": False}},
-    # Another dataset: everything decided for the previous data is decided again.
-    "dataset": {"dataset": dict.fromkeys(DATASET_FIELDS), "hparams": None, "cost": None, "preflight": None,
+    # Another dataset: everything decided for the previous data is decided again, except the
+    # settings the person chose themselves (kept where they still fit: see configure).
+    "dataset": {"dataset": dict.fromkeys(DATASET_FIELDS), "hparams": dict(_REPROPOSE), "cost": None,
+                "preflight": None,
                 "job": {"declined": False}},
     "mapping": {"dataset": {**_FILES, "split_decided": False}, "hparams": dict(_RECONFIRM), "preflight": None},
     "split": {"dataset": dict(_FILES), "hparams": dict(_RECONFIRM), "preflight": None},

@@ -24,7 +24,9 @@ _URI = re.compile(r"((?:gs|local|hf)://[^\s'\"`,;]+)")
 #: A dataset path is found in two linear passes (no backtracking regex over the whole message):
 #: runs of path characters, then the last data-file extension inside each run.
 _PATH_RUN = re.compile(r"[\w./~-]+")
-_PATH_END = re.compile(r"\.(?:csv|tsv|jsonl|json|parquet)(?!\w)", re.I)
+#: Read formats, and the ones people reach for that are refused with what to save instead (tools.data UNSUPPORTED).
+_PATH_END = re.compile(r"\.(?:csv|tsv|jsonl|json|parquet|xlsx|xlsm|xls|ods|numbers|docx|doc|pdf|zip|gz|tgz|tar|"
+                       r"bz2|xz|7z)(?!\w)", re.I)
 _HF_RUN = re.compile(r"[\w./:-]+")
 _HF_PART = re.compile(r"[A-Za-z0-9][\w.-]*")
 _SPLIT_PAIR = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})\b")

@@ -153,6 +153,9 @@ class HparamsRecord(TypedDict, total=False):
     adapter_size: int | None
     output_uri: str | None
     approved: bool
+    #: The settings the person set themselves (card edits, typed changes): laid again on a new
+    #: proposal after a dataset or split change, so they are not lost to the baseline.
+    chosen: dict[str, Any]
 
 
 class CostRecord(TypedDict, total=False):

@@ -64,6 +64,26 @@ def _switch(state: TuningState, new: str) -> dict[str, Any]:
                    say(f"Switched to **{chosen}** models."))
 
 
+def _named_model(state: TuningState, deps: Deps, requested: str) -> dict[str, Any] | None:
+    """The state update for a supported catalog model the person named: its category, kept as the
+    chosen model; on a platform that runs other models (local), which one stands in for it, said here
+    once. None when the name is not a supported open or Gemini model."""
+    answer = nearest_supported(requested, deps.today)
+    model = answer.model
+    if not (answer.supported and model is not None and model.category in {"open", "gemini"}):
+        return None
+    words = (f"{model.display_name} (`{model.base_model}`) supports tuning: "
+             f"{'a Gemini' if model.category == 'gemini' else 'an open'} model. Kept as your model.")
+    platform = platform_of(state, deps)
+    if platform.model_field != "base_model":
+        stand_in, _ = platform.default_model(None, model.base_model)
+        words += (f"\n\nOn this machine a Vertex model can't run: **`{stand_in}`** stands in for "
+                  f"{model.display_name} here (with `--platform vertex`, {model.display_name} itself is tuned).")
+    return combine({"category": model.category, "pending": None, "facts": {"category": None, "model": None}},
+                   {"model": {"base_model": model.base_model, "display_name": model.display_name,
+                              "requested": requested}}, say(words))
+
+
 def done(state: TuningState) -> bool:
     """A category is chosen, and no other one was named before a job exists."""
     said = state.get("facts") or {}
@@ -81,15 +101,11 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     notes: list[dict[str, Any]] = []
     requested = known.get("model")
     if requested:
+        named = _named_model(state, deps, requested)
+        if named is not None:
+            return named
         answer = nearest_supported(requested, deps.today)
         consumed = {"facts": {"model": None}}
-        if answer.supported and answer.model is not None and answer.model.category in {"open", "gemini"}:
-            model = answer.model
-            return combine(consumed, {"category": model.category, "pending": None},
-                           {"model": {"base_model": model.base_model, "display_name": model.display_name,
-                                      "requested": requested}, "facts": {"category": None}},
-                           say(f"{model.display_name} (`{model.base_model}`) supports tuning: "
-                               f"{'a Gemini' if model.category == 'gemini' else 'an open'} model."))
         options = "\n".join(f"- {m.display_name} (`{m.base_model}`)" for m in answer.alternatives)
         notes.append(combine(consumed, say(answer.message, options)))
     if known.get("category") in {"open", "gemini"}:
@@ -115,6 +131,10 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                        "you prefer.")
         return combine(*notes, propose("category", ACTION, {"category": recommended}, description))
     outcome = await_decision(state, CategoryArgs)
+    mentioned = None if outcome.approved else parse.model_mention(outcome.message or "")
+    named = _named_model(state, deps, mentioned) if mentioned else None
+    if named is not None:  # "use Llama 3.2 1B Instruct" at the card: the model decides the category
+        return combine(outcome.updates, named)
     chosen = outcome.args.get("category") if outcome.approved else parse.category(outcome.message or "")
     if chosen not in {"open", "gemini"}:
         return combine(outcome.updates, say("I did not catch open or gemini. Say **open** or **gemini**, name a "

@@ -150,10 +150,35 @@ def _card(state: TuningState, deps: Deps, args: dict[str, Any], note: str) -> di
                    propose(NAME, ACTION, args, "\n\n".join(x for x in lines if x)))
 
 
+def _chosen(state: TuningState, wanted: dict[str, Any]) -> dict[str, Any]:
+    """The record of what the person set themselves, with `wanted` added (kept across a re-proposal)."""
+    return {"hparams": {"chosen": {**(rec(state, "hparams").get("chosen") or {}), **wanted}}}
+
+
 def _first_proposal(state: TuningState, deps: Deps) -> tuple[dict[str, Any], str]:
     """What the card proposes when none is open: the configuration shown before (edits kept, output
-    folder following the latest upload), else the platform's model on the catalog baseline."""
-    previous = {k: v for k, v in rec(state, "hparams").items() if k != "approved"}
+    folder following the latest upload), else the platform's model on the catalog baseline with the
+    settings the person chose laid on top (each one that no longer fits is named)."""
+    base, note = _fresh_proposal(state, deps)
+    chosen = {k: v for k, v in (rec(state, "hparams").get("chosen") or {}).items() if v != base.get(k)}
+    if not chosen or note.startswith("Your configuration"):
+        return base, note
+    kept, dropped = base, []
+    for field, value in chosen.items():
+        args, problems = _apply(state, deps, kept, {field: value})
+        if args is None:
+            dropped.append(f"your {field} = {value!r} no longer fits ({'; '.join(problems)})")
+        else:
+            kept = args
+    said = ", ".join(f"{k} = {v!r}" for k, v in chosen.items() if kept.get(k) == v)
+    note = note + (f"\n\nKept what you chose: {said}." if said else "")
+    if dropped:
+        note += "\n\nNot kept: " + "; ".join(dropped) + "."
+    return kept, note
+
+
+def _fresh_proposal(state: TuningState, deps: Deps) -> tuple[dict[str, Any], str]:
+    previous = {k: v for k, v in rec(state, "hparams").items() if k not in ("approved", "chosen")}
     if previous.get("base_model") and previous.get("epochs"):
         previous["output_uri"] = rec(state, "storage").get("output_uri") or previous.get("output_uri")
         return previous, "Your configuration (as you left it; the cost is recomputed):"
@@ -169,6 +194,9 @@ def _first_proposal(state: TuningState, deps: Deps) -> tuple[dict[str, Any], str
     return _baseline(state, model), note
 
 
+UPDATED = "Updated configuration — the cost is recomputed:"
+
+
 def _refused(problems: list[str]) -> dict[str, Any]:
     return say("That change won't work — nothing was changed:", *[f"- {p}" for p in problems])
 
@@ -180,8 +208,7 @@ def _typed_changes(state: TuningState, deps: Deps, wanted: dict[str, Any]) -> di
     args, problems = _apply(state, deps, base, wanted)
     if args is None:  # refused: whatever was open stays open, nothing else moves
         return combine(consumed, _refused(problems))
-    return combine(consumed, invalidate("hparams"), _card(state, deps, args, "Updated configuration — the cost is "
-                                                          "recomputed:"))
+    return combine(consumed, invalidate("hparams"), _chosen(state, wanted), _card(state, deps, args, UPDATED))
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
@@ -203,13 +230,13 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         changed, problems = _apply(state, deps, proposed, asked)
         if changed is None:
             return combine(outcome.updates, _refused(problems), _card(state, deps, proposed, "Still proposed:"))
-        return combine(outcome.updates, _card(state, deps, changed, "Updated configuration — the cost is recomputed:"))
+        return combine(outcome.updates, _chosen(state, asked), _card(state, deps, changed, UPDATED))
     if outcome.type == "edit" and outcome.args != proposed:
         edits = {k: v for k, v in outcome.args.items() if v != proposed.get(k)}
         edited, problems = _apply(state, deps, proposed, edits)
         if edited is None:
             return combine(outcome.updates, _refused(problems), _card(state, deps, proposed, "Still proposed:"))
-        return combine(outcome.updates, _card(state, deps, edited, "Updated configuration — the cost is recomputed:"))
+        return combine(outcome.updates, _chosen(state, edits), _card(state, deps, edited, UPDATED))
     problems = _setting_problems(outcome.args)
     if problems:
         return combine(outcome.updates, _refused(problems), _card(state, deps, proposed, "Still proposed:"))

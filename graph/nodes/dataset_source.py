@@ -221,6 +221,14 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         if refused:
             asked = {} if rec(state, "dataset").get("inspected") else ask("dataset_source", QUESTION)
             return combine({"facts": {"dataset": None}}, say(refused), asked)
+        from tools.data.sources import unsupported_type
+
+        if (not_read := unsupported_type(source)) is not None:  # named by type: nothing to read or look for
+            kept = rec(state, "dataset").get("inspected")
+            return combine({"facts": {"dataset": None}}, say(
+                f"**{source}** is {not_read.message.split(': ', 1)[1]}.\n\n{not_read.hint}" + (
+                    "\n\nI kept the dataset you already had." if kept else "")),
+                {} if kept else ask("dataset_source", QUESTION))
         exists = _exists(source, state, deps)
         if exists is None and not source.startswith("hf://"):
             source = f"hf://{source}"

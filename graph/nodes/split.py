@@ -1,8 +1,8 @@
 """split: hold out a validation set, or not — the user decides.
 
-Proposes 80/20 (or uses a validation file the user named). The service limits
-(validation ≤ 25 % of the training bytes and ≤ 5000 rows) are enforced later, when the
-files are written, and any shrinking is reported then.
+Proposes 80/20 (or uses a validation file the user named). The service limits (`limit_rule`,
+the one wording of them) are enforced later, when the files are written, and any shrinking
+is reported then. The count held out is round(rows × share), as `tools.data.split` writes it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from graph.common import combine, facts, rec, say
 from graph.deps import Deps
 from graph.state import TuningState
 from knowledge import load_catalog
+from tools.data.split import validation_rows
 
 NAME = "split"
 
@@ -35,25 +36,45 @@ def max_share(category: str | None) -> float:
     return math.floor(ratio / (1 + ratio) * 100 + 1e-9) / 100
 
 
+def _count(rows: int, share: float) -> str:
+    """" (N rows)" for a share of `rows`, as the files will hold it; empty when the count is unknown."""
+    return f" ({validation_rows(rows, share):,} rows)" if rows else ""
+
+
+def _category_words(category: str | None) -> str:
+    return "Gemini models" if category == "gemini" else "open models"
+
+
 def _args_model(most: float) -> type[BaseModel]:
     return create_model("SplitArgs", validation_split=(float, Field(gt=0, le=most)))
 
 
-def _too_large(share: float, most: float, category: str | None) -> str:
+def limit_rule(category: str | None) -> str:
+    """The validation limit for `category`, in the one wording the card, the refusal and the README use."""
     limits = load_catalog().limits
-    rule = (f"{limits.gemini_validation_max_ratio:.0%} of the training examples" if category == "gemini" else
-            f"{limits.validation_max_bytes_ratio:.0%} of the training file's size")
-    return (f"**{share:.0%}** is more than can be held out: the service takes a validation file of at most {rule}, "
-            f"so the most is **{most:.0%}** of the rows. Say a share up to {most:.0%}, approve "
-            f"{most:.0%}, or say no to train on everything.")
+    most = max_share(category)
+    if category == "gemini":
+        why = (f"the validation file may hold at most {limits.gemini_validation_max_ratio:.0%} as many "
+               f"examples as the training file, and at most {limits.gemini_validation_max_rows:,} rows")
+    else:
+        why = (f"the validation file may be at most {limits.validation_max_bytes_ratio:.0%} of the training "
+               f"file's size, and at most {limits.validation_max_rows:,} rows")
+    return f"at most **{most:.0%}** of the rows can be held out ({why})"
 
 
-def _decided(split: float) -> dict[str, Any]:
+def _too_large(share: float, most: float, category: str | None) -> str:
+    return (f"**{share:.0%}** is more than can be held out: {limit_rule(category)}, so the most is "
+            f"**{most:.0%}**. Say a share up to {most:.0%}, approve {most:.0%}, or say no to train on everything.")
+
+
+def _decided(split: float, rows: int) -> dict[str, Any]:
     if split <= 0:
         return combine({"dataset": {"split_decided": True, "validation_split": 0.0}},
                        say("No validation file: all rows go to training."))
+    held = validation_rows(rows, split)
+    count = f" — **{held:,}** of your {rows:,} rows ({held / rows:.0%})" if rows and held else ""
     return combine({"dataset": {"split_decided": True, "validation_split": split}},
-                   say(f"Validation split: {split:.0%} of the rows (seeded, reproducible)."))
+                   say(f"Validation split: {split:.0%} of the rows (seeded, reproducible){count}."))
 
 
 def done(state: TuningState) -> bool:
@@ -73,24 +94,23 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         rows = rec(state, "dataset").get("rows") or 0
         proposal = known.get("validation_split") or limits.proposed_validation_split
         return propose("split", ACTION, {"validation_split": proposal},
-                       f"You have only training data ({rows:,} rows). Hold out **{proposal:.0%}** as a "
-                       f"validation set to measure generalisation?\n\nThe service accepts a validation file up "
-                       f"to {limits.validation_max_bytes_ratio:.0%} of the training file's size and "
-                       f"{limits.validation_max_rows:,} rows; I shrink it to fit if needed and tell you. "
-                       "Reject to train on everything.")
+                       f"You have only training data ({rows:,} rows). Hold out **{proposal:.0%}**"
+                       f"{_count(rows, proposal)} as a validation set to measure generalisation?\n\n"
+                       f"For {_category_words(state.get('category'))}, {limit_rule(state.get('category'))}; "
+                       "I shrink it to fit if needed and tell you. Reject to train on everything.")
     category = state.get("category")
     most = max_share(category)
     outcome = await_decision(state, _args_model(most))
     consumed = {"facts": {"validation_split": None}}
+    rows = rec(state, "dataset").get("rows") or 0
     if outcome.approved:
-        return combine(outcome.updates, consumed, _decided(float(outcome.args["validation_split"])))
+        return combine(outcome.updates, consumed, _decided(float(outcome.args["validation_split"]), rows))
     ratio = parse.validation_split(outcome.message or "")
     if ratio is not None and ratio > most:
         # Asked for more than the limit allows: say the most, and the card stays open.
-        rows = rec(state, "dataset").get("rows") or 0
         return combine(outcome.updates, consumed, propose(
             "split", ACTION, {"validation_split": most},
             f"{_too_large(ratio, most, category)}\n\nYou have {rows:,} rows. Hold out **{most:.0%}**?"))
     if ratio is not None and ratio > 0:
-        return combine(outcome.updates, consumed, _decided(ratio))
-    return combine(outcome.updates, consumed, _decided(0.0))
+        return combine(outcome.updates, consumed, _decided(ratio, rows))
+    return combine(outcome.updates, consumed, _decided(0.0, rows))

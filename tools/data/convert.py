@@ -170,7 +170,7 @@ def convert(src: str | os.PathLike[str], target_format: str,
                     continue
                 scan.add(loc, conv[0], conv[1], line)
                 writer.write(line)
-            if writer.train_rows + writer.val_rows == 0:
+            if writer.rows == 0:
                 reasons = ", ".join(f"{n} {r}" for r, n in dropped.items())
                 raise DataError(f"{source.name}: no usable rows — all {rows_in} were dropped ({reasons})",
                                 "Check the column mapping (`tuning-agent data inspect` shows the columns).")

@@ -32,6 +32,48 @@ _EXTENSIONS = {
 _SNIFF_BYTES = 64 * 1024
 _DATA_SUFFIXES = tuple(_EXTENSIONS)
 
+_AS_CSV = "Save the sheet as CSV ({how}) and give me that file, e.g. `{stem}.csv`."
+_UNPACK = "Unpack it first (e.g. `{tool}`) and give me the CSV, TSV, JSON, JSONL or Parquet file inside."
+#: Files people reach for that are not read here, and what to do instead (what they are, the fix).
+UNSUPPORTED: dict[str, tuple[str, str]] = {
+    ".xlsx": ("an Excel workbook", _AS_CSV.format(how="in Excel: File → Save As → CSV UTF-8", stem="{stem}")),
+    ".xlsm": ("an Excel workbook", _AS_CSV.format(how="in Excel: File → Save As → CSV UTF-8", stem="{stem}")),
+    ".xls": ("an Excel workbook", _AS_CSV.format(how="in Excel: File → Save As → CSV UTF-8", stem="{stem}")),
+    ".ods": ("a LibreOffice/OpenOffice spreadsheet",
+             _AS_CSV.format(how="in Calc: File → Save As → Text CSV, character set UTF-8", stem="{stem}")),
+    ".numbers": ("an Apple Numbers spreadsheet",
+                 _AS_CSV.format(how="in Numbers: File → Export To → CSV, encoding UTF-8", stem="{stem}")),
+    ".docx": ("a Word document", "Put the examples in a table with one prompt and one answer column, and save "
+              "it as CSV UTF-8 (or write them as JSONL), then give me that file."),
+    ".doc": ("a Word document", "Put the examples in a table with one prompt and one answer column, and save "
+             "it as CSV UTF-8 (or write them as JSONL), then give me that file."),
+    ".pdf": ("a PDF document", "Copy the examples into a spreadsheet with one prompt and one answer column and "
+             "save it as CSV UTF-8 (or write them as JSONL), then give me that file."),
+    ".zip": ("a ZIP archive", _UNPACK.format(tool="unzip {name}")),
+    ".gz": ("a gzip-compressed file", _UNPACK.format(tool="gunzip -k {name}")),
+    ".tgz": ("a compressed tar archive", _UNPACK.format(tool="tar -xzf {name}")),
+    ".tar": ("a tar archive", _UNPACK.format(tool="tar -xf {name}")),
+    ".bz2": ("a bzip2-compressed file", _UNPACK.format(tool="bunzip2 -k {name}")),
+    ".xz": ("an xz-compressed file", _UNPACK.format(tool="unxz -k {name}")),
+    ".7z": ("a 7-Zip archive", _UNPACK.format(tool="7z x {name}")),
+}
+
+
+def unsupported_type(source: str) -> DataError | None:
+    """A DataError for a file type people use that is not read here (Excel, Word, PDF, archives), or None.
+
+    Why: such a file is known by its name alone, so the person is told what to save instead
+    before anything is read (and even when the name has a typo)."""
+    name = Path(urlsplit(source).path if "://" in source else source).name
+    suffix = Path(name).suffix.lower()
+    if suffix not in UNSUPPORTED:
+        return None
+    what, fix = UNSUPPORTED[suffix]
+    stem = name[: -len(suffix)]
+    return DataError(f"{source}: {what}, which tuning-agent does not read "
+                     "(it reads CSV, TSV, JSON, JSONL and Parquet)",
+                     fix.format(stem=Path(stem).stem if suffix == ".gz" else stem, name=name))
+
 
 @dataclass
 class HFRef:
@@ -181,6 +223,9 @@ def data_files_in(folder: str | os.PathLike[str], limit: int = 30, depth: int = 
 
 def _inspect_file(path: Path, original: str) -> ResolvedSource:
     """Check that `path` is a non-empty, non-binary data file and decide its kind."""
+    refused = unsupported_type(original) or unsupported_type(path.name)
+    if refused is not None:
+        raise refused
     if not path.exists():
         matches = close_matches(path)
         hint = ("Did you mean: " + ", ".join(matches) + "?") if matches else \

@@ -1,7 +1,10 @@
 """Write train/validation JSONL in one pass, then make the validation file meet the service limits.
 
-Rows go to validation by a seeded random draw per row (same seed, same input →
-same split), so the split needs no second read. Both files are written to hidden
+Every row is first written to one hidden temporary file; when the count n is known,
+exactly round(n × share) rows (at least 1) are drawn for validation by a
+seeded sample (same seed, same input → same split), and the temporary file is copied
+once into the two files. A per-row coin flip would miss the share the person asked for
+on small files (10 % of 25 rows could hold out 5). Both files are written to hidden
 temporary names and renamed only when complete, so a failure never leaves a
 half-written file behind. If the validation file breaks a limit (rows, bytes
 relative to training, or Gemini's rows relative to training), its tail rows are
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import math
 import os
 import random
 import shutil
@@ -23,6 +27,13 @@ from tools.data.limits import SplitLimits
 
 TRAIN_NAME = "train.jsonl"
 VALIDATION_NAME = "validation.jsonl"
+
+
+def validation_rows(rows: int, share: float) -> int:
+    """Rows held out of `rows`: round(rows × share), halves up (10 % of 25 is 3), at least 1; none of one row."""
+    if share <= 0 or rows < 2:
+        return 0
+    return max(1, math.floor(rows * share + 0.5))
 
 
 def _temp(out_dir: Path, name: str) -> tuple[Path, object]:
@@ -46,10 +57,13 @@ class SplitWriter:
         self.val_final = self.out_dir / validation_name
         self.train_tmp, self._train = _temp(self.out_dir, train_name)
         self.val_tmp: Path | None = None
-        self._val = None
+        self._val: object | None = None
+        self.all_tmp: Path | None = None  # every row, until the count is known (named as the pending split)
+        self._all: object | None = None
         if validation_split > 0:
-            self.val_tmp, self._val = _temp(self.out_dir, validation_name)
-        self._random = random.Random(seed).random
+            self.all_tmp, self._all = _temp(self.out_dir, validation_name)
+        self.seed = seed
+        self.rows = 0
         self.train_rows = 0
         self.train_bytes = 0
         self.val_sizes = array("Q")
@@ -57,29 +71,57 @@ class SplitWriter:
         self.adjustments: list[str] = []
 
     def write(self, line: bytes) -> None:
-        """Add one encoded line (ending in a newline) to train or validation."""
-        if self._val is not None and self._random() < self.split:
-            self._val.write(line)  # type: ignore[attr-defined]
-            self.val_sizes.append(len(line))
-            self.val_bytes += len(line)
+        """Add one encoded line (one JSON record ending in its only newline)."""
+        self.rows += 1
+        if self._all is not None:
+            self._all.write(line)  # type: ignore[attr-defined]
         else:
             self._train.write(line)  # type: ignore[attr-defined]
             self.train_rows += 1
             self.train_bytes += len(line)
 
+    def _draw(self, rows: int) -> list[int]:
+        """The indices of the rows held out for validation (seeded)."""
+        return random.Random(self.seed).sample(range(rows), validation_rows(rows, self.split))
+
+    def _distribute(self) -> None:
+        """Copy the collected rows into train and validation, the drawn ones to validation."""
+        assert self.all_tmp is not None
+        drawn = array("Q", sorted(self._draw(self.rows)))
+        if drawn:
+            self.val_tmp, self._val = _temp(self.out_dir, self.val_final.name)
+        next_drawn = 0
+        with self.all_tmp.open("rb") as src:
+            for index, line in enumerate(src):
+                if next_drawn < len(drawn) and drawn[next_drawn] == index:
+                    next_drawn += 1
+                    self._val.write(line)  # type: ignore[union-attr]
+                    self.val_sizes.append(len(line))
+                    self.val_bytes += len(line)
+                else:
+                    self._train.write(line)  # type: ignore[attr-defined]
+                    self.train_rows += 1
+                    self.train_bytes += len(line)
+        self.all_tmp.unlink()
+        self.all_tmp = None
+
     def abort(self) -> None:
         """Remove the temporary files (nothing final was written)."""
-        for fh in (self._train, self._val):
+        for fh in (self._train, self._val, self._all):
             if fh is not None:
                 with contextlib.suppress(OSError):
                     fh.close()  # type: ignore[attr-defined]
-        for tmp in (self.train_tmp, self.val_tmp):
+        for tmp in (self.train_tmp, self.val_tmp, self.all_tmp):
             if tmp is not None:
                 with contextlib.suppress(OSError):
                     tmp.unlink()
 
     def finish(self) -> tuple[Path, Path | None]:
         """Enforce the limits, rename the files into place and return their final paths."""
+        if self._all is not None:
+            self._all.close()  # type: ignore[attr-defined]
+            self._all = None
+            self._distribute()
         self._train.close()  # type: ignore[attr-defined]
         if self._val is not None:
             self._val.close()  # type: ignore[attr-defined]
@@ -92,13 +134,12 @@ class SplitWriter:
                 val_path = self.val_final
             else:
                 self.val_tmp.unlink()
-                if self.adjustments:
-                    self.adjustments.append("No validation rows fit within the limits, so no validation "
-                                            "file was written; every row is in the training file.")
-                else:
-                    self.adjustments.append(
-                        f"No row was drawn for validation (only {self.train_rows} rows at a "
-                        f"{self.split:.0%} split); no validation file was written.")
+                self.adjustments.append("No validation rows fit within the limits, so no validation "
+                                        "file was written; every row is in the training file.")
+        elif self.split > 0:
+            self.adjustments.append(
+                f"Only {self.train_rows} row(s): nothing can be held out for validation "
+                f"at a {self.split:.0%} split; no validation file was written.")
         os.replace(self.train_tmp, self.train_final)
         return self.train_final, val_path
 
