@@ -458,7 +458,7 @@ def read(text: str, ctx: CardContext | None = None) -> Reading:
             out.append(change)
 
     if not out:
-        if ctx.expects_text and ctx.card in (None, "purpose", "intake"):
+        if ctx.expects_text and ctx.card in (None, "purpose", "intake") and not parse.is_small_talk(stripped):
             out.append(Purpose(stripped))
         elif len(stripped.split()) >= 4 and not re.search(r"[=@/]", stripped) and not _UNSURE.search(stripped) \
                 and not _SETTING_WORDS.search(stripped) and not re.search(r"\bdata ?sets?\b", stripped, re.I):

@@ -52,6 +52,17 @@ def asks_status(text: str) -> bool:
     return bool(_STATUS.search(text))
 
 
+_SMALL_TALK = re.compile(
+    r"^(hi|hello|hey|hiya|howdy|yo|greetings|good (morning|afternoon|evening)|help|start|begin|"
+    r"let'?s (go|start|begin)|get started|ok(ay)?|thanks|thank you)"
+    r"( there| agent| bot| everyone| all)?[\s!.,:;)]*$", re.IGNORECASE)
+
+
+def is_small_talk(text: str) -> bool:
+    """A greeting or opener ("hi", "hello there!", "let's start"): it says nothing about a purpose."""
+    return bool(_SMALL_TALK.match(text.strip()))
+
+
 def is_question(text: str) -> bool:
     """Whether the text reads as a question rather than an answer."""
     stripped = text.strip()

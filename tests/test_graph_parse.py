@@ -74,3 +74,12 @@ def test_router_visits_an_open_card_before_later_steps() -> None:
     reopened = {**done_through_config, "pending": {"kind": "approval", "step": "project_region"}}
     assert next_step(reopened) == "project_region"
     assert next_step(done_through_config) == "submit"
+
+
+def test_a_greeting_is_not_a_purpose() -> None:
+    """"hi" used to become the purpose (and the thread's title "Hi"); a real purpose still counts."""
+    for text in ("hi", "Hello!", "hello there", "hey bot", "good morning", "help", "let's start", "thanks"):
+        assert parse.is_small_talk(text), text
+    for text in ("hi, I want to tune a model for SQL", "support answers", "hello world generator",
+                 "help desk replies in French"):
+        assert not parse.is_small_talk(text), text

@@ -214,6 +214,17 @@ def test_mark_as_resolved_ends_the_thread_with_a_summary(server: DevServer) -> N
     assert t.action == "choose_model_category", "the thread picks up where it was"
 
 
+def _title_becomes(thread: ApiThread, title: str, timeout_s: float = 10.0) -> bool:
+    """The thread's metadata title is `title` by the end of its run, or moments after (the write never
+    holds a reply for more than a second)."""
+    deadline = time.monotonic() + timeout_s
+    while thread.thread["metadata"].get("title") != title:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def test_threads_are_titled_in_their_metadata_and_first_say_platform_and_llm(server: DevServer) -> None:
     """Each thread's metadata `title` is set during the run that makes the purpose known, and gains
     the dataset's name when it is chosen; the first assistant message names the platform and LLM mode.
@@ -224,11 +235,11 @@ def test_threads_are_titled_in_their_metadata_and_first_say_platform_and_llm(ser
     second.say("Fine-tune a model to summarise support tickets")
     setup = ai_texts(first.values)[0]
     assert setup.startswith("Platform: this machine (local platform") and "deterministic mode" in setup, setup
-    assert first.thread["metadata"]["title"] == "Answer arithmetic questions"
-    assert second.thread["metadata"]["title"] == "Summarise support tickets"
+    assert _title_becomes(first, "Answer arithmetic questions")
+    assert _title_becomes(second, "Summarise support tickets")
     listed = {t["thread_id"]: t for t in client.threads.search(metadata={"graph_id": ASSISTANT}, limit=100)}
     assert listed[first.thread_id]["values"]["messages"][0]["type"] == "human"
     first.approve()
     first.say(f"use {slow_dataset(server, 'titled', rows=40)}")
-    assert first.thread["metadata"]["title"] == "Answer arithmetic questions · titled.csv"
+    assert _title_becomes(first, "Answer arithmetic questions · titled.csv")
     assert first.thread["metadata"]["owner"] == "alice", "the title write keeps the other metadata"

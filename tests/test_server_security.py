@@ -175,17 +175,18 @@ def test_cron_payloads_get_the_run_checks(server: DevServer) -> None:
     assert status == 400, body
 
 
+def _choice_refusals(bob: Any, thread_id: str, context: dict[str, str]) -> list[tuple[int, str]]:
+    """What the server answers to `context` chosen by a run and by a new assistant."""
+    return [_refusal(lambda: bob.runs.wait(thread_id, ASSISTANT, input={"messages": ["hi"]}, context=context,
+                                           raise_error=True)),
+            _refusal(lambda: bob.assistants.create(graph_id=ASSISTANT, context=context))]
+
+
 def test_only_the_operators_llm_specs_may_be_chosen(server: DevServer) -> None:
     bob = server.client("bob")
     t = ApiThread(bob)
-    for where in ("context", "assistant"):
-        if where == "context":
-            call = lambda: bob.runs.wait(t.thread_id, ASSISTANT, input={"messages": ["hi"]},  # noqa: E731
-                                         context={"llm": "openai:gpt-4o"}, raise_error=True)
-        else:
-            call = lambda: bob.assistants.create(graph_id=ASSISTANT, context={"llm": "openai:gpt-4o"})  # noqa: E731
-        status, body = _refusal(call)
-        assert status == 400 and "openai:gpt-4o" in body and "none" in body, (where, status, body)
+    for status, body in _choice_refusals(bob, t.thread_id, {"llm": "openai:gpt-4o"}):
+        assert status == 400 and "openai:gpt-4o" in body and "none" in body, (status, body)
     assert _refusal(lambda: bob.runs.wait(t.thread_id, ASSISTANT, input={"messages": ["hi"]},
                                           context={"llm": "none"}, raise_error=True))[0] == 200
 
@@ -244,15 +245,8 @@ def test_a_client_cannot_move_its_runs_to_vertex(server: DevServer) -> None:
     """Vertex AI would act with the server's Google identity: a server on `local` refuses it in any context."""
     bob = server.client("bob")
     t = ApiThread(bob)
-    for where in ("context", "assistant"):
-        if where == "context":
-            call = lambda: bob.runs.wait(t.thread_id, ASSISTANT, input={"messages": ["hi"]},  # noqa: E731
-                                         context={"platform": "vertex", "project": "other-team-prod"},
-                                         raise_error=True)
-        else:
-            call = lambda: bob.assistants.create(graph_id=ASSISTANT, context={"platform": "vertex"})  # noqa: E731
-        status, body = _refusal(call)
-        assert status == 400 and "'vertex'" in body and "local" in body, (where, status, body)
+    for status, body in _choice_refusals(bob, t.thread_id, {"platform": "vertex", "project": "other-team-prod"}):
+        assert status == 400 and "'vertex'" in body and "local" in body, (status, body)
     assert t.values.get("platform") in (None, "local")
     assert _refusal(lambda: bob.runs.wait(t.thread_id, ASSISTANT, input={"messages": ["hi"]},
                                           context={"platform": "local"}, raise_error=True))[0] == 200

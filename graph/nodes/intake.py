@@ -43,7 +43,8 @@ def _deterministic(text: str, pending: dict[str, Any], state: TuningState) -> di
         if changes:
             found["config_changes"] = changes
     if not state.get("category") and not (state.get("facts") or {}).get("purpose") and \
-            pending.get("kind") != "approval" and not parse.is_question(text) and parse.yes_no(text) is None:
+            pending.get("kind") != "approval" and not parse.is_question(text) and parse.yes_no(text) is None \
+            and not parse.is_small_talk(text):
         found["purpose"] = text.strip()
     return found
 

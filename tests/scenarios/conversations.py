@@ -113,7 +113,6 @@ AT_THE_CARD = (
         f"'status' at the {card} card says where we are (no job yet, the open card) and leaves it undecided.",
         (*to_card(card), Turn("status", expect=("No job yet", "Open now"), expect_not=("Declined", "No bucket created"),
                               card=card)),
-        llms=("none",),
     ) for card in ("create_bucket", "split_validation", "submit_tuning_job")),
     Conversation(
         "back-at-the-split-card-reopens-the-mapping",
@@ -123,7 +122,6 @@ AT_THE_CARD = (
          Turn("go back a step", expect=("Going back", "Confirm the column mapping"),
               expect_not=("Declined", "all rows go to training"), card="confirm_column_mapping"),
          Turn("y", card="split_validation")),
-        llms=("none",),
     ),
     Conversation(
         "back-at-the-submit-card-reopens-the-configuration",
@@ -131,14 +129,12 @@ AT_THE_CARD = (
         (*to_card("submit_tuning_job"),
          Turn("back", expect=("Going back", "Approve the model and settings"), expect_not=("Declined",),
               card="approve_configuration")),
-        llms=("none",),
     ),
     Conversation(
         "back-at-the-first-card",
         "'undo' at the first card says there is nothing to go back to, and the card stays.",
         (Turn(PURPOSE, card="choose_model_category"),
          Turn("undo", expect=("nothing to go back to",), expect_not=("Declined",), card="choose_model_category")),
-        llms=("none",),
     ),
     Conversation(
         "change-at-the-configuration-card-says-changed",
@@ -146,7 +142,6 @@ AT_THE_CARD = (
         (*to_card("approve_configuration"),
          Turn("use 5 epochs", expect=("Changed epochs", "→ 5"), expect_not=("Declined",),
               card="approve_configuration")),
-        llms=("none",),
     ),
     *(Conversation(
         f"cost-question-at-{card}",
@@ -154,7 +149,6 @@ AT_THE_CARD = (
         "this machine), not a deployment price; the card stays.",
         (*to_card(card), Turn("what does this cost?", expect=("This job's estimate", "free"),
                               expect_not=("Declined", "/hour", "per hour"), card=card)),
-        llms=("none",),
     ) for card in ("approve_configuration", "submit_tuning_job")),
     Conversation(
         "bucket-cost-on-the-local-platform",
@@ -162,7 +156,6 @@ AT_THE_CARD = (
         (*to_card("create_bucket"),
          Turn("how much does the bucket cost?", expect=("local folder", "Nothing"), expect_not=("Declined",),
               card="create_bucket")),
-        llms=("none",),
     ),
 )
 
@@ -217,7 +210,6 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         f"A question at the {card} card is answered briefly, naming its source, and the same card comes back "
         "undecided.",
         (*to_card(card), Turn(question, expect=(word, "Source:"), expect_not=("Approved", "Declined"), card=card)),
-        llms=("none",) if card in ("approve_configuration", "submit_tuning_job") else ("none", "fake"),
     ) for card, question, word in QUESTIONS_AT_CARDS[1:]),
     Conversation(
         "question-while-asked-for-the-dataset",
@@ -252,7 +244,6 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("actually switch to gemini", expect=("Switch from **open** to **gemini**",),
               card="choose_model_category"),
          Turn("n", expect=("Staying with **open**",), card="confirm_column_mapping")),
-        llms=("none",),
     ),
     Conversation(
         "split-no-with-details",
@@ -272,27 +263,23 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         (*to_card("upload_dataset"),
          Turn("use 4 epochs", expect=("Noted", "epochs = 4"), card="upload_dataset"),
          Turn("y", expect=("| epochs | 4 |",), card="approve_configuration")),
-        llms=("none",),
     ),
     Conversation(
         "change-at-configuration-card",
         "A change typed at the configuration card shows the card again with the change and a new cost.",
         (*to_card("approve_configuration"),
          Turn("use 3 epochs", expect=("| epochs | 3 |", "recomputed"), card="approve_configuration")),
-        llms=("none",),
     ),
     Conversation(
         "invalid-change-is-refused-with-the-reason",
         "An impossible setting is refused with the allowed range, and the configuration card stays.",
         (*to_card("approve_configuration"),
          Turn("use 0 epochs", expect=("won't work", "epochs"), card="approve_configuration")),
-        llms=("none",),
     ),
     Conversation(
         "local-path-to-submit-card",
         "Approving every card on the local platform reaches the submit card with the literal command.",
         (*TO_SUBMIT[:-1], Turn("y", expect=("tuning-agent job submit", "--platform local"), card="submit_tuning_job")),
-        llms=("none",),
     ),
     Conversation(
         "change-at-submit-card-is-kept",
@@ -300,35 +287,30 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         (*TO_SUBMIT, Turn("use 2 epochs", expect=("epochs", "2", "cost"), expect_not=("Nothing was submitted",),
                           card="approve_configuration"),
          Turn("y", expect=("--epochs 2",), card="submit_tuning_job")),
-        llms=("none",),
     ),
     Conversation(
         "learning-rate-change-at-submit-card",
         "A learning rate typed at the submit card is never submitted with the old one.",
         (*TO_SUBMIT, Turn("set the learning rate to 0.001", expect=("0.001",), card="approve_configuration"),
          Turn("y", expect=("--learning-rate 0.001",), card="submit_tuning_job")),
-        llms=("none",),
     ),
     Conversation(
         "decline-submit-then-submit",
         "Declining the submit card submits nothing; saying submit later brings the card back.",
         (*TO_SUBMIT, Turn("n", expect=("Nothing was submitted",)),
          Turn("submit", card="submit_tuning_job")),
-        llms=("none",),
     ),
     Conversation(
         "status-before-any-job",
         "Asking for the status before a job exists says so and keeps the card.",
         (Turn(PURPOSE, card="choose_model_category"),
          Turn("how is my job doing?", expect_not=("Category: **",), card="choose_model_category")),
-        llms=("none",),
     ),
     Conversation(
         "another-dataset-at-the-column-card",
         "Naming another file at the column card uses that file instead.",
         (*to_card("confirm_column_mapping"),
          Turn("use {data2} instead", expect=("trivia2.csv",), card="confirm_column_mapping")),
-        llms=("none",),
     ),
     Conversation(
         "go-with-gemini-at-the-column-card",
@@ -338,7 +320,6 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("let's go with gemini instead", expect=("Switch from **open** to **gemini**", "dataset"),
               expect_not=("Declined", "Tell me the columns"), card="choose_model_category"),
          Turn("y", expect=("Switched to **gemini**",), expect_not=("Which dataset",), card="confirm_column_mapping")),
-        llms=("none",),
     ),
     Conversation(
         "help-with-my-data-is-a-question",
@@ -364,7 +345,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("how much does the bucket cost?", expect=("Cloud Storage", "Source: Cost and time › What does the "
                                                          "bucket cost"),
               expect_not=("training tokens",), card="create_bucket")),
-        platform="vertex", llms=("none",),
+        platform="vertex",
     ),
     Conversation(
         "validation-share-above-the-limit",
@@ -375,7 +356,6 @@ CONVERSATIONS: tuple[Conversation, ...] = (
                                                                               "Validation split:"),
               card="split_validation"),
          Turn("y", expect=("Validation split: 20%",), card="create_bucket")),
-        llms=("none",),
     ),
     Conversation(
         "a-folder-as-the-dataset",
@@ -390,7 +370,6 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         "After a folder listing, the file can be named by its name alone.",
         (Turn(PURPOSE), Turn("y"), Turn("my data is in {folder}", expect=("is a folder",)),
          Turn("more/extra.jsonl", expect=("prompt_completion",), card="confirm_column_mapping")),
-        llms=("none",),
     ),
     *(Conversation(
         f"{word}-at-the-{card}-card",
@@ -398,7 +377,6 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         "resume; it is never read as a choice or an answer.",
         (*to_card(card), Turn(word, expect=("You stopped at the card", "nothing on it was decided", "Resume with"),
                               expect_not=("Category: **", "Declined", "Approved", "I did not catch"))),
-        llms=("none",),
     ) for word, card in (("stop", "choose_model_category"), ("cancel", "choose_model_category"),
                          ("quit", "choose_model_category"), ("cancel", "approve_configuration"),
                          ("stop", "split_validation"))),
@@ -409,7 +387,6 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         (*to_card("approve_configuration"),
          Turn("can I use Llama instead?", expect=("Llama 3.2 1B Instruct", "Llama 3.1 8B Instruct", "say which one"),
               expect_not=("Category: **", "Declined", "Switch from"), card="approve_configuration")),
-        llms=("none",),
     ),
     Conversation(
         "a-family-at-the-column-card",
@@ -424,7 +401,6 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         "submitted and the card stays.",
         (*TO_SUBMIT, Turn("make it cheaper", expect=("free",), expect_not=("Nothing was submitted", "Job started"),
                           card="submit_tuning_job")),
-        llms=("none",),
     ),
     Conversation(
         "a-broken-csv-row-is-skipped-when-asked",
@@ -442,7 +418,6 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         (Turn(PURPOSE), Turn("y"), Turn("{broken}", card="skip_bad_rows"),
          Turn("n", expect=("Nothing skipped", "Fix"), expect_not=("Skipped 1",)),
          Turn("{data}", card="confirm_column_mapping")),
-        llms=("none",),
     ),
     # ---- Vertex AI, through the fake servers -------------------------------------------------
     Conversation(
@@ -470,7 +445,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         "On Vertex, '4 epochs' at the submit card brings the configuration back, then a submit card with 4.",
         (*VERTEX_TO_SUBMIT, Turn("use 4 epochs", expect=("| epochs | 4 |",), card="approve_configuration"),
          Turn("y", expect=("epoch",), card="submit_tuning_job")),
-        platform="vertex", llms=("none",),
+        platform="vertex",
     ),
     Conversation(
         "vertex-question-at-submit-card",
@@ -478,7 +453,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         "note) and nothing is submitted.",
         (*VERTEX_TO_SUBMIT, Turn("how much will this cost?", expect=("This job's estimate", "billing may differ"),
                                  expect_not=("Job submitted",), card="submit_tuning_job")),
-        platform="vertex", llms=("none",),
+        platform="vertex",
     ),
     Conversation(
         "vertex-go-with-gemini-at-the-column-card",
@@ -489,7 +464,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
               expect_not=("Declined",), card="choose_model_category"),
          Turn("y", expect=("Switched to **gemini**", "Valid regions for gemini"), card="confirm_project_region"),
          Turn("y", expect=("question", "answer"), expect_not=("Which dataset",), card="confirm_column_mapping")),
-        platform="vertex", llms=("none",),
+        platform="vertex",
     ),
     Conversation(
         "vertex-make-it-cheaper-at-the-configuration-card",
@@ -499,7 +474,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("make it cheaper", expect=("Cheaper options", "1 epoch instead of 2", "use 1 epoch", "USD"),
               expect_not=("$",), card="approve_configuration"),
          Turn("use 1 epoch", expect=("| epochs | 1 |",), card="approve_configuration")),
-        platform="vertex", llms=("none",),
+        platform="vertex",
     ),
     Conversation(
         "vertex-make-it-cheaper-at-the-submit-card",
@@ -507,7 +482,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         (*VERTEX_TO_SUBMIT,
          Turn("can you make it cheaper?", expect=("Cheaper options", "epoch"),
               expect_not=("Job submitted", "Nothing was submitted"), card="submit_tuning_job")),
-        platform="vertex", llms=("none",),
+        platform="vertex",
     ),
     Conversation(
         "vertex-bucket-cost-at-the-bucket-card",
@@ -523,7 +498,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         (*VERTEX_TO_SUBMIT[:5],
          Turn("hold out 60%", expect=("the most is **20%**",), expect_not=("all rows go to training",),
               card="split_validation")),
-        platform="vertex", llms=("none",),
+        platform="vertex",
     ),
     Conversation(
         "vertex-stop-at-the-project-card",
@@ -531,7 +506,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         (Turn(PURPOSE), Turn("y", card="confirm_project_region"),
          Turn("stop", expect=("You stopped at the card", "Confirm the project and region", "Resume with"),
               expect_not=("Project **",))),
-        platform="vertex", llms=("none",),
+        platform="vertex",
     ),
     Conversation(
         "vertex-family-at-the-submit-card",
@@ -539,14 +514,14 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         (*VERTEX_TO_SUBMIT,
          Turn("what about gemma?", expect=("Gemma 3 1B IT", "say which one"), expect_not=("Job submitted",),
               card="submit_tuning_job")),
-        platform="vertex", llms=("none",),
+        platform="vertex",
     ),
     Conversation(
         "vertex-no-at-the-bucket-card-says-what-next",
         "On Vertex, 'n' at the bucket card declines at once (no extra prompt) and says what happens next.",
         (*VERTEX_TO_SUBMIT[:6],
          Turn("n", expect=("No bucket created", "bucket NAME"), expect_not=("Reason",))),
-        platform="vertex", llms=("none",),
+        platform="vertex",
     ),
     *FAILING_LLM,
     *AT_THE_CARD,
