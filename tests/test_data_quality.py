@@ -100,6 +100,41 @@ def test_duplicates_and_conflicting_answers(tmp_path: Path) -> None:
     assert _finding(checked.quality, CONFLICTING_ANSWERS).count == 2
 
 
+def test_a_different_answer_under_another_system_prompt_is_no_conflict(tmp_path: Path) -> None:
+    """The same question may rightly get a different answer under a different system prompt (a persona,
+    a language); only the same system prompt and question with two answers is a mixed signal."""
+    def row(system: str, prompt: str, answer: str) -> dict[str, Any]:
+        return {"messages": [{"role": "system", "content": system}, {"role": "user", "content": prompt},
+                             {"role": "assistant", "content": answer}]}
+
+    rows = [row("Answer in English.", f"Question {i}?", f"Answer {i}.") for i in range(12)]
+    rows += [row("Answer in French.", "Question 3?", "Réponse 3."),  # line 13: another system prompt
+             row("Answer in English.", "Question 5?", "A second answer."),  # line 14: a conflict
+             row("Answer in French.", "Question 3?", "Autre réponse.")]  # line 15: a conflict with line 13
+    src = write_jsonl(tmp_path / "s.jsonl", rows)
+    converted = convert(src, "messages", None, tmp_path / "out")
+    checked = validate_jsonl(src, "messages", quality=True)
+    for report in (converted.quality, checked.quality):
+        conflict = _finding(report, CONFLICTING_ANSWERS)
+        assert conflict.count == 2 and conflict.lines == [14, 15]
+
+
+def test_the_sample_covers_the_whole_file(tmp_path: Path) -> None:
+    """A prompt that fills the second half of a large file is reported with about its real share: the
+    sample behind the script mix and the most frequent values is drawn from every part of the file."""
+    rows = [_pc(f"Question number {i}?", f"Answer {i}.") for i in range(6000)]
+    rows += [_pc("Same question again?", f"Answer {i}.") for i in range(6000)]
+    src = write_jsonl(tmp_path / "half.jsonl", rows)
+    for report in (convert(src, "messages", None, tmp_path / "out").quality,
+                   validate_jsonl(write_jsonl(tmp_path / "half-m.jsonl", [
+                       {"messages": [{"role": "user", "content": r["prompt"]},
+                                     {"role": "assistant", "content": r["completion"]}]} for r in rows]),
+                       "messages", quality=True).quality):
+        constant = _finding(report, CONSTANT_PROMPT)
+        assert constant.severity == "high" and "Same question again?" in constant.message
+        assert 0.42 <= constant.count / 12000 <= 0.58  # 50% measured on a sample of 512 rows
+
+
 def test_near_constant_completion_and_short_answers(tmp_path: Path) -> None:
     rows = [_pc(f"Is {i} even?", "yes" if i % 10 < 3 else f"No, {i} is not a multiple of two, it is odd.")
             for i in range(40)]

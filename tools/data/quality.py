@@ -195,6 +195,10 @@ class QualityScan:
         self._pending: list[bytes] = []  # JSON lines not yet checked for control characters
         self._pending_locs: list[int] = []
         self._rng = random.Random(seed)
+        self._next_sampled = 1  # the row number (1-based) the reservoir takes next
+        self._weight = 1.0  # algorithm L's running weight
+        #: The hash for a JSON line: Python's (cached on the bytes) or, for portable keys, xxh3.
+        self._line_key: Callable[[bytes], int] = _xxh3 if portable_keys else hash
 
     def _tally(self, kind: str) -> _Tally:
         tally = self.tallies.get(kind)
@@ -216,13 +220,16 @@ class QualityScan:
     def add(self, loc: int, system: str | None, turns: list[tuple[str, str]], json_line: bytes | None = None) -> None:
         """Take one row into account (call `seen_before` first where exact duplicates are to be found).
 
-        `json_line` is the row as orjson wrote it, when the caller has it: control characters are
-        then looked for with byte searches over blocks of lines instead of a regex over every text.
+        `json_line` is the row as orjson wrote it, when the caller has it (convert always does, the
+        validator and inspect never): control characters are then looked for with byte searches over
+        blocks of lines instead of a regex over every text, and the line's hash (computed, and cached
+        on the bytes, by `seen_before`'s caller) stands for the answer in the conflicting-answers check.
         """
         self.rows += 1
         n_turns = len(turns)
         user_turns = (n_turns + 1) >> 1
-        self.turns[user_turns] = self.turns.get(user_turns, 0) + 1
+        tally = self.turns
+        tally[user_turns] = tally.get(user_turns, 0) + 1
         chars = 0
         for _, text in turns:  # (empty turns never get here: readers drop them, validation flags them)
             chars += len(text)
@@ -238,43 +245,58 @@ class QualityScan:
                 self._flush()
         else:
             self._check_texts(loc, system, turns)
-        pkey = ckey = 0
+        pkey = 0
         if n_turns:
-            prompt, completion = turns[0][1], turns[-1][1]
-            key = self._key
-            pkey = key(prompt if len(prompt) <= _FULL_KEY_CHARS else _fingerprint(prompt))
-            ckey = key(completion if len(completion) <= _FULL_KEY_CHARS else _fingerprint(completion))
+            prompt = turns[0][1]
+            pkey = self._key(prompt if len(prompt) <= _FULL_KEY_CHARS else _fingerprint(prompt))
             if n_turns == 2:
-                earlier = self.answers.get(pkey)
+                # Same system prompt and prompt, different answer. Keyed by both: under another system
+                # prompt a different answer can be right.
+                context = pkey if skey is None else hash((skey, pkey))
+                answer = self._line_key(json_line) if json_line is not None else self._text_key(turns[1][1])
+                earlier = self.answers.get(context)
                 if earlier is None:
                     if len(self.answers) < MAX_TRACKED_PROMPTS:
-                        self.answers[pkey] = ckey
-                elif earlier != ckey:
+                        self.answers[context] = answer
+                elif earlier != answer:
                     self._tally(CONFLICTING_ANSWERS).hit(loc, _snippet(prompt))
+            completion = turns[-1][1]
             if len(completion) <= SHORT_ANSWER_CHARS + 2 and len(completion.strip()) <= SHORT_ANSWER_CHARS:
                 self._tally(SHORT_EXAMPLES).hit(loc, f"{_snippet(prompt)} → {completion.strip()!r}")
         bucket = int(_LOG2(chars) * _BUCKETS_PER_DOUBLING) if chars > 0 else -1
-        self.lengths[bucket] = self.lengths.get(bucket, 0) + 1
+        tally = self.lengths
+        tally[bucket] = tally.get(bucket, 0) + 1
         if chars > self.max_chars_seen:
             self.max_chars_seen = chars
         if chars < self.min_chars or self.rows == 1:
             self.min_chars = chars
         if chars > self._long_chars:
             self.too_long(loc, chars, turns[0][1] if turns else "")
-        # Reservoir sampling (algorithm R): every row has the same chance to be in the sample.
-        n = self.rows
-        if n <= SAMPLE_ROWS:
-            self.sample.append(self._sampled(chars, system, turns, pkey, ckey, skey))
-        else:
-            slot = int(self._rng.random() * n)
-            if slot < SAMPLE_ROWS:
-                self.sample[slot] = self._sampled(chars, system, turns, pkey, ckey, skey)
+        if self.rows == self._next_sampled:
+            self._take_sample(self._sampled(chars, system, turns, pkey, skey))
 
-    @staticmethod
-    def _sampled(chars: int, system: str | None, turns: list[tuple[str, str]], pkey: int, ckey: int,
+    def _text_key(self, text: str) -> int:
+        return self._key(text if len(text) <= _FULL_KEY_CHARS else _fingerprint(text))
+
+    def _take_sample(self, row: Sampled) -> None:
+        """Reservoir sampling, Li's algorithm L: every row has the same chance to be in the sample, and
+        the random numbers are drawn per row taken (a few thousand in a million rows), not per row seen."""
+        rng = self._rng
+        if len(self.sample) < SAMPLE_ROWS:
+            self.sample.append(row)
+            if len(self.sample) < SAMPLE_ROWS:
+                self._next_sampled += 1
+                return
+        else:
+            self.sample[int(rng.random() * SAMPLE_ROWS)] = row
+        self._weight *= math.exp(math.log(1.0 - rng.random()) / SAMPLE_ROWS)
+        skip = math.floor(math.log(1.0 - rng.random()) / math.log1p(-self._weight)) if self._weight < 1.0 else 0
+        self._next_sampled += skip + 1
+
+    def _sampled(self, chars: int, system: str | None, turns: list[tuple[str, str]], pkey: int,
                  skey: int | None) -> Sampled:
         texts = [t[:SAMPLE_TEXT_CHARS] for t in ([system] if system else []) + [t for _, t in turns]]
-        return Sampled(chars, texts, pkey, ckey, skey)
+        return Sampled(chars, texts, pkey, self._text_key(turns[-1][1]) if turns else 0, skey)
 
     def _flush(self) -> None:
         """Check a block of pending rows for control characters: byte searches over the joined lines

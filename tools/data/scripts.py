@@ -37,24 +37,33 @@ SCRIPT_RATIOS: dict[str, float] = {LATIN: 0.247, CJK: 0.62, CYRILLIC: 0.278, COD
 #: Which of SCRIPT_RATIOS were measured with a real tokenizer (any other would be provisional).
 MEASURED_SCRIPTS = frozenset({LATIN, CJK, CYRILLIC, CODE, OTHER})
 
-_CODE_MARKS = frozenset("{}();=<>[]_#/\\$*&|:")
+_CODE_MARKS = re.compile(r"[{}();=<>\[\]_#/\\$*&|:]")  # one regex pass instead of a count per mark
 
 
 _CJK_CHARS = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0003ffff"
-_PATTERNS = {  # counted with C-level regex passes, not a Python loop over characters
-    LATIN: re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]"),
-    CYRILLIC: re.compile("[\u0400-\u052f]"),
-    CJK: re.compile(f"[{_CJK_CHARS}]"),  # Han, kana, Hangul, CJK punctuation and full-width forms
+#: Runs of each script's characters: counted as the summed length of the runs, with C-level regex
+#: passes that make one match per word, not one per character (a Python loop would be far slower).
+_RUNS = {
+    LATIN: re.compile("[A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff]+"),
+    CYRILLIC: re.compile("[\u0400-\u052f]+"),
+    CJK: re.compile(f"[{_CJK_CHARS}]+"),  # Han, kana, Hangul, CJK punctuation and full-width forms
 }
-_LETTER = re.compile(r"[^\W\d_]")
-_CJK_LETTERS = re.compile(f"(?=[{_CJK_CHARS}])[^\\W\\d_]")
+#: A character outside Latin-1, Latin, combining marks, Cyrillic, CJK and general punctuation: only a text with one can
+#: hold letters of another script, so only then are letters counted one by one.
+_UNLISTED = re.compile(f"[^\x00-\u024f\u0300-\u036f\u0400-\u052f\u1e00-\u1eff\u2000-\u206f{_CJK_CHARS}]")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_CJK_LETTERS = re.compile(f"(?:(?=[{_CJK_CHARS}])[^\\W\\d_])+")
+
+
+def _run_chars(pattern: re.Pattern[str], text: str) -> int:
+    return sum(map(len, pattern.findall(text)))
 
 
 def looks_like_code(text: str) -> bool:
     """Source code: many code punctuation marks, and lines that are indented or end in `{`/`;`/`:`."""
     if len(text) < 20:
         return False
-    marks = sum(text.count(c) for c in _CODE_MARKS)
+    marks = len(_CODE_MARKS.findall(text))
     if marks < len(text) * 0.04:
         return False
     lines = text.splitlines()
@@ -68,12 +77,12 @@ def script_chars(text: str) -> dict[str, int]:
         return {}
     if text.isascii():
         return {CODE if looks_like_code(text) else LATIN: len(text)}
-    counts = {script: n for script, pattern in _PATTERNS.items() if (n := len(pattern.findall(text)))}
-    letters = len(_LETTER.findall(text))
-    other = (letters - counts.get(LATIN, 0) - counts.get(CYRILLIC, 0) - len(_CJK_LETTERS.findall(text))
-             if letters else 0)
-    if other > 0:
-        counts[OTHER] = other
+    counts = {script: n for script, pattern in _RUNS.items() if (n := _run_chars(pattern, text))}
+    if _UNLISTED.search(text):
+        other = (_run_chars(_LETTERS, text) - counts.get(LATIN, 0) - counts.get(CYRILLIC, 0)
+                 - _run_chars(_CJK_LETTERS, text))
+        if other > 0:
+            counts[OTHER] = other
     neutral = len(text) - sum(counts.values())
     if not counts:
         return {LATIN: len(text)}
