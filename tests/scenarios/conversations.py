@@ -366,6 +366,22 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("1", expect=("trivia.csv", "30 rows"), card="confirm_column_mapping")),
     ),
     Conversation(
+        "a-bucket-folder-as-the-dataset",
+        "A folder in a bucket (a URI prefix) given as the dataset lists the data files under it, not other "
+        "files or a job's output, and asks which; a number picks.",
+        (Turn(PURPOSE), Turn("y"),
+         Turn("my data is in local://team-data/support/",
+              expect=("is a folder", "trivia.csv", "2026/extra.jsonl", "Which one"),
+              expect_not=("readme.txt", "config.json", "can't find")),
+         Turn("1", expect=("trivia.csv", "30 rows"), card="confirm_column_mapping")),
+    ),
+    Conversation(
+        "a-bucket-folder-then-a-file-name",
+        "After a bucket folder's listing (named without a trailing slash), a file can be named by its name.",
+        (Turn(PURPOSE), Turn("y"), Turn("local://team-data/support", expect=("is a folder",)),
+         Turn("2026/extra.jsonl", expect=("prompt_completion",), card="confirm_column_mapping")),
+    ),
+    Conversation(
         "a-folder-then-a-file-name",
         "After a folder listing, the file can be named by its name alone.",
         (Turn(PURPOSE), Turn("y"), Turn("my data is in {folder}", expect=("is a folder",)),

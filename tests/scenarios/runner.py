@@ -17,6 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
+import tools.workspace
 from agent.chat import ChatOptions, run_chat
 from agent.render import Renderer
 from tests.chat_fixtures import write_trivia_csv
@@ -30,7 +31,9 @@ class Turn:
     reply. `card`: the approval card that should be open after this turn (None: don't check).
     `{data}` in `say` is replaced by the path of a small trivia CSV, `{data2}` by a second one, `{folder}`
     by a folder holding a copy of the first, a JSONL file in a subfolder and a text file (not data),
-    `{broken}` by a trivia CSV whose line 4 has two fields more than its header.
+    `{broken}` by a trivia CSV whose line 4 has two fields more than its header. The local bucket
+    `team-data` holds `support/trivia.csv`, `support/2026/extra.jsonl`, a text file and a tuning job's
+    output (`support/tuning_agent_job_1/output/config.json`, not data).
     """
 
     say: str
@@ -122,6 +125,13 @@ def run(conversation: Conversation, llm: str, tmp_path: Path) -> list[TurnResult
     write_trivia_csv(folder / "trivia.csv")
     (folder / "more" / "extra.jsonl").write_text('{"prompt": "2+2?", "completion": "4"}\n')
     (folder / "notes.txt").write_text("not a dataset\n")
+    bucket = tools.workspace.tuning_agent_home() / "buckets" / "team-data" / "support"
+    (bucket / "2026").mkdir(parents=True)
+    write_trivia_csv(bucket / "trivia.csv")
+    (bucket / "2026" / "extra.jsonl").write_text('{"prompt": "2+2?", "completion": "4"}\n')
+    (bucket / "readme.txt").write_text("not a dataset\n")
+    (bucket / "tuning_agent_job_1" / "output").mkdir(parents=True)
+    (bucket / "tuning_agent_job_1" / "output" / "config.json").write_text("{}\n")
     broken = write_trivia_csv(tmp_path / "broken.csv")
     lines_of = broken.read_text().splitlines(keepends=True)
     lines_of[3] = lines_of[3].rstrip("\r\n") + ",extra,cols\n"

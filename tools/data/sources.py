@@ -32,6 +32,11 @@ _EXTENSIONS = {
 _SNIFF_BYTES = 64 * 1024
 _DATA_SUFFIXES = tuple(_EXTENSIONS)
 
+
+def is_data_file(name: str) -> bool:
+    """Whether a file or object name ends like a dataset this tool reads (CSV, TSV, JSON, JSONL, Parquet)."""
+    return name.lower().endswith(_DATA_SUFFIXES)
+
 _AS_CSV = "Save the sheet as CSV ({how}) and give me that file, e.g. `{stem}.csv`."
 _UNPACK = "Unpack it first (e.g. `{tool}`) and give me the CSV, TSV, JSON, JSONL or Parquet file inside."
 #: Files people reach for that are not read here, and what to do instead (what they are, the fix).
@@ -215,7 +220,7 @@ def data_files_in(folder: str | os.PathLike[str], limit: int = 30, depth: int = 
                     continue
                 if entry.is_dir():
                     below.append(entry)
-                elif entry.suffix.lower() in _DATA_SUFFIXES and entry.is_file():
+                elif is_data_file(entry.name) and entry.is_file():
                     found.append((str(entry), entry.stat().st_size))
         level = below
     return sorted(found, key=lambda f: (f[0].count(os.sep), f[0]))[:limit]  # the folder's own files first
@@ -232,7 +237,7 @@ def _inspect_file(path: Path, original: str) -> ResolvedSource:
             "Check the path (relative paths start from the current folder)."
         raise DataError(f"{original}: no such file", hint)
     if path.is_dir():
-        inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in _DATA_SUFFIXES)[:8]
+        inside = sorted(p.name for p in path.iterdir() if is_data_file(p.name))[:8]
         hint = ("Name one file inside it, e.g. " + ", ".join(str(path / n) for n in inside)) if inside \
             else "Name a CSV, TSV, JSON, JSONL or Parquet file."
         raise DataError(f"{original}: is a directory, not a file", hint)
