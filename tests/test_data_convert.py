@@ -222,3 +222,15 @@ def test_gemini_split_uses_gemini_limits(tmp_path: Path) -> None:
     report = split_file(write_jsonl(tmp_path / "g.jsonl", rows), tmp_path / "o", 0.4, target_format="gemini")
     # Under 1000 validation rows Gemini has no ratio limit, so the drawn split stands.
     assert report.split_adjustments == [] and report.rows_written_val > 10
+
+
+def test_no_validation_file_is_left_from_an_earlier_conversion(tmp_path: Path) -> None:
+    """Converting again into the same folder without a validation split removes the earlier validation
+    file: a later upload must not find rows of the old split next to the new training file."""
+    src = tmp_path / "qa.jsonl"
+    src.write_text("".join(json.dumps({"prompt": f"Q{i}?", "completion": f"A{i}."}) + "\n" for i in range(40)))
+    first = convert(src, "messages", None, tmp_path / "out", validation_split=0.2)
+    assert first.validation_path and Path(first.validation_path).exists()
+    second = convert(src, "messages", None, tmp_path / "out", validation_split=0.0)
+    assert second.validation_path is None and second.rows_written_train == 40
+    assert not (tmp_path / "out" / "validation.jsonl").exists()

@@ -140,6 +140,8 @@ class SplitWriter:
             self.adjustments.append(
                 f"Only {self.train_rows} row(s): nothing can be held out for validation "
                 f"at a {self.split:.0%} split; no validation file was written.")
+        if val_path is None:  # a validation file from an earlier conversion here must not be taken for this one
+            self.val_final.unlink(missing_ok=True)
         os.replace(self.train_tmp, self.train_final)
         return self.train_final, val_path
 

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import base64
 import builtins
-import itertools
 import hashlib
 import ipaddress
+import itertools
 import mimetypes
 import os
 import re
