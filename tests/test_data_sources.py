@@ -232,3 +232,15 @@ def test_a_few_stray_nul_bytes_are_named_by_line_not_called_binary(tmp_path: Pat
         inspect_source(path)
     assert "line 9, byte 19: a NUL byte" in err.value.message and "binary" not in err.value.message
     assert "tr -d" in (err.value.hint or "")
+
+
+def test_an_object_left_open_is_named_on_its_own_line(tmp_path: Path) -> None:
+    """A JSONL line whose object is never closed is reported at that line (and its end), as the
+    validator reports it, not at column 1 of the next line."""
+    lines = [json.dumps({"prompt": f"q{i}", "completion": f"a{i}"}) for i in range(30)]
+    lines[20] = lines[20][:-1]
+    path = tmp_path / "open.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError) as err:
+        inspect_source(path)
+    assert f"line 21, column {len(lines[20]) + 1}: invalid JSON" in err.value.message
