@@ -458,8 +458,10 @@ CONVERSATIONS: tuple[Conversation, ...] = (
     ),
     Conversation(
         "vertex-change-at-submit-card",
-        "On Vertex, '4 epochs' at the submit card brings the configuration back, then a submit card with 4.",
-        (*VERTEX_TO_SUBMIT, Turn("use 4 epochs", expect=("| epochs | 4 |",), card="approve_configuration"),
+        "On Vertex, '4 epochs' at the submit card brings the configuration back, then a submit card with 4; the "
+        "Model Garden id (with '@') is code, so a chat UI does not make it an e-mail link.",
+        (*VERTEX_TO_SUBMIT, Turn("use 4 epochs", expect=("| epochs | 4 |", "| base_model | `google/"),
+                                 card="approve_configuration"),
          Turn("y", expect=("epoch",), card="submit_tuning_job")),
         platform="vertex",
     ),
