@@ -8,13 +8,15 @@ emulator (point `STORAGE_EMULATOR_HOST` at `proxy.url`) and, on request:
 - `down_for(seconds)`: answers 503 to everything for that long, then 404 (so a client that keeps
   retrying past its own budget sees a different error, not a slow success);
 - `fail_media(n)`: answers 503 to the next `n` object downloads (`alt=media`), then forwards;
+- `media_down_for(seconds)`: like `down_for`, for object downloads only;
 - `rewrite`: a function applied to every object resource (JSON metadata) on its way back.
 
 It also does one thing the service does and the emulator does not: a listing page holds at most
 `maxResults` objects (the emulator ignores the parameter and returns them all).
 
-Resumable upload sessions go straight to the emulator (the session URL names it), so a rewrite
-changes only what the client reads back, never what was stored.
+Object links (`mediaLink`) are rewritten to lead back through the proxy. Resumable upload sessions
+go straight to the emulator (the session URL names it), so a rewrite changes only what the client
+reads back, never what was stored.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class GcsProxy:
     def __init__(self, upstream: str) -> None:
         self.upstream = urlsplit(upstream).netloc
         self.down_until = 0.0
+        self.media_down_until = 0.0
         self.media_failures = 0
         self.rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None
         self.requests: list[tuple[str, str]] = []
@@ -60,6 +63,9 @@ class GcsProxy:
     def down_for(self, seconds: float) -> None:
         self.down_until = time.monotonic() + seconds
 
+    def media_down_for(self, seconds: float) -> None:
+        self.media_down_until = time.monotonic() + seconds
+
     def fail_media(self, n: int) -> None:
         self.media_failures = n
 
@@ -69,8 +75,9 @@ class GcsProxy:
 
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         self.requests.append((req.command, req.path))
-        if self.down_until:
-            if time.monotonic() < self.down_until:
+        until = self.down_until or (self.media_down_until if "alt=media" in req.path else 0.0)
+        if until:
+            if time.monotonic() < until:
                 return _error(req, 503, "UNAVAILABLE", "The service is currently unavailable.")
             return _error(req, 404, "NOT_FOUND", "No such object (the service came back without it).")
         if "alt=media" in req.path and self.media_failures > 0:
@@ -97,7 +104,14 @@ class GcsProxy:
         req.wfile.write(data)
 
     def _rewritten(self, doc: dict[str, Any], path: str) -> dict[str, Any]:
-        rewrite = self.rewrite or (lambda item: item)
+        own = self.url.split("://", 1)[1]
+
+        def rewrite(item: dict[str, Any]) -> dict[str, Any]:
+            # Links the client follows (a listed object's mediaLink) lead back through the proxy.
+            item = {k: v.replace(self.upstream, own) if k.endswith("Link") and isinstance(v, str) else v
+                    for k, v in item.items()}
+            return self.rewrite(item) if self.rewrite else item
+
         if doc.get("kind") == "storage#object":
             return rewrite(doc)
         if doc.get("kind") == "storage#objects":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from pathlib import Path
 from typing import Any, TypedDict
 
 import pytest
@@ -65,7 +66,7 @@ class Harness:
 
     def __init__(self, pending: dict[str, Any], facts: dict[str, Any] | None = None,
                  args_model: type[BaseModel] | None = Settings, *, job: dict[str, Any] | None = None,
-                 category: str | None = "open") -> None:
+                 category: str | None = "open", user: str | None = None) -> None:
         self.results: list[Outcome | Reask | Resolved] = []
 
         def step(state: CardState) -> dict[str, Any]:
@@ -81,6 +82,8 @@ class Harness:
         builder.add_edge("step", END)
         self.graph = builder.compile(checkpointer=InMemorySaver())
         self.config: dict[str, Any] = {"configurable": {"thread_id": uuid.uuid4().hex}}
+        if user:  # what the LangGraph server sets for an authenticated person
+            self.config["configurable"]["langgraph_auth_user_id"] = user
         self.first = self.graph.invoke({"pending": pending, "facts": facts or {}, "category": category,
                                         "job": job}, self.config)
 
@@ -147,6 +150,20 @@ def test_the_interrupt_carries_the_card_in_the_human_in_the_loop_shape() -> None
     assert {"type": "string", "description": "free text"} in RESUME_SCHEMA["anyOf"]
 
 
+def test_a_card_on_a_server_never_shows_where_the_server_keeps_the_users_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TUNING_AGENT_HOME", str(tmp_path / "home"))
+    folder = tmp_path / "home" / "users" / "ada"
+    pending = propose("upload", "upload_dataset", {"source": "files/train.csv"},
+                      f"Upload {folder}/files/train.csv to gs://b/run/.")["pending"]
+    harness = Harness(pending, args_model=None, user="ada")
+    shown = harness.interrupt_value["action_requests"][0]["description"]
+    assert "Upload files/train.csv to gs://b/run/." in shown and str(tmp_path) not in shown
+    update = reask(harness.resume({"decisions": [{"type": "edit", "edited_action": {
+        "name": "deploy_model", "args": {}}}]}))
+    assert "Upload files/train.csv to gs://b/run/." in line(update) and str(tmp_path) not in line(update)
+
+
 def test_unknown_actions_get_a_readable_title() -> None:
     assert title("rotate_service_keys") == "Rotate service keys"
     assert title("deploy_model") == "Deploy the tuned model"
@@ -186,6 +203,12 @@ def test_an_edit_changes_only_the_named_fields_and_says_what_changed() -> None:
     assert result.updates["approvals"][0]["args"] == result.args
     assert result.updates["approvals"][0]["decision"] == "edit"
     assert line(result.updates) == "Changed epochs 3 → 5"
+
+
+def test_every_changed_value_is_named() -> None:
+    result = outcome(Harness(card()).resume({"decisions": [{"type": "edit", "edited_action": {
+        "name": ACTION, "args": {"epochs": 5, "learning_rate": 0.001}}}]}))
+    assert line(result.updates) == "Changed epochs 3 → 5, learning_rate 0.0002 → 0.001"
 
 
 def test_an_edit_that_changes_nothing_reads_as_approved() -> None:
@@ -237,6 +260,21 @@ def test_two_validation_problems_are_both_named() -> None:
                                           "learning_rate: Input should be greater than 0")
 
 
+class Lora(BaseModel):
+    rank: int = Field(ge=1)
+
+
+class WithLora(BaseModel):
+    lora: Lora
+
+
+def test_a_nested_field_error_names_its_path() -> None:
+    pending = propose("configure", ACTION, {"lora": {"rank": 8}}, "LoRA rank 8.")["pending"]
+    update = reask(Harness(pending, args_model=WithLora).resume({"decisions": [{"type": "edit", "edited_action": {
+        "name": ACTION, "args": {"lora": {"rank": 0}}}}]}))
+    assert update["pending"]["error"] == "lora.rank: Input should be greater than or equal to 1"
+
+
 def test_a_decision_the_card_does_not_allow_is_refused() -> None:
     pending = card(allowed=("approve", "reject"))
     update = reask(Harness(pending).resume({"decisions": [{"type": "edit", "edited_action": {
@@ -282,6 +320,14 @@ def test_a_question_sent_as_the_answer_does_not_decide_the_card() -> None:
     pending = card()
     update = reask(Harness(pending).resume("what does the learning rate do?"))
     assert update["side_reply"] == "what does the learning rate do?"
+    assert update["pending"]["id"] == pending["id"] and "approvals" not in update
+
+
+def test_status_sent_as_the_answer_reports_and_keeps_the_card() -> None:
+    pending = card()
+    update = reask(Harness(pending, job={"name": "projects/p/locations/r/tuningJobs/7", "state": "running"})
+                   .resume("status"))
+    assert "Job `projects/p/locations/r/tuningJobs/7`: **running**." in line(update)
     assert update["pending"]["id"] == pending["id"] and "approvals" not in update
 
 
@@ -343,7 +389,9 @@ def test_mark_as_resolved_ends_the_wait() -> None:
 def test_an_unreadable_resume_shows_the_card_again(value: Any) -> None:
     pending = card()
     update = reask(Harness(pending).resume(value))
-    assert update["pending"]["error"].startswith("could not read the answer; send {\"decisions\"")
+    assert update["pending"]["error"] == (
+        'could not read the answer; send {"decisions": [{"type": "approve"}]}, '
+        '{"type": "edit", "edited_action": {...}} or {"type": "reject", "message": "..."}')
     assert update["pending"]["id"] != pending["id"]
 
 
@@ -354,6 +402,8 @@ def test_legacy_accept_ignore_and_response() -> None:
     assert outcome(Harness(card()).resume([{"type": "accept", "args": None}])).type == "approve"
     ignored = outcome(Harness(card()).resume([{"type": "ignore", "args": None}]))
     assert ignored.type == "reject" and ignored.message is None
+    ignored_with_args = outcome(Harness(card()).resume([{"type": "ignore", "args": {"epochs": 9}}]))
+    assert ignored_with_args.type == "reject" and ignored_with_args.message is None
     answered = outcome(Harness(card()).resume([{"type": "response", "args": "too expensive"}]))
     assert answered.type == "reject" and answered.message == "too expensive"
 
@@ -373,6 +423,12 @@ def test_legacy_edit_of_this_card_applies() -> None:
 def test_legacy_edit_for_another_card_or_without_args_is_refused(args: Any, said: str) -> None:
     update = reask(Harness(card()).resume([{"type": "edit", "args": args}]))
     assert update["pending"]["error"] == said
+
+
+def test_a_long_foreign_action_name_is_cut_when_repeated_back() -> None:
+    name = "a" * 100
+    update = reask(Harness(card()).resume([{"type": "edit", "args": {"action": name, "args": {}}}]))
+    assert update["pending"]["error"] == f"that edit names {'a' * 60!r}, not this card ({ACTION})."
 
 
 def test_a_new_style_list_naming_another_action_is_refused() -> None:

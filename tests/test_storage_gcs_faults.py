@@ -117,6 +117,16 @@ def test_a_transient_failure_of_a_read_is_retried(storage: GcsStorage, proxy: Gc
     assert found.first_records == [json.loads(RECORD)] * 3, "a candidate read that hiccups once is retried"
 
 
+def test_a_search_gives_up_on_an_unreadable_file_within_the_budget(storage: GcsStorage, proxy: GcsProxy) -> None:
+    """Each candidate read keeps to the caller's retry budget: a search over many files whose reads
+    hang must not take the SDK's two minutes per file."""
+    put(storage, "x.jsonl", RECORD)
+    proxy.media_down_for(3.0)  # then 404: a read still retrying by then fails differently, but late
+    started = time.monotonic()
+    assert storage.search_datasets(["data"]) == []
+    assert time.monotonic() - started < 3.0
+
+
 # -- failures name what was done, and on which bucket --------------------------
 
 
