@@ -69,6 +69,9 @@ def emulator_host() -> str:
         port = _free_port()
         env = dict(os.environ)
         env.pop("STORAGE_EMULATOR_HOST", None)
+        # The emulator stands for Cloud Storage: under mutation testing it must not run the mutant
+        # (its bucket-name check imports tools.vertex.storage), or it could no longer catch it.
+        env.pop("MUTANT_UNDER_TEST", None)
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         _process = subprocess.Popen(
