@@ -448,7 +448,8 @@ def read(text: str, ctx: CardContext | None = None) -> Reading:
     # Then each clause: a question stays a question; otherwise purpose, dataset and changes.
     for clause in clauses:
         if _asks_for_options(clause):
-            out.append(Question(clause))  # answered with the family's models or cheaper settings
+            if not (choice is not None and _FAMILY.search(choice.value)):  # "llama" that picked the one Llama
+                out.append(Question(clause))  # answered with the family's models or cheaper settings
             continue
         if _PURPOSE_ASKED.search(clause):
             out.append(Purpose(clause.rstrip(" ?.;—-")))
