@@ -71,7 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        return int(handler(args) or 0)
+        code = int(handler(args) or 0)
+        sys.stdout.flush()  # here, so that a closed pipe is caught below rather than at exit
+        return code
+    except BrokenPipeError:
+        return _reader_went_away()
     except UsageError as err:
         print(f"tuning-agent: {err}", file=sys.stderr)
         return 2
@@ -81,6 +85,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nInterrupted.", file=sys.stderr)
         return 130
+
+
+def _reader_went_away() -> int:
+    """`tuning-agent data validate … | head`: the reader closed the pipe, which is not an error to
+    show. Standard output goes to /dev/null (so the flush at exit fails no more) and the exit code is
+    the shell's for SIGPIPE."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -289,7 +289,13 @@ def _summary(decision: Decision, before: dict[str, Any], after: dict[str, Any], 
         from graph.card_talk import decision_line
 
         return decision_line(decision.message, dict(pending))
-    changed = [f"{k} {before.get(k)} → {v}" for k, v in after.items() if before.get(k) != v]
+    def shown(value: Any) -> str:
+        return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    changed = [f"{k} {shown(before.get(k))} → {shown(v)}" for k, v in after.items() if before.get(k) != v]
+    if not changed and decision.type == "edit" and decision.message and decision.edited_action:
+        named = ", ".join(f"{k} {shown(after.get(k))}" for k in decision.edited_action.args)
+        return f"Unchanged: {named}, as proposed."  # named in words as the card already has it
     return ("Changed " + ", ".join(changed)) if changed else f"Approved: {title(action)}."
 
 
@@ -322,6 +328,7 @@ def await_decision(state: TuningState, args_model: type[BaseModel] | None = None
     consumed = {"facts": {"answer": None}} if typed else None
     if not typed and decision.type == "reject" and decision.message:
         _redirect_free_text(state, pending, decision.message)
+    decision = _edit_in_words(decision, pending)
     if decision.type not in pending["allowed"]:
         raise _reask(pending, f"'{decision.type}' is not allowed here; choose one of {pending['allowed']}.", consumed)
     try:
@@ -344,6 +351,20 @@ def await_decision(state: TuningState, args_model: type[BaseModel] | None = None
             if named:
                 updates["facts"] = {"dataset": named}
     return Outcome(type=decision.type, args=args, message=decision.message, updates=updates)
+
+
+def _edit_in_words(decision: Decision, pending: Record) -> Decision:
+    """Words that change the card's own argument ("bucket my-data", "only strip-control") are an edit of it,
+    not a no; the message is kept, so the step knows the change was said in words (graph/card_talk.py)."""
+    if decision.type != "reject" or not decision.message:
+        return decision
+    from graph.card_talk import edit_in_words
+
+    edited = edit_in_words(decision.message, dict(pending))
+    if edited is None:
+        return decision
+    return Decision(type="edit", edited_action=EditedAction(name=pending["action"], args=edited),
+                    message=decision.message)
 
 
 def _redirect_free_text(state: TuningState, pending: Record, text: str) -> None:

@@ -29,8 +29,38 @@ _REOPEN: dict[str, Any] = {
 }
 
 
+#: Cards that may open again after a no: their step asks again when the record this resets is cleared.
+_REOPEN_DECLINED: dict[str, Any] = {
+    "create_bucket": lambda: {"storage": {"bucket_declined": False}},
+}
+#: Reopening the cleaning card writes the files again from the source (before any cleaning).
+_REOPEN["clean_dataset"] = lambda: invalidate("split")
+
+
+def _open_name(pending: dict[str, Any]) -> str:
+    """How the open card or question is named in a reply."""
+    if pending.get("action"):
+        return f"the card **{title(str(pending['action']))}**"
+    if pending.get("question"):
+        return f"the question “{pending['question']}”"
+    return "this step"
+
+
+def question_help(pending: dict[str, Any]) -> str:
+    """What can be said at an open question (not a card); the question stays open."""
+    return (f"At {_open_name(pending)} you can say:\n\n"
+            "- your answer in words (a name, a path, a number, yes or no)\n"
+            "- a question: `what is LoRA?` (answered, and the question stays)\n"
+            "- a change: `use other.csv instead`, `use 5 epochs`\n"
+            "- **status**: where we are; **back** (or `undo the cleaning`): reopen an earlier card; "
+            "**stop**: leave (all is saved)\n\n"
+            f"Still open: {pending.get('question') or 'this step'}")
+
+
 def help_text(pending: dict[str, Any]) -> str:
     """What can be said at the open card (nothing on it is decided)."""
+    if pending.get("kind") == "question":
+        return question_help(pending)
     name = title(str(pending.get("action"))) if pending.get("action") else "this card"
     return (f"At the card **{name}** you can say:\n\n"
             "- **yes** (or `y`): approve it as shown; **no** (`n`), with a reason if you like: decline it\n"
@@ -45,36 +75,49 @@ def status(state: dict[str, Any], pending: dict[str, Any]) -> str:
     from graph.nodes.done import summary
 
     job = state.get("job") or {}
-    name = title(str(pending.get("action"))) if pending.get("action") else "this step"
     head = f"Job `{job['name']}`: **{job.get('state') or 'submitted'}**." if job.get("name") else "No job yet."
     decided = [title(str(r.get("action"))) + ("" if r.get("decision") != "reject" else " (declined)")
                for r in state.get("approvals") or []]
-    lines = [head, f"Open now: the card **{name}** (not decided yet)."]
+    lines = [head, f"Open now: {_open_name(pending)} (not {'decided' if pending.get('action') else 'answered'} yet)."]
     if decided:
         lines.append("Decided so far: " + "; ".join(dict.fromkeys(decided)) + ".")
     return "\n\n".join([*lines, summary(state)])  # type: ignore[arg-type]
 
 
-def back(state: dict[str, Any], pending: dict[str, Any]) -> dict[str, Any]:
-    """The update for "go back": the card before this one opens again, this one is left undecided."""
+def _named(target: str, action: str) -> bool:
+    """Whether the words of `target` ("cleaning", "column mapping") name the card `action`."""
+    words = {w[:5] for w in re.findall(r"[a-z]+", f"{action.replace('_', ' ')} {title(action)}".lower()) if len(w) > 3}
+    return any(w[:5] in words for w in re.findall(r"[a-z]+", target.lower()) if len(w) > 3)
+
+
+def back(state: dict[str, Any], pending: dict[str, Any], target: str | None = None) -> dict[str, Any]:
+    """The update for "go back": the card before this one (or the one `target` names) opens again; what is
+    open now is left undecided. A declined bucket card opens again too (its no is taken back)."""
     from graph.common import say
 
     current = pending.get("action")
+    still = "This card is still open; nothing on it was decided." if current else \
+        f"Still open: {pending.get('question') or 'this step'}"
     if (state.get("job") or {}).get("name"):
-        return {**say("The job has started, so the steps before it can't be reopened. This card is still "
-                      "open; nothing on it was decided."), "pending": pending or None}
-    earlier = [r.get("action") for r in state.get("approvals") or [] if r.get("action") != current]
+        return {**say(f"The job has started, so the steps before it can't be reopened. {still}"),
+                "pending": pending or None}
+    earlier = [r for r in state.get("approvals") or [] if r.get("action") != current]
+    if target:
+        earlier = [r for r in earlier if _named(target, str(r.get("action")))]
+        if not earlier:
+            return {**say(f"No card about “{target}” was decided yet, so there is nothing to undo. Say **back** "
+                          f"for the card before this one. {still}"), "pending": pending or None}
     if not earlier:
-        return {**say("There is nothing to go back to: this is the first card. It is still open; nothing on "
-                      "it was decided."), "pending": pending or None}
-    previous = str(earlier[-1])
-    reopen = _REOPEN.get(previous)
+        return {**say(f"There is nothing to go back to: no card was decided yet. {still}"), "pending": pending or None}
+    previous, declined = str(earlier[-1].get("action")), earlier[-1].get("decision") == "reject"
+    reopen = _REOPEN_DECLINED.get(previous) if declined else None
+    reopen = reopen or _REOPEN.get(previous)
     if reopen is None:
         return {**say(f"The step before this one (**{title(previous)}**) is done and can't be undone from here. "
-                      "Say what to change instead (e.g. `bucket is NAME`, `use 5 epochs`); this card is still "
-                      "open, nothing on it was decided."), "pending": pending or None}
-    return {**reopen(), **say(f"Going back to **{title(previous)}** (nothing on **{title(str(current))}** was "
-                              "decided; it comes back after)."), "pending": None}
+                      f"Say what to change instead (e.g. `bucket is NAME`, `use 5 epochs`). {still}"),
+                "pending": pending or None}
+    after = f" (nothing on **{title(str(current))}** was decided; it comes back after)" if current else ""
+    return {**reopen(), **say(f"Going back to **{title(previous)}**{after}."), "pending": None}
 
 
 _COST = re.compile(r"\b(cost|costs|price|pricing|how much|expensive|pay|charge|charged|bill|billed|free)\b", re.I)
@@ -125,3 +168,39 @@ def decision_line(message: str, pending: dict[str, Any]) -> str:
     if named:
         return f"Switched the dataset to {named[0]}."
     return f"Declined: {message}"
+
+
+_CLEAN_NAMES = re.compile(r"\b(dedupe-prompts|dedupe(?!-)|strip-control|drop-long)\b", re.I)
+_ONLY = re.compile(r"\b(only|just)\b", re.I)
+_WITHOUT = re.compile(r"\b(no|not|don'?t|without|except|skip|keep)\b", re.I)
+
+
+def _clean_edit(message: str, args: dict[str, Any]) -> dict[str, Any] | None:
+    """`only strip-control` → those actions; `no dedupe` / `all but drop-long` → the card's minus those."""
+    named = list(dict.fromkeys(m.lower() for m in _CLEAN_NAMES.findall(message)))
+    if not named:
+        return None
+    if _WITHOUT.search(message) and not _ONLY.search(message):
+        return {"actions": [a for a in args.get("actions") or [] if a not in named]}
+    return {"actions": named}
+
+
+def _bucket_edit(message: str, args: dict[str, Any]) -> dict[str, Any] | None:
+    from graph import parse
+
+    named = parse.bucket(message)
+    return {"bucket": named} if named else None
+
+
+#: Cards whose argument a person may change in words ("bucket my-data", "only strip-control"): the
+#: words become an edit of that argument, checked by the card's model like any edit.
+_WORD_EDITS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any] | None]] = {
+    "create_bucket": _bucket_edit,
+    "clean_dataset": _clean_edit,
+}
+
+
+def edit_in_words(message: str, pending: dict[str, Any]) -> dict[str, Any] | None:
+    """The card's arguments a message typed at it changes, or None when it changes none of them."""
+    reader = _WORD_EDITS.get(str(pending.get("action")))
+    return reader(message, dict(pending.get("args") or {})) if reader else None

@@ -106,7 +106,10 @@ class Retry:
 
 @dataclass(frozen=True)
 class Back:
-    """Go back to the previous card (a change of mind without naming the setting)."""
+    """Go back to the previous card (a change of mind without naming the setting); `target`: the card's
+    words when named ("undo the cleaning", "go back to the split")."""
+
+    target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,8 @@ _RETRY = re.compile(r"^\s*(?:please\s+)?(?:retry|try (?:it |that )?again|again|r
                     r"i (?:fixed|granted|enabled) (?:it|that|the \w+)(?:,? try again)?)[\s.!]*$", re.I)
 _BACK = re.compile(r"^\s*(?:go\s+)?back(?:\s+(?:a step|one step|to the previous (?:step|card)))?[\s.!]*$"
                    r"|^\s*(?:undo|previous(?: step| card)?)[\s.!]*$", re.I)
+_BACK_TO = re.compile(r"^\s*(?:undo|go back to|back to|reopen|redo)\s+(?:the\s+|my\s+|that\s+)?"
+                      r"([a-z][a-z -]{2,40}?)(?:\s+(?:step|card))?[\s.!]*$", re.I)
 _SEARCH = re.compile(r"\bsearch\b.*\bbuckets?\b|\blook (?:in|through) (?:my )?buckets?\b|\bfind (?:my )?data(?:sets?)? "
                      r"in (?:my )?(?:buckets?|storage)\b", re.I)
 _HF_PREFIX = re.compile(r"\bhf:\s*([A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?)")
@@ -403,6 +408,9 @@ def _whole_message(stripped: str, ctx: CardContext) -> Intent | None:
         return Retry()
     if _BACK.match(stripped):
         return Back()
+    if named := _BACK_TO.match(stripped):
+        target = named.group(1).strip().lower()
+        return Back(None if target in {"that", "this", "it", "last", "last one", "last step"} else target)
     asks = stripped.endswith("?")
     if _SEARCH.search(stripped) and not asks:
         return SearchBuckets()

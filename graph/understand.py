@@ -39,6 +39,8 @@ CARDS: dict[str, tuple[str, frozenset[str], tuple[str, ...]]] = {
 
 #: Cards that read "stop"/"cancel" themselves (don't deploy; stop watching the job).
 OWN_STOP_WORDS = frozenset({"deploy", "monitor"})
+#: Steps whose questions read "status", "help" and "back" themselves (the job's status; the closing prompt).
+OWN_AGENT_WORDS = frozenset({"monitor", "done"})
 
 
 def context(pending: dict[str, Any] | None) -> CardContext:
@@ -86,9 +88,10 @@ def meaning(text: str, pending: dict[str, Any] | None, *, category_chosen: bool,
             and pending is not None and pending.get("kind") == "approval" and ctx.card not in OWN_STOP_WORDS:
         out.stop, out.answers_card = True, False
         return out
-    if pending is not None and pending.get("kind") == "approval":
-        # "status", "help" and "go back" never decide a card: they are answered, and the card stays
-        # (or, for "back", the card before it opens again).
+    if pending is not None and (pending.get("kind") == "approval" or
+                                (pending.get("kind") == "question" and pending.get("step") not in OWN_AGENT_WORDS)):
+        # "status", "help" and "go back" never decide a card or answer a question: they are answered, and
+        # the card or question stays (or, for "back", the card before it opens again).
         out.status = reading.has(intents.Status)
         out.back = reading.has(intents.Back)
         out.help = text.strip().lower().rstrip("!. ") in HELP_WORDS or text.strip() == "?"
@@ -160,7 +163,8 @@ def redirect(m: Meaning, pending: dict[str, Any] | None, state: dict[str, Any]) 
     if m.back:
         from graph import card_talk
 
-        update.update(card_talk.back(state, pending))
+        target = next((i.target for i in m.reading.intents if isinstance(i, intents.Back)), None)
+        update.update(card_talk.back(state, pending, target))
         return update
     if m.purpose:
         update["facts"]["purpose"] = m.purpose

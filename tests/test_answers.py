@@ -93,3 +93,33 @@ def test_setup_checklist_is_complete() -> None:
 
 def test_cost_answer_carries_the_billing_note() -> None:
     assert "may differ from billing" in answer("how much will it cost?").text
+
+
+@pytest.mark.parametrize(("action", "said"), [("strip-control", "escape codes"), ("dedupe", "repeat an earlier row"),
+                                              ("dedupe-prompts", "one answer per prompt"),
+                                              ("drop-long", "longer than the model accepts")])
+def test_cleaning_actions_are_answered_from_the_notes(action: str, said: str) -> None:
+    """The Clean dataset card names these actions; "what does strip-control do?" must explain that one."""
+    found = answer(f"what does {action} do?")
+    assert found.found and "Cleaning" in found.source, found.source
+    assert action in found.text and said in found.text
+
+
+def test_a_shared_word_alone_does_not_pick_a_section() -> None:
+    """"control" appears in the notes, but a question about something else that happens to use it is told
+    there are no notes, instead of being handed an unrelated section."""
+    for question in ("what is a kubernetes control plane?", "what does frobnicate-control do?"):
+        found = answer(question)
+        assert not found.found, (question, found.source)
+        assert "no notes" in found.text
+
+
+def test_a_question_phrased_around_its_subject_is_still_answered() -> None:
+    """The floor weighs the subject, not the phrasing: "what does an epoch mean?" is about epochs."""
+    assert answer("what does an epoch mean?").source.endswith("Epochs")
+    assert answer("explain the learning rate").source.endswith("Learning rate")
+
+
+def test_a_request_for_help_with_the_data_has_no_floor() -> None:
+    """"help with my data — it has three columns" names its subject loosely and still gets the data notes."""
+    assert answer("I need help with my data — it has three columns").source.startswith("Dataset format")

@@ -114,3 +114,17 @@ def test_cost_cli(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert find_model(model.display_name) is not None
     assert main(["cost", "--input", str(tiny), "--model", model.display_name, "--tuning-mode", "HALF"]) == 2
     assert main(["cost", "--input", str(tiny), "--model", "Mistral 7B"]) == 1
+
+
+def test_examples_over_the_model_limit_are_named_in_the_estimate(tmp_path: Path) -> None:
+    """Data prepared before the model was chosen can hold examples longer than the model accepts: the
+    estimate says so (the longest, the limit, that tuning truncates them, how to leave them out)."""
+    model, mode, _ = _priced_open_model()
+    limit = model.max_seq_len
+    long_row = {"messages": [{"role": "user", "content": "Summarise this."},
+                             {"role": "assistant", "content": "word " * (limit * 2)}]}  # ≥ 2 × limit tokens
+    est = estimate_training_cost(write_jsonl(tmp_path / "long.jsonl", [ROW, long_row]), model.base_model, mode, 1)
+    warning = next(a for a in est.assumptions if a.startswith("the longest example"))
+    assert f"over the {limit:,} {model.display_name} accepts" in warning and "drop-long" in warning
+    short = estimate_training_cost(write_jsonl(tmp_path / "short.jsonl", [ROW]), model.base_model, mode, 1)
+    assert not any(a.startswith("the longest example") for a in short.assumptions)

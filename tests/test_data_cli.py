@@ -81,3 +81,22 @@ def test_validate_exit_codes_and_drop(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["data", "validate", str(bad), "--format", "messages"]) == 1
     assert "line 4, column" in capsys.readouterr().out
     assert main(["data", "validate", str(bad), "--format", "gemini-ish"]) == 2
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`tuning-agent data validate … | head -1`: when the reader has gone, the command stops with the
+    shell's SIGPIPE code and no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    path = write_jsonl(tmp_path / "rows.jsonl", [{"prompt": f"q{i}", "completion": "a"} for i in range(50)])
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    try:
+        proc = subprocess.run([sys.executable, "-m", "agent", "data", "validate", str(path), "--format", "messages"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120, check=False,
+                              cwd=Path(__file__).resolve().parent.parent)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141 and "Traceback" not in proc.stderr, proc.stderr

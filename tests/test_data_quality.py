@@ -31,6 +31,7 @@ from tools.data.quality import (
     SHORT_EXAMPLES,
     quality_report_markdown,
     strip_control,
+    suggested_cleaning,
 )
 
 QUOTES = ["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。", "春眠不觉晓，处处闻啼鸟。",
@@ -89,7 +90,8 @@ def test_duplicates_and_conflicting_answers(tmp_path: Path) -> None:
     dup = _finding(report.quality, DUPLICATE_ROWS)
     assert dup.count == 3 and dup.lines == [31, 32, 33] and dup.severity == "info"  # convert dropped them
     conflict = _finding(report.quality, CONFLICTING_ANSWERS)
-    assert conflict.count == 2 and conflict.lines == [34, 35] and conflict.examples == ["Question 4?", "Question 9?"]
+    assert conflict.count == 2 and conflict.lines == [34, 35]
+    assert conflict.examples == ["Question 4? → A different answer.", "Question 9? → Another one."]
     # The validator finds the same in its own pass over a JSONL in the target format.
     msgs = write_jsonl(tmp_path / "m.jsonl", [{"messages": [{"role": "user", "content": r["prompt"]},
                                                             {"role": "assistant", "content": r["completion"]}]}
@@ -117,6 +119,22 @@ def test_a_different_answer_under_another_system_prompt_is_no_conflict(tmp_path:
     for report in (converted.quality, checked.quality):
         conflict = _finding(report, CONFLICTING_ANSWERS)
         assert conflict.count == 2 and conflict.lines == [14, 15]
+
+
+def test_one_prompt_for_every_row_is_not_cleaned_away(tmp_path: Path) -> None:
+    """Keeping one answer per prompt would leave 1 row of 500 quotations that share a prompt: it is not
+    suggested, and the fix says why and what to do instead."""
+    rows = [_pc("请说一句古诗或名言。", f"{QUOTES[i % len(QUOTES)]}（第{i}首）") for i in range(500)]
+    report = convert(write_jsonl(tmp_path / "q.jsonl", rows), "messages", None, tmp_path / "out").quality
+    assert report is not None
+    conflict = _finding(report, CONFLICTING_ANSWERS)
+    assert conflict.count == 499 and "leave only 1 of 500 rows" in conflict.fix
+    assert "dedupe-prompts" not in suggested_cleaning(report)
+    assert _finding(report, CONSTANT_PROMPT).severity == "high"
+    # A few repeated prompts among varied ones are still cleaned by keeping the first answer.
+    some = [_pc(f"Question {i}?", f"Answer {i}.") for i in range(40)] + [_pc("Question 3?", "Another.")]
+    few = convert(write_jsonl(tmp_path / "f.jsonl", some), "messages", None, tmp_path / "out2").quality
+    assert few is not None and suggested_cleaning(few) == ["dedupe-prompts"]
 
 
 def test_the_sample_covers_the_whole_file(tmp_path: Path) -> None:
@@ -177,7 +195,7 @@ def test_chat_turns_and_missing_system_prompts(tmp_path: Path) -> None:
     report = validate_jsonl(write_jsonl(tmp_path / "chat.jsonl", rows), "messages", quality=True).quality
     assert report is not None and report.turns == {1: 7, 2: 7, 3: 6} and report.system_share == 0.8
     missing = _finding(report, MISSING_SYSTEM)
-    assert missing.count == 4 and "80%" in missing.message
+    assert missing.count == 4 and "80%" in missing.message and missing.lines == [1, 6, 11]
 
 
 def test_parallel_validation_gives_the_same_report(tmp_path: Path) -> None:

@@ -202,3 +202,45 @@ def test_line_over_the_cap_is_refused_without_reading_it(tmp_path: Path) -> None
     csv_path = write_csv(tmp_path / "long.csv", [{"q": "x" * 5000, "a": "y"}])
     with pytest.raises(DataError, match="line 2 is longer than 1,000 bytes"):
         inspect_source(csv_path, max_line_bytes=1000)
+
+
+def test_a_renamed_workbook_or_pdf_is_named_by_its_content(tmp_path: Path) -> None:
+    """`book.xlsx` saved as `book.csv` gets the same advice as the workbook (save it as CSV), not a
+    message about binary files or unpacking."""
+    import zipfile
+
+    book = tmp_path / "book.csv"
+    with zipfile.ZipFile(book, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(DataError) as err:
+        inspect_source(book)
+    assert "an Excel workbook (by its content" in err.value.message
+    assert "CSV UTF-8" in (err.value.hint or "") and "book.csv" in (err.value.hint or "")
+    (tmp_path / "paper.jsonl").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
+    with pytest.raises(DataError, match="a PDF document"):
+        inspect_source(tmp_path / "paper.jsonl")
+
+
+def test_a_few_stray_nul_bytes_are_named_by_line_not_called_binary(tmp_path: Path) -> None:
+    """A CSV with a stray NUL byte is text with one bad line: the error names the line and byte and how to
+    remove NULs; it does not call the file binary or compressed."""
+    rows = "".join(f"Question {i}?,Answer {i}.\n" for i in range(60))
+    path = tmp_path / "nul.csv"
+    path.write_bytes(("question,answer\n" + rows).replace("Answer 7.", "Answer\x00 7.").encode())
+    with pytest.raises(DataError) as err:
+        inspect_source(path)
+    assert "line 9, byte 19: a NUL byte" in err.value.message and "binary" not in err.value.message
+    assert "tr -d" in (err.value.hint or "")
+
+
+def test_an_object_left_open_is_named_on_its_own_line(tmp_path: Path) -> None:
+    """A JSONL line whose object is never closed is reported at that line (and its end), as the
+    validator reports it, not at column 1 of the next line."""
+    lines = [json.dumps({"prompt": f"q{i}", "completion": f"a{i}"}) for i in range(30)]
+    lines[20] = lines[20][:-1]
+    path = tmp_path / "open.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError) as err:
+        inspect_source(path)
+    assert f"line 21, column {len(lines[20]) + 1}: invalid JSON" in err.value.message

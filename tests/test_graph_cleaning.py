@@ -83,3 +83,21 @@ def test_clean_data_gets_a_report_and_no_cleaning_card(home: Path) -> None:
     s.reject("no validation split")
     assert "**Data quality:**" in s.text()
     assert s.action in ("create_bucket", "upload_dataset")
+
+
+def test_written_files_that_fail_validation_open_the_drop_rows_card(tmp_path: Path) -> None:
+    """The written files are checked as the service would read them: a row it would refuse opens the
+    drop-rows card (with the line), and exact duplicates the person chose to keep do not."""
+    from graph.nodes import prepare
+
+    good = {"messages": [{"role": "user", "content": "Q?"}, {"role": "assistant", "content": "A."}]}
+    bad = {"messages": [{"role": "user", "content": "Q2?"}]}  # no answer: the service refuses it
+    train = tmp_path / "train.jsonl"
+    train.write_text("\n".join(json.dumps(r) for r in (good, bad, good)) + "\n")
+    state: dict = {"category": "open", "model": {}}
+    update = prepare._validate(state, {"train": str(train), "validation": None}, {}, ["Wrote 3 rows."])  # type: ignore[arg-type]
+    assert update["pending"]["action"] == prepare.ACTION and update["pending"]["args"] == {"drop_rows": 2}
+    assert "| 2 |" in update["pending"]["description"] and not update.get("dataset", {}).get("prepared")
+    train.write_text("\n".join(json.dumps(r) for r in (good, good)) + "\n")  # only a duplicate left
+    kept = prepare._validate(state, {"train": str(train), "validation": None}, {}, [], keep_duplicates=True)  # type: ignore[arg-type]
+    assert kept["dataset"]["prepared"] and not kept.get("pending")

@@ -88,6 +88,7 @@ def test_stat_list_download(storage: LocalStorage, tmp_path: Path) -> None:
     assert [o.uri for o in storage.list("local://bkt1/run/")] == ["local://bkt1/run/a.jsonl",
                                                                 "local://bkt1/run/b.jsonl"]
     assert len(storage.list("local://bkt1")) == 3
+    assert len(storage.list("local://bkt1", limit=2)) == 2
     out_dir = tmp_path / "dl"
     out_dir.mkdir()
     got = storage.download("local://bkt1/run/a.jsonl", str(out_dir))

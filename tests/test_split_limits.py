@@ -236,8 +236,9 @@ def test_the_note_gives_only_the_limits_that_were_broken(tmp_path: Path) -> None
     limits = SplitLimits(max_rows=4, max_bytes_ratio=0.25)
     writer = split_all_to_validation(tmp_path, [line(i, 100) for i in range(4)], limits)
     note = writer.adjustments[0]
-    assert "rows and the limit is" not in note, note
-    assert "training file's bytes" in note
+    assert "the most the service accepts (the validation file may be at most 25% of the training file's size)" \
+        in note, note
+    assert "the most the service accepts;" not in note, note  # the rows limit was not what set the number
 
 
 def test_the_note_quotes_the_share_before_and_after(tmp_path: Path) -> None:
@@ -250,7 +251,7 @@ def test_the_note_quotes_the_share_before_and_after(tmp_path: Path) -> None:
     drawn_val, drawn_train = sum(map(len, rows[::2])), sum(map(len, rows[1::2]))
     writer.finish()
     note = writer.adjustments[0]
-    assert f"it was {drawn_val / drawn_train:.2%} of the training file's bytes" in note, note
+    assert f"were drawn, {drawn_val / drawn_train:.2%} of the training file's bytes" in note, note
     assert f"({writer.val_bytes / writer.train_bytes:.2%} of the training file's" in note, note
 
 
@@ -471,3 +472,33 @@ def test_a_limit_met_exactly_is_not_named_as_broken(tmp_path: Path) -> None:
     writer.finish()
     assert writer.val_rows < 1200
     assert "may hold at most" not in writer.adjustments[0], writer.adjustments
+
+
+# -- the chat's proposal already fits the service limits ----------------------------------------------
+
+
+@pytest.mark.parametrize("category", ["open", "gemini"])
+def test_the_proposed_share_of_a_large_file_fits_the_row_limit(category: str) -> None:
+    """97k rows at the usual 20 % would be 19,400 validation rows: the card proposes the largest share
+    that stays within the service's row limit instead, and says why."""
+    from graph.nodes import split
+    from knowledge import load_catalog
+    from tools.data.split import validation_rows
+
+    limits = load_catalog().limits
+    cap = limits.gemini_validation_max_rows if category == "gemini" else limits.validation_max_rows
+    update = split.run({"dataset": {"rows": 97_000}, "category": category, "facts": {}}, None)  # type: ignore[arg-type]
+    share = update["pending"]["args"]["validation_split"]
+    assert validation_rows(97_000, share) <= cap < validation_rows(97_000, share + 0.001)
+    text = update["pending"]["description"]
+    assert f"**{split.pct(share)}** ({validation_rows(97_000, share):,} rows)" in text
+    assert f"not the usual {split.pct(limits.proposed_validation_split)}" in text and f"{cap:,}" in text
+
+
+def test_a_small_file_gets_the_usual_share() -> None:
+    from graph.nodes import split
+    from knowledge import load_catalog
+
+    update = split.run({"dataset": {"rows": 400}, "category": "open", "facts": {}}, None)  # type: ignore[arg-type]
+    assert update["pending"]["args"]["validation_split"] == load_catalog().limits.proposed_validation_split
+    assert "not the usual" not in update["pending"]["description"]

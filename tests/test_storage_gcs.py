@@ -122,6 +122,7 @@ def test_stat_list_and_download(storage: GcsStorage, tmp_path: Path) -> None:
     assert storage.stat("gs://data/p/missing.jsonl") is None
     assert [o.uri for o in storage.list("gs://data/p/")] == ["gs://data/p/one.jsonl", "gs://data/p/two.jsonl"]
     assert len(storage.list("gs://data/")) == 3
+    assert len(storage.list("gs://data/", limit=2)) == 2  # a huge bucket is never listed whole
     out = storage.download("gs://data/q/three.jsonl", str(tmp_path / "deep" / "dir" / "three.jsonl"))
     assert Path(out).read_text() == "q/three.jsonl"
     assert not list((tmp_path / "deep" / "dir").glob(".*part"))

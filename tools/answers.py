@@ -172,11 +172,41 @@ def _index() -> _Index:
     return _Index(all_sections())
 
 
-def rank(question: str, k: int = 3) -> list[tuple[Section, float]]:
-    """The `k` best sections for a question, best first, with their scores (only scores above zero)."""
+#: The share of a question's weight (its words by IDF) a section must cover to answer it at all.
+MIN_COVERAGE = 0.5
+#: Words that phrase a question without naming its subject ("what does X mean?"): not weighed for coverage.
+_PHRASING = frozenset(re.findall(r"\w+", "mean meant meaning explain work happen have has "
+                                                          "thing stuff exactly actually really know like say kind "
+                                                          "sort okay just ok idea support available possible"))
+
+
+def coverage(question: str, i: int) -> float:
+    """How much of the question section `i` speaks to: the IDF-weighted share of the question's own words
+    found in it (a word counts when it or one of its synonyms is there).
+
+    Why: BM25 ranks whatever shares a word, so "what does strip-control do?" would be answered by the
+    one section that says "control". A word no section uses weighs the most, so a question about
+    something the notes never mention falls below `MIN_COVERAGE` and is told so."""
+    index = _index()
+    unseen = math.log(1 + (len(index.docs) + 0.5) / 0.5)  # the weight of a word in no section
+    doc = index.docs[i]
+    got = total = 0.0
+    for word in dict.fromkeys(w for w in terms(question) if w not in _PHRASING):
+        alternatives = [word, *(_stem(s) for s in _SYNONYMS.get(word, ()))]
+        weight = index.idf.get(word, unseen)
+        total += weight
+        if any(doc.get(w) for w in alternatives):
+            got += weight
+    return got / total if total else 0.0
+
+
+def rank(question: str, k: int = 3, floor: float = MIN_COVERAGE) -> list[tuple[Section, float]]:
+    """The `k` best sections for a question, best first, with their scores (only sections that speak to
+    the question: a score above zero and at least `floor` of its words, see `coverage`)."""
     index = _index()
     query = terms(question, expand=True)
-    scored = [(index.sections[i], index.score(query, i)) for i in range(len(index.sections))]
+    scored = [(index.sections[i], index.score(query, i)) for i in range(len(index.sections))
+              if coverage(question, i) >= floor]
     scored = [pair for pair in scored if pair[1] > 0]
     scored.sort(key=lambda pair: -pair[1])
     return scored[:k]
@@ -209,7 +239,8 @@ _BROAD = re.compile(r"\b(help|stuck|confused|trouble)\b", re.I)
 
 def answer(question: str) -> Answer:
     """A short answer from the best-matching section, naming it; a list of topics when none matches."""
-    best = rank(question, k=2)
+    # A request for help names its subject loosely ("help with my data — it has three columns"): no floor.
+    best = rank(question, k=2, floor=0.0 if _BROAD.search(question) else MIN_COVERAGE)
     if not best:
         docs = list(dict.fromkeys(s.doc_title.replace("`", "") for s in all_sections()))
         return Answer("I have no notes on that. I can answer questions about: " + "; ".join(docs) + ".", "")

@@ -129,10 +129,29 @@ def estimate_training_cost(stats_or_path: DatasetStats | str | os.PathLike[str],
         raise ToolError(f"epochs must be at least 1 (got {epochs})", "Give a whole number of epochs, e.g. 3.")
     stats = _stats(stats_or_path)
     if entry.category == "open":
-        return _open_cost(entry, stats, normalize_mode(tuning_mode), epochs)
-    if entry.category == "gemini":
-        return _gemini_cost(entry, stats, epochs)
-    return _local_cost(entry, stats, epochs)
+        estimate = _open_cost(entry, stats, normalize_mode(tuning_mode), epochs)
+    elif entry.category == "gemini":
+        estimate = _gemini_cost(entry, stats, epochs)
+    else:
+        estimate = _local_cost(entry, stats, epochs)
+    too_long = _over_the_limit(model, stats, estimate.tokens_per_char)
+    if too_long:
+        estimate.assumptions.append(too_long)
+    return estimate
+
+
+def _over_the_limit(model: str, stats: DatasetStats, tokens_per_char: float) -> str | None:
+    """A warning when the longest example is over the model's limit (the data was prepared before the model
+    was chosen, so nothing dropped it): tuning truncates it, and it is counted here in full."""
+    from tools.data.limits import length_limit
+
+    limit = length_limit(model)
+    longest = round(stats.max_example_chars * tokens_per_char)
+    if limit is None or longest <= limit.max_tokens:
+        return None
+    return (f"the longest example is about {longest:,} tokens, over the {limit.max_tokens:,} {limit.model} accepts: "
+            "tuning truncates such examples, and they are counted here in full (leave them out with the "
+            "`drop-long` cleaning, or `data convert --model`)")
 
 
 def _open_cost(entry: Any, stats: DatasetStats, mode: str | None, epochs: int | None) -> CostEstimate:

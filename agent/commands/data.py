@@ -257,7 +257,8 @@ def _validate(args: argparse.Namespace) -> int:
               f"{report.valid_rows:,} without problems")
         for p in report.problems:
             where = f"line {p.line}" + (f", column {p.column}" if p.column else "")
-            print(f"  {where}: {p.kind}: {p.message}")
+            # (a message that starts with its kind, "invalid JSON (…)", is not prefixed twice)
+            print(f"  {where}: {p.message}" if p.message.startswith(p.kind) else f"  {where}: {p.kind}: {p.message}")
         shown = len(report.problems)
         total = sum(report.counts.values())
         if total > shown:

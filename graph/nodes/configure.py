@@ -141,7 +141,10 @@ def _card(state: TuningState, deps: Deps, args: dict[str, Any], note: str) -> di
     """The configuration card (cost recomputed for exactly these settings)."""
     cost = _cost(state, args)
     shown = {k: v for k, v in args.items() if v is not None}
-    table = md_table(["setting", "value"], [[k, v] for k, v in shown.items()], max_cell=120)
+    # A value with "@" (Model Garden ids, `…/llama3_1@llama-3.1-8b-instruct`) is code: chat UIs would
+    # make it an e-mail link.
+    table = md_table(["setting", "value"], [[k, f"`{v}`" if "@" in str(v) else v] for k, v in shown.items()],
+                     max_cell=120)
     lines = [note, table, f"**{cost.get('label')}**"]
     lines += [f"- {a}" for a in cost.get("assumptions") or []]
     lines.append("Approve to use this configuration, or edit any value (the cost is recomputed).")

@@ -139,6 +139,13 @@ def _folder(text: str | None) -> str | None:
     return None
 
 
+def _relative(path: str, folder: str) -> str:
+    """`path` as shown in a folder's listing: relative to the folder (a local folder or a bucket prefix)."""
+    if "://" in folder:
+        return path.removeprefix(folder.rstrip("/") + "/")
+    return os.path.relpath(path, folder)
+
+
 def _pick_from(folder: str, files: list[tuple[str, int]], text: str | None) -> str | None:
     """A file chosen from the listed ones: by number ("2"), by name ("train.csv") or by path."""
     words = (text or "").strip().rstrip(".!")
@@ -146,21 +153,45 @@ def _pick_from(folder: str, files: list[tuple[str, int]], text: str | None) -> s
     if number and 1 <= int(number.group(1)) <= len(files):
         return files[int(number.group(1)) - 1][0]
     for path, _ in files:
-        if re.search(rf"(?<![\w.-]){re.escape(os.path.relpath(path, folder))}(?![\w.-])", words):
+        if re.search(rf"(?<![\w.-]){re.escape(_relative(path, folder))}(?![\w.-])", words):
             return path
     return None
 
 
-def _list_folder(folder: str) -> dict[str, Any]:
-    """The data files in `folder`, numbered, and the question which one to use."""
+#: At most this many objects are looked at when a bucket folder is named as the dataset.
+BUCKET_FOLDER_SCAN = 1000
+
+
+def _bucket_folder_files(prefix: str, state: TuningState, deps: Deps) -> list[tuple[str, int]]:
+    """The data files under a `gs://` / `local://` prefix named as the dataset (a folder in a bucket):
+    job outputs and checkpoints left out, the folder's own files first; [] when there are none or the
+    listing is refused. Why: people name the folder their files are in, like a local folder."""
+    from tools.data import is_data_file
+    from tools.errors import ToolError
+    from tools.storage_paths import split_uri
+    from tools.storage_preview import is_checkpoint_file
+
+    folder = prefix.rstrip("/") + "/"
+    try:
+        objects = platform_of(state, deps).storage.list(folder, limit=BUCKET_FOLDER_SCAN)
+    except ToolError:
+        return []
+    files = [(o.uri, o.size) for o in objects
+             if o.size and is_data_file(o.uri) and not is_checkpoint_file(split_uri(o.uri)[2])]
+    return sorted(files, key=lambda f: (f[0].count("/"), f[0]))[:30]
+
+
+def _list_folder(folder: str, files: list[tuple[str, int]] | None = None) -> dict[str, Any]:
+    """The data files in `folder` (listed here unless given), numbered, and the question which one to use."""
     from tools.data import data_files_in
 
-    files = data_files_in(folder)
+    if files is None:
+        files = data_files_in(folder)
     if not files:
         return combine(say(f"**{folder}** is a folder with no data files in it (CSV, TSV, JSON, JSONL or Parquet, "
                            "looking two levels down). Name a file, another folder, a gs:// URI or a Hugging "
                            "Face dataset."), ask("dataset_source", QUESTION))
-    rows = [[str(i), os.path.relpath(path, folder), f"{size:,}"] for i, (path, size) in enumerate(files, 1)]
+    rows = [[str(i), _relative(path, folder), f"{size:,}"] for i, (path, size) in enumerate(files, 1)]
     asked = ask("dataset_source", "Which file should I use? Say its number or its name.")
     asked["pending"].update({"folder": folder, "files": [list(f) for f in files]})
     return combine(say(f"**{folder}** is a folder. These data files are in it:\n\n"
@@ -232,6 +263,9 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         exists = _exists(source, state, deps)
         if exists is None and not source.startswith("hf://"):
             source = f"hf://{source}"
+        if exists is False and source.startswith(("gs://", "local://")) and \
+                (files := _bucket_folder_files(source, state, deps)):
+            return combine({"facts": {"dataset": None}}, _list_folder(source.rstrip("/") + "/", files))
         if exists is False:  # a typo must not throw away the dataset already prepared
             keep = bool(rec(state, "dataset").get("inspected"))
             return combine({"facts": {"dataset": None}}, _missing(source, keep=keep))

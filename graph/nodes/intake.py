@@ -106,7 +106,8 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         # Typed before this card was shown (e.g. a second "yes" queued behind the first): it
         # answers nothing here, and the card stays open.
         new.pop("purpose", None)
-    elif pending.get("kind") == "approval" and not meant.answers_card:
+    elif (pending.get("kind") == "approval" and not meant.answers_card) or meant.status or meant.help or meant.back:
+        # (At a question too: "status", "help" and "back" are answered and never taken as its answer.)
         redirect = understand.redirect(meant, pending, dict(state))
         new = {**{k: v for k, v in new.items() if k == "purpose"}, **redirect.pop("facts")}
         update.update(redirect)

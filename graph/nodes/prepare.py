@@ -109,7 +109,7 @@ def _summary(report: Any, files: dict[str, str | None], fmt: str) -> list[str]:
                + (f" and **{info.get('rows_written_val'):,}** validation rows to `{files['validation']}`"
                   if files["validation"] else "") + f" ({fmt} format)."]
     if dropped:
-        summary.append(f"Left out rows that cannot be trained on: {dropped} (see the quality report).")
+        summary.append(f"Left out: {dropped} (see the quality report).")
     summary += [f"Split adjusted: {a}" for a in info.get("split_adjustments") or []]
     return summary
 
@@ -124,13 +124,14 @@ def _files_update(report: Any, files: dict[str, str | None]) -> dict[str, Any]:
 
 def _clean_card(quality: Any, actions: list[str]) -> dict[str, Any]:
     """One card for every suggested cleaning action, each with the rows it touches and examples."""
-    from tools.data.quality import CLEANING_FOR
+    from tools.data.quality import CLEANING_FOR, DROPPING
 
     lines = ["The quality report found problems that cleaning fixes:", ""]
     for action in actions:
         findings = [f for f in quality.findings if CLEANING_FOR.get(f.kind) == action]
         count = sum(f.count for f in findings)
-        lines.append(f"- `{action}` ({CLEAN_WORDS[action]}): **{count:,}** rows")
+        left = f" (leaves {quality.rows - count:,} of {quality.rows:,})" if action in DROPPING else ""
+        lines.append(f"- `{action}` ({CLEAN_WORDS[action]}): **{count:,}** rows{left}")
         for f in findings:
             lines += [f"  - e.g. `{ex.replace('`', '´')}`" for ex in f.examples[:2]]
     lines += ["", "Approve to rewrite the files with these fixes (I show what changed), edit `actions` to "
@@ -153,9 +154,9 @@ def _validate(state: TuningState, files: dict[str, str | None], update: dict[str
     for name, path in files.items():
         if path:
             checked = run_heavy(server_user(), validate_jsonl, path, fmt, model=model)
-            if keep_duplicates and not checked.ok and set(checked.counts) <= {DUPLICATE}:
+            if checked.ok or (keep_duplicates and set(checked.counts) <= {DUPLICATE}):
                 continue
-                problems[name] = checked
+            problems[name] = checked
     if problems:
         text = "\n\n".join(_problems_text(r, n) for n, r in problems.items())
         bad = sum(sum(r.counts.values()) for r in problems.values())

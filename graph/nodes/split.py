@@ -1,6 +1,7 @@
 """split: hold out a validation set, or not — the user decides.
 
-Proposes 80/20 (or uses a validation file the user named). The service limits (`limit_rule`,
+Proposes 80/20, or less when 20 % would hold out more rows than the service accepts (or uses a
+validation file the user named). The service limits (`limit_rule`,
 the one wording of them) are enforced later, when the files are written, and any shrinking
 is reported then. The count held out is round(rows × share), as `tools.data.split` writes it.
 """
@@ -34,6 +35,31 @@ def max_share(category: str | None) -> float:
     limits = load_catalog().limits
     ratio = limits.gemini_validation_max_ratio if category == "gemini" else limits.validation_max_bytes_ratio
     return math.floor(ratio / (1 + ratio) * 100 + 1e-9) / 100
+
+
+def pct(share: float) -> str:
+    """A share as a percentage with only the decimals it needs (20%, 5.1%)."""
+    return f"{share * 100:.3f}".rstrip("0").rstrip(".") + "%"
+
+
+def fitting_share(rows: int, share: float, category: str | None) -> float:
+    """`share`, or less when `rows` × share would hold out more rows than the service accepts: the largest
+    share (in tenths of a percent, finer only for millions of rows) whose count stays within the limit."""
+    cap = _cap(category)
+    if not rows or validation_rows(rows, share) <= cap:
+        return share
+    for step in (1000, 100_000):
+        fit = math.floor(cap / rows * step) / step
+        while fit > 0 and validation_rows(rows, fit) > cap:
+            fit = round(fit - 1 / step, 6)
+        if fit > 0:
+            return fit
+    return share  # more rows than any share can express: the files are trimmed when written
+
+
+def _cap(category: str | None) -> int:
+    limits = load_catalog().limits
+    return limits.gemini_validation_max_rows if category == "gemini" else limits.validation_max_rows
 
 
 def _count(rows: int, share: float) -> str:
@@ -74,7 +100,7 @@ def _decided(split: float, rows: int) -> dict[str, Any]:
     held = validation_rows(rows, split)
     count = f" — **{held:,}** of your {rows:,} rows ({held / rows:.0%})" if rows and held else ""
     return combine({"dataset": {"split_decided": True, "validation_split": split}},
-                   say(f"Validation split: {split:.0%} of the rows (seeded, reproducible){count}."))
+                   say(f"Validation split: {pct(split)} of the rows (seeded, reproducible){count}."))
 
 
 def done(state: TuningState) -> bool:
@@ -92,10 +118,15 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     if pending.get("action") != ACTION:
         limits = load_catalog().limits
         rows = rec(state, "dataset").get("rows") or 0
-        proposal = known.get("validation_split") or limits.proposed_validation_split
+        usual = limits.proposed_validation_split
+        proposal = known.get("validation_split") or fitting_share(rows, usual, state.get("category"))
+        why = "" if proposal >= usual or known.get("validation_split") else (
+            f" (not the usual {pct(usual)}: that would be {validation_rows(rows, usual):,} rows, and the service "
+            f"accepts at most {_cap(state.get('category')):,} "
+            "validation rows)")
         return propose("split", ACTION, {"validation_split": proposal},
-                       f"You have only training data ({rows:,} rows). Hold out **{proposal:.0%}**"
-                       f"{_count(rows, proposal)} as a validation set to measure generalisation?\n\n"
+                       f"You have only training data ({rows:,} rows). Hold out **{pct(proposal)}**"
+                       f"{_count(rows, proposal)} as a validation set to measure generalisation{why}?\n\n"
                        f"For {_category_words(state.get('category'))}, {limit_rule(state.get('category'))}; "
                        "I shrink it to fit if needed and tell you. Reject to train on everything.")
     category = state.get("category")

@@ -123,6 +123,10 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     storage = platform_of(state, deps).storage
     if pending.get("action") == CREATE:
         outcome = await_decision(state, BucketArgs)
+        if outcome.type == "edit" and outcome.message:
+            # A bucket named in words ("bucket my-data"): an existing one is used, a new one is shown on the
+            # card again, since only a yes creates a bucket.
+            return combine(outcome.updates, {"facts": {"bucket": outcome.args["bucket"]}})
         if not outcome.approved:
             if parse.bucket(outcome.message or ""):  # "use bucket X": propose again with X
                 return combine(outcome.updates, {"facts": {"bucket": parse.bucket(outcome.message or "")}})
@@ -146,8 +150,12 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     bucket = known.get("bucket") or storage_rec.get("bucket") or _default_bucket(state, deps)
     update: dict[str, Any] = {"facts": {"bucket": None}, "storage": {"bucket": bucket}}
     if not storage.bucket_exists(bucket):
-        if storage_rec.get("bucket_declined") and not known.get("bucket"):
-            return combine(update, ask("upload", "Which existing bucket should I use?"))
+        if storage_rec.get("bucket_declined") and not known.get("bucket") and not known.get("yes"):
+            # Asked again each time it comes up unanswered, so the person always sees what is wanted.
+            return combine(update, say(f"No bucket yet. Name an existing bucket (`bucket NAME`) to upload to, or "
+                                       f"say **yes** to see the card that creates **{bucket}** again."),
+                           ask("upload", "Which existing bucket should I use?"))
+        update["storage"]["bucket_declined"] = False  # "yes" after a no: the bucket card again
         location = _bucket_location(state, deps)
         return combine(update, propose("upload", CREATE, {"bucket": bucket, "location": location},
                                        platform_of(state, deps).bucket_proposal(bucket, location)))

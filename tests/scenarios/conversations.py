@@ -106,6 +106,55 @@ FAILING_LLM = (
     ),
 )
 
+#: The dirty CSV to the Clean dataset card, on the local platform.
+TO_CLEANING = (Turn(PURPOSE), Turn("y"), Turn("{dirty}", card="confirm_column_mapping"),
+               Turn("y", card="split_validation"), Turn("y", card="clean_dataset"))
+
+#: After a no at the bucket card the chat asks a plain question (not a card): it is no dead end.
+AT_THE_BUCKET_QUESTION = (
+    Conversation(
+        "help-status-and-back-at-the-bucket-question",
+        "At 'Which existing bucket should I use?' (after declining the bucket card), 'help' says what can be said, "
+        "'status' where we are, and 'back' opens the bucket card again; none of them is taken as a bucket name.",
+        (*to_card("create_bucket"), Turn("n", expect=("No bucket created",)),
+         Turn("help", expect=("At the question", "Which existing bucket", "back")),
+         Turn("status", expect=("No job yet", "Open now: the question", "Create the bucket (declined)")),
+         Turn("back", expect=("Going back to **Create the bucket**",), card="create_bucket")),
+    ),
+    Conversation(
+        "a-no-and-a-new-dataset-at-the-bucket-question",
+        "At the bucket question a second no says what is wanted (no silent re-ask), and naming another dataset "
+        "starts that dataset's mapping.",
+        (*to_card("create_bucket"), Turn("n"),
+         Turn("n", expect=("No bucket yet", "bucket NAME", "yes")),
+         Turn("use {data2} instead", expect=("trivia2.csv",), card="confirm_column_mapping")),
+    ),
+    Conversation(
+        "undo-the-cleaning-at-the-bucket-question",
+        "'only strip-control' at the Clean dataset card changes its actions (not a no); later, at the bucket "
+        "question, 'undo the cleaning' writes the files again and brings the cleaning card back.",
+        (*TO_CLEANING,
+         Turn("what does strip-control do?", expect=("escape codes", "Source: Dataset format › Cleaning"),
+              expect_not=("Open models or Gemini", "Declined"), card="clean_dataset"),
+         Turn("only strip-control", expect=("Changed actions dedupe, strip-control → strip-control",
+                                            "strip-control`: 3 rows"),
+              expect_not=("Declined",), card="create_bucket"),
+         Turn("n", expect=("No bucket created",)),
+         Turn("undo the cleaning", expect=("Going back to **Clean dataset**",), card="clean_dataset")),
+    ),
+    Conversation(
+        "a-bucket-named-at-the-bucket-card",
+        "'bucket NAME' at the bucket card changes the bucket (checked like an edit): an invalid name is refused "
+        "with the reason and the card stays; an existing bucket is used, so the upload card comes next.",
+        (*to_card("create_bucket"),
+         Turn("bucket Bad_Name", expect=("not a valid bucket name",), expect_not=("Declined",), card="create_bucket"),
+         Turn("bucket tuning-agent", expect=("Unchanged: bucket tuning-agent",), expect_not=("Declined",),
+              card="create_bucket"),
+         Turn("bucket team-data", expect=("Changed bucket tuning-agent → team-data",),
+              expect_not=("Declined", "Created bucket"), card="upload_dataset")),
+    ),
+)
+
 #: What people type at an open card that is not an answer to it (issue #12, second pass).
 AT_THE_CARD = (
     *(Conversation(
@@ -434,6 +483,22 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("1", expect=("trivia.csv", "30 rows"), card="confirm_column_mapping")),
     ),
     Conversation(
+        "a-bucket-folder-as-the-dataset",
+        "A folder in a bucket (a URI prefix) given as the dataset lists the data files under it, not other "
+        "files or a job's output, and asks which; a number picks.",
+        (Turn(PURPOSE), Turn("y"),
+         Turn("my data is in local://team-data/support/",
+              expect=("is a folder", "trivia.csv", "2026/extra.jsonl", "Which one"),
+              expect_not=("readme.txt", "config.json", "can't find")),
+         Turn("1", expect=("trivia.csv", "30 rows"), card="confirm_column_mapping")),
+    ),
+    Conversation(
+        "a-bucket-folder-then-a-file-name",
+        "After a bucket folder's listing (named without a trailing slash), a file can be named by its name.",
+        (Turn(PURPOSE), Turn("y"), Turn("local://team-data/support", expect=("is a folder",)),
+         Turn("2026/extra.jsonl", expect=("prompt_completion",), card="confirm_column_mapping")),
+    ),
+    Conversation(
         "a-folder-then-a-file-name",
         "After a folder listing, the file can be named by its name alone.",
         (Turn(PURPOSE), Turn("y"), Turn("my data is in {folder}", expect=("is a folder",)),
@@ -510,8 +575,10 @@ CONVERSATIONS: tuple[Conversation, ...] = (
     ),
     Conversation(
         "vertex-change-at-submit-card",
-        "On Vertex, '4 epochs' at the submit card brings the configuration back, then a submit card with 4.",
-        (*VERTEX_TO_SUBMIT, Turn("use 4 epochs", expect=("| epochs | 4 |",), card="approve_configuration"),
+        "On Vertex, '4 epochs' at the submit card brings the configuration back, then a submit card with 4; the "
+        "Model Garden id (with '@') is code, so a chat UI does not make it an e-mail link.",
+        (*VERTEX_TO_SUBMIT, Turn("use 4 epochs", expect=("| epochs | 4 |", "| base_model | `google/"),
+                                 card="approve_configuration"),
          Turn("y", expect=("epoch",), card="submit_tuning_job")),
         platform="vertex",
     ),
@@ -593,5 +660,6 @@ CONVERSATIONS: tuple[Conversation, ...] = (
     ),
     *FAILING_LLM,
     *AT_THE_CARD,
+    *AT_THE_BUCKET_QUESTION,
     *SAID_PLAINLY,
 )

@@ -17,6 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
+import tools.workspace
 from agent.chat import ChatOptions, run_chat
 from agent.render import Renderer
 from tests.chat_fixtures import write_trivia_csv
@@ -31,7 +32,10 @@ class Turn:
     `{data}` in `say` is replaced by the path of a small trivia CSV, `{data2}` by a second one, `{folder}`
     by a folder holding a copy of the first, a JSONL file in a subfolder and a text file (not data),
     `{broken}` by a trivia CSV whose line 4 has two fields more than its header, `{unclosed}` by a trivia CSV
-    whose line 3 opens a quote in its second column that is never closed.
+    whose line 3 opens a quote in its second column that is never closed, `{dirty}` by one with terminal
+    colours in three answers and two repeated rows (the Clean dataset card opens). The local bucket
+    `team-data` holds `support/trivia.csv`, `support/2026/extra.jsonl`, a text file and a tuning job's
+    output (`support/tuning_agent_job_1/output/config.json`, not data).
     """
 
     say: str
@@ -123,6 +127,13 @@ def run(conversation: Conversation, llm: str, tmp_path: Path) -> list[TurnResult
     write_trivia_csv(folder / "trivia.csv")
     (folder / "more" / "extra.jsonl").write_text('{"prompt": "2+2?", "completion": "4"}\n')
     (folder / "notes.txt").write_text("not a dataset\n")
+    bucket = tools.workspace.tuning_agent_home() / "buckets" / "team-data" / "support"
+    (bucket / "2026").mkdir(parents=True)
+    write_trivia_csv(bucket / "trivia.csv")
+    (bucket / "2026" / "extra.jsonl").write_text('{"prompt": "2+2?", "completion": "4"}\n')
+    (bucket / "readme.txt").write_text("not a dataset\n")
+    (bucket / "tuning_agent_job_1" / "output").mkdir(parents=True)
+    (bucket / "tuning_agent_job_1" / "output" / "config.json").write_text("{}\n")
     broken = write_trivia_csv(tmp_path / "broken.csv")
     lines_of = broken.read_text().splitlines(keepends=True)
     lines_of[3] = lines_of[3].rstrip("\r\n") + ",extra,cols\n"
@@ -131,7 +142,12 @@ def run(conversation: Conversation, llm: str, tmp_path: Path) -> list[TurnResult
     lines_of = unclosed.read_text().splitlines(keepends=True)
     lines_of[2] = lines_of[2].split(",")[0] + ',"Paris, of course\n'  # the quote is never closed
     unclosed.write_text("".join(lines_of))
-    lines = [t.say.replace("{data}", str(data)).replace("{data2}", str(data2)).replace("{folder}", str(folder))
+    dirty = tmp_path / "dirty.csv"  # terminal colours in three answers and two repeated rows: the cleaning card
+    rows = write_trivia_csv(tmp_path / "clean.csv").read_text().splitlines(keepends=True)
+    rows[1:4] = [r.replace(",", ",\x1b[33m", 1).rstrip("\r\n") + "\x1b[0m\n" for r in rows[1:4]]
+    dirty.write_text("".join(rows + rows[6:8]))
+    lines = [t.say.replace("{data}", str(data)).replace("{dirty}", str(dirty)).replace("{data2}", str(data2))
+             .replace("{folder}", str(folder))
              .replace("{broken}", str(broken)).replace("{unclosed}", str(unclosed))
              for t in conversation.turns] + ["quit"]
     out = io.StringIO()

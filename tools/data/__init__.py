@@ -24,7 +24,7 @@ from tools.data.models import (
 )
 from tools.data.recommend import recommend_mapping
 from tools.data.resplit import split_file
-from tools.data.sources import DEFAULT_MAX_LINE_BYTES, close_matches, data_files_in
+from tools.data.sources import DEFAULT_MAX_LINE_BYTES, close_matches, data_files_in, is_data_file
 from tools.data.stats import dataset_stats
 from tools.data.validate import drop_invalid_rows, validate_jsonl
 
@@ -47,6 +47,7 @@ __all__ = [
     "dataset_stats",
     "drop_invalid_rows",
     "inspect_source",
+    "is_data_file",
     "recommend_mapping",
     "split_file",
     "validate_jsonl",

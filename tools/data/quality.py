@@ -182,6 +182,7 @@ class QualityScan:
         self._key: Callable[[str], int] = _key if portable_keys else hash
         self.rows = 0
         self.with_system = 0
+        self.no_system_lines: list[int] = []  # the first rows without a system prompt
         self.seen: set[int] = set()
         self.seen_full = False
         self.answers: dict[int, int] = {}
@@ -238,6 +239,8 @@ class QualityScan:
             self.with_system += 1
             chars += len(system)
             skey = self._key(system)
+        elif len(self.no_system_lines) < EXAMPLES:
+            self.no_system_lines.append(loc)
         if json_line is not None:
             self._pending.append(json_line)
             self._pending_locs.append(loc)
@@ -259,7 +262,7 @@ class QualityScan:
                     if len(self.answers) < MAX_TRACKED_PROMPTS:
                         self.answers[context] = answer
                 elif earlier != answer:
-                    self._tally(CONFLICTING_ANSWERS).hit(loc, _snippet(prompt))
+                    self._tally(CONFLICTING_ANSWERS).hit(loc, f"{_snippet(prompt)} → {_snippet(turns[1][1])}")
             completion = turns[-1][1]
             if len(completion) <= SHORT_ANSWER_CHARS + 2 and len(completion.strip()) <= SHORT_ANSWER_CHARS:
                 self._tally(SHORT_EXAMPLES).hit(loc, f"{_snippet(prompt)} → {completion.strip()!r}")
@@ -369,6 +372,7 @@ class QualityScan:
             self.min_chars = min(self.min_chars, other.min_chars) if self.rows else other.min_chars
         self.rows = total
         self.with_system += other.with_system
+        self.no_system_lines = (self.no_system_lines + [n + line_offset for n in other.no_system_lines])[:EXAMPLES]
         for key, value in other.answers.items():
             earlier = self.answers.get(key)
             if earlier is None:
@@ -482,7 +486,11 @@ class QualityScan:
             n = t[CONFLICTING_ANSWERS].rows
             add(CONFLICTING_ANSWERS, "warning",
                 f"{n:,} rows repeat an earlier prompt with a different answer (the model gets mixed signals)",
-                "Keep one answer per prompt (`--clean dedupe-prompts` keeps the first), or check the labels.")
+                "Keep one answer per prompt (`--clean dedupe-prompts` keeps the first), or check the labels."
+                if not destroys(n, self.rows) else
+                f"Dropping the repeats would leave only {self.rows - n:,} of {self.rows:,} rows: the prompt carries "
+                "no information here. Vary the prompts (put the task in them), or the fixed instruction in the "
+                "system prompt.")
         exact = self.rows <= SAMPLE_ROWS
         for kind, field, label, severity_floor in (
                 (CONSTANT_PROMPT, "prompt", "prompt", "warning"),
@@ -511,7 +519,9 @@ class QualityScan:
                 fix=(f"A {label} that never changes teaches nothing; vary it, or put the fixed instruction in "
                      "the system prompt." if kind == CONSTANT_PROMPT else
                      f"The model will learn to always answer with this {label}; check the column mapping."
-                     if kind == CONSTANT_COMPLETION else "Check that the varying system prompts are intended.")))
+                     if kind == CONSTANT_COMPLETION else
+                     f"The other {1 - share:.0%} of rows have other system prompts (or none). That is fine when "
+                     "they differ on purpose; if one system prompt is meant for every row, give it to all of them.")))
         for kind, severity, what in ((ANSI_ESCAPES, "high", "ANSI escape codes (terminal colours)"),
                                      (NUL_CHARS, "high", "NUL characters"),
                                      (CONTROL_CHARS, "warning", "control characters"),
@@ -537,7 +547,7 @@ class QualityScan:
                 "Give --model to check them against its limit; most models accept 8,192 tokens.")
         if 0.5 <= self.with_system / rows < 1.0 and self.rows >= 10:
             missing = self.rows - self.with_system
-            out.append(Finding(kind=MISSING_SYSTEM, severity="warning", count=missing,
+            out.append(Finding(kind=MISSING_SYSTEM, severity="warning", count=missing, lines=self.no_system_lines,
                                message=f"{missing:,} rows have no system prompt while "
                                        f"{self.with_system / rows:.0%} have one",
                                fix="Give every row the same kind of system prompt (or none)."))
@@ -585,17 +595,31 @@ def quality_report_markdown(report: QualityReport, *, max_findings: int = 8) -> 
     return "\n".join(lines)
 
 
+#: The cleaning actions that drop rows (the others edit texts).
+DROPPING = frozenset({"dedupe", "dedupe-prompts", "drop-long"})
 #: Which cleaning action (see `tools.data.clean`) fixes which finding.
 CLEANING_FOR = {DUPLICATE_ROWS: "dedupe", CONFLICTING_ANSWERS: "dedupe-prompts", ANSI_ESCAPES: "strip-control",
                 NUL_CHARS: "strip-control", CONTROL_CHARS: "strip-control", INVISIBLE_CHARS: "strip-control",
                 OVER_LIMIT: "drop-long"}
 
 
+#: Dropping more than this share of the rows is not cleaning: the data needs another fix.
+DESTRUCTIVE_SHARE = 0.5
+
+
+def destroys(dropped: int, rows: int) -> bool:
+    """Whether dropping `dropped` of `rows` rows would throw away most of the dataset."""
+    return dropped > rows * DESTRUCTIVE_SHARE
+
+
 def suggested_cleaning(report: QualityReport) -> list[str]:
     """The cleaning actions that fix this report's findings (for a cleaning card), in a stable order.
 
-    Findings already handled by the conversion (marked "dropped, not written") need no action.
+    Findings already handled by the conversion (marked "dropped, not written") need no action, and
+    keeping one answer per prompt is not suggested when it would drop most rows (one prompt for every
+    row): that loses the answers, and cleaning cannot fix such data.
     """
     wanted = {CLEANING_FOR[f.kind] for f in report.findings
-              if f.kind in CLEANING_FOR and not f.message.endswith("dropped, not written")}
+              if f.kind in CLEANING_FOR and not f.message.endswith("dropped, not written")
+              and not (f.kind == CONFLICTING_ANSWERS and destroys(f.count, report.rows))}
     return [a for a in ("dedupe", "dedupe-prompts", "strip-control", "drop-long") if a in wanted]

@@ -186,7 +186,7 @@ class RecordReader:
             try:
                 obj = loads(raw)
             except orjson.JSONDecodeError as err:
-                raise _json_error(name, raw, err, self.line) from None
+                raise _line_json_error(name, raw, self.line, err) from None
             if not isinstance(obj, dict):
                 raise DataError(f"{name}: line {self.line}: a JSON {_json_type(obj)}, not an object",
                                 "Each line must be one JSON object (one example).")
@@ -335,6 +335,18 @@ def _clean_header(header: list[str]) -> list[str]:
 def _json_type(obj: object) -> str:
     return {list: "array", str: "string", int: "number", float: "number", bool: "boolean",
             type(None): "null"}.get(type(obj), type(obj).__name__)
+
+
+def _line_json_error(name: str, raw: bytes, line: int, err: Any) -> DataError:
+    """The error for one bad JSONL line, placed within it: parsed with its line break, an object left
+    open would be reported at column 1 of the next line."""
+    import orjson
+
+    try:
+        orjson.loads(raw.rstrip(b"\r\n"))
+    except orjson.JSONDecodeError as within:
+        err = within
+    return _json_error(name, raw, err, line)
 
 
 def _json_error(name: str, data: bytes, err: Any, first_line: int) -> DataError:

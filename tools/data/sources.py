@@ -32,6 +32,11 @@ _EXTENSIONS = {
 _SNIFF_BYTES = 64 * 1024
 _DATA_SUFFIXES = tuple(_EXTENSIONS)
 
+
+def is_data_file(name: str) -> bool:
+    """Whether a file or object name ends like a dataset this tool reads (CSV, TSV, JSON, JSONL, Parquet)."""
+    return name.lower().endswith(_DATA_SUFFIXES)
+
 _AS_CSV = "Save the sheet as CSV ({how}) and give me that file, e.g. `{stem}.csv`."
 _UNPACK = "Unpack it first (e.g. `{tool}`) and give me the CSV, TSV, JSON, JSONL or Parquet file inside."
 #: Files people reach for that are not read here, and what to do instead (what they are, the fix).
@@ -68,11 +73,44 @@ def unsupported_type(source: str) -> DataError | None:
     suffix = Path(name).suffix.lower()
     if suffix not in UNSUPPORTED:
         return None
-    what, fix = UNSUPPORTED[suffix]
-    stem = name[: -len(suffix)]
-    return DataError(f"{source}: {what}, which tuning-agent does not read "
-                     "(it reads CSV, TSV, JSON, JSONL and Parquet)",
-                     fix.format(stem=Path(stem).stem if suffix == ".gz" else stem, name=name))
+    return _unsupported(source, name, suffix)
+
+
+def _unsupported(source: str, name: str, kind: str, by_content: bool = False) -> DataError:
+    what, fix = UNSUPPORTED[kind]
+    suffix = Path(name).suffix
+    stem = name[: -len(suffix)] if suffix else name
+    return DataError(f"{source}: {what}{' (by its content, whatever its name says)' if by_content else ''}, which "
+                     "tuning-agent does not read (it reads CSV, TSV, JSON, JSONL and Parquet)",
+                     fix.format(stem=Path(stem).stem if suffix.lower() == ".gz" else stem, name=name))
+
+
+#: How files people rename (`book.xlsx` saved as `book.csv`) start, and which type they really are.
+_MAGIC = ((b"\xd0\xcf\x11\xe0", ".xls"), (b"%PDF", ".pdf"), (b"\x1f\x8b", ".gz"), (b"BZh", ".bz2"),
+          (b"\xfd7zXZ", ".xz"), (b"7z\xbc\xaf", ".7z"))
+
+
+def _type_by_content(head: bytes) -> str | None:
+    """The UNSUPPORTED kind a file's first bytes show (an Office file is a ZIP holding `xl/` or `word/`)."""
+    if head.startswith(b"PK\x03\x04"):
+        return ".xlsx" if b"xl/" in head else ".docx" if b"word/" in head else \
+            ".ods" if b"opendocument.spreadsheet" in head else ".zip"
+    return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
+
+
+def _text_with_stray_nul(head: bytes) -> bool:
+    """Whether a start of file that holds NUL bytes is still text: a few NULs (at most 1 in 100 bytes) in
+    otherwise valid UTF-8. Such a file is read as text, and the reader refuses the first NUL naming its
+    line and byte (`limits.check_nul`). Why: a stray NUL in a CSV is a fix in one line, not a binary file."""
+    import codecs
+
+    if head.count(b"\x00") * 100 > len(head):
+        return False
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head.replace(b"\x00", b""), final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @dataclass
@@ -215,7 +253,7 @@ def data_files_in(folder: str | os.PathLike[str], limit: int = 30, depth: int = 
                     continue
                 if entry.is_dir():
                     below.append(entry)
-                elif entry.suffix.lower() in _DATA_SUFFIXES and entry.is_file():
+                elif is_data_file(entry.name) and entry.is_file():
                     found.append((str(entry), entry.stat().st_size))
         level = below
     return sorted(found, key=lambda f: (f[0].count(os.sep), f[0]))[:limit]  # the folder's own files first
@@ -232,7 +270,7 @@ def _inspect_file(path: Path, original: str) -> ResolvedSource:
             "Check the path (relative paths start from the current folder)."
         raise DataError(f"{original}: no such file", hint)
     if path.is_dir():
-        inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in _DATA_SUFFIXES)[:8]
+        inside = sorted(p.name for p in path.iterdir() if is_data_file(p.name))[:8]
         hint = ("Name one file inside it, e.g. " + ", ".join(str(path / n) for n in inside)) if inside \
             else "Name a CSV, TSV, JSON, JSONL or Parquet file."
         raise DataError(f"{original}: is a directory, not a file", hint)
@@ -252,8 +290,10 @@ def _inspect_file(path: Path, original: str) -> ResolvedSource:
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise DataError(f"{original}: the file is UTF-16 encoded (it starts with a UTF-16 byte-order mark)",
                         "Re-save it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8 IN > OUT`.")
+    if (kind := _type_by_content(head)) is not None:
+        raise _unsupported(original, path.name, kind, by_content=True)
     nul = head.find(b"\x00")
-    if nul >= 0:
+    if nul >= 0 and not _text_with_stray_nul(head):
         raise DataError(f"{original}: looks like a binary file (a NUL byte at offset {nul}), "
                         "not CSV, TSV, JSON, JSONL or Parquet",
                         "Choose the dataset file itself (compressed files must be unpacked first).")

@@ -8,7 +8,8 @@ on small files (10 % of 25 rows could hold out 5). Both files are written to hid
 temporary names and renamed only when complete, so a failure never leaves a
 half-written file behind. If the validation file breaks a limit (rows, bytes
 relative to training, or Gemini's rows relative to training), its tail rows are
-moved to the training file and every change is reported in words.
+moved to the training file and that is reported in neutral words (the share drawn is
+usually the tool's own default, not a fault in the data).
 """
 
 from __future__ import annotations
@@ -140,6 +141,8 @@ class SplitWriter:
             self.adjustments.append(
                 f"Only {self.train_rows} row(s): nothing can be held out for validation "
                 f"at a {self.split:.0%} split; no validation file was written.")
+        if val_path is None:  # a validation file from an earlier conversion here must not be taken for this one
+            self.val_final.unlink(missing_ok=True)
         os.replace(self.train_tmp, self.train_final)
         return self.train_final, val_path
 
@@ -148,20 +151,21 @@ class SplitWriter:
         return len(self.val_sizes)
 
     def _allowed_rows(self, limits: SplitLimits) -> tuple[int, list[str]]:
-        """How many validation rows may stay, and why fewer than drawn (in words)."""
+        """How many validation rows may stay, and the limit that sets that number (in words, neutral:
+        the share drawn is usually the tool's own default, not something wrong with the data)."""
         n_val = len(self.val_sizes)
         total_rows = n_val + self.train_rows
         keep = n_val
         why: list[str] = []
         if keep > limits.max_rows:
-            why.append(f"it had {n_val:,} rows and the limit is {limits.max_rows:,}")
+            why = ["the most the service accepts"]
             keep = limits.max_rows
         if limits.max_rows_ratio is not None and keep > limits.rows_ratio_above:
             ratio_rows = int(limits.max_rows_ratio * total_rows / (1 + limits.max_rows_ratio))
             cap = max(limits.rows_ratio_above, ratio_rows)
             if keep > cap:
-                why.append(f"above {limits.rows_ratio_above:,} rows it may hold at most "
-                           f"{limits.max_rows_ratio:.0%} as many rows as training")
+                why = [f"the most the service accepts (above {limits.rows_ratio_above:,} rows, validation may "
+                       f"hold at most {limits.max_rows_ratio:.0%} as many rows as training)"]
                 keep = cap
         if limits.max_bytes_ratio is not None:
             ratio = limits.max_bytes_ratio
@@ -173,8 +177,8 @@ class SplitWriter:
                 prefix.append(running)
             by_bytes = bisect.bisect_right(prefix, budget) - 1
             if by_bytes < keep:
-                share = self.val_bytes / self.train_bytes if self.train_bytes else float("inf")
-                why.append(f"it was {share:.2%} of the training file's bytes and the limit is {ratio:.0%}")
+                why = [f"the most the service accepts (the validation file may be at most {ratio:.0%} of the "
+                       "training file's size)"]
                 keep = by_bytes
         return keep, why
 
@@ -192,16 +196,15 @@ class SplitWriter:
             shutil.copyfileobj(src, dst, 1 << 20)
         with self.val_tmp.open("r+b") as fh:
             fh.truncate(kept_bytes)
-        before_rows, before_bytes = n_val, self.val_bytes
+        before_rows, drawn_share = n_val, self.val_bytes / self.train_bytes if self.train_bytes else 0.0
         self.train_rows += moved
         self.train_bytes += moved_bytes
         del self.val_sizes[keep:]
         self.val_bytes = kept_bytes
         share = self.val_bytes / self.train_bytes if self.train_bytes else 0.0
         self.adjustments.append(
-            f"The validation file broke the service limit ({'; '.join(why)}): moved its last "
-            f"{moved:,} rows ({moved_bytes:,} bytes) to the training file. Validation went from "
-            f"{before_rows:,} rows / {before_bytes:,} bytes to {keep:,} rows / {kept_bytes:,} bytes "
-            f"({share:.2%} of the training file's {self.train_bytes:,} bytes); training now has "
+            f"Validation holds {keep:,} rows, {why[-1]}; the other {moved:,} go to training "
+            f"({before_rows:,} were drawn, {drawn_share:.2%} of the training file's bytes). Validation is "
+            f"{kept_bytes:,} bytes ({share:.2%} of the training file's {self.train_bytes:,} bytes); training has "
             f"{self.train_rows:,} rows.")
 

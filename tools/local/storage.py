@@ -83,7 +83,7 @@ class LocalStorage:
         path = self.local_path(uri)
         return self._info(path, uri) if path.is_file() else None
 
-    def list(self, prefix_uri: str) -> builtins.list[ObjectInfo]:
+    def list(self, prefix_uri: str, limit: int | None = None) -> builtins.list[ObjectInfo]:
         _, bucket, prefix = split_uri(prefix_uri)
         folder = self._require_bucket(bucket)
         found = []
@@ -93,6 +93,8 @@ class LocalStorage:
             key = path.relative_to(folder).as_posix()
             if key.startswith(prefix):
                 found.append(self._info(path, join_uri(SCHEME, bucket, key)))
+                if limit is not None and len(found) >= limit:
+                    break
         return found
 
     def list_buckets(self) -> builtins.list[str]:

@@ -29,6 +29,7 @@ import base64
 import builtins
 import hashlib
 import ipaddress
+import itertools
 import mimetypes
 import os
 import re
@@ -187,12 +188,13 @@ class GcsStorage:
             blob = self.client.bucket(bucket).get_blob(key, retry=self._retry)
         return self._info(blob) if blob is not None else None
 
-    def list(self, prefix_uri: str) -> builtins.list[ObjectInfo]:
-        """Every object under a prefix (`gs://B/` lists the whole bucket)."""
+    def list(self, prefix_uri: str, limit: int | None = None) -> builtins.list[ObjectInfo]:
+        """The objects under a prefix (`gs://B/` lists the whole bucket), the first `limit` of them if given."""
         bucket, prefix = self._parse(prefix_uri)
         with self._errors(f"listing {prefix_uri}", bucket):
-            blobs = self.client.list_blobs(bucket, prefix=prefix or None, retry=self._retry)
-            return [self._info(b) for b in blobs]
+            blobs = self.client.list_blobs(bucket, prefix=prefix or None, max_results=limit, retry=self._retry)
+            # (also cut here: the service pages by maxResults, the emulator ignores it)
+            return [self._info(b) for b in itertools.islice(blobs, limit)]
 
     def list_buckets(self) -> builtins.list[str]:
         """Names of the buckets in the project."""
