@@ -138,7 +138,7 @@ def _decisions(decision: dict[str, Any]) -> dict[str, Any]:
 
 def _help(allowed: list[str], renderer: Renderer) -> None:
     words = {"approve": "y: approve and go ahead", "edit": "e: change the arguments one by one",
-             "reject": "n: say no at once (or say why in words: \"no, too expensive\")"}
+             "reject": "n: say no at once (or say why in words: \"no, not now\")"}
     for decision in DECISION_KEYS:
         if decision in allowed:
             renderer.note("  " + words[decision], style="")

@@ -110,6 +110,11 @@ class Outcome(BaseModel):
     def approved(self) -> bool:
         return self.type in {"approve", "edit"}
 
+    def refused(self) -> dict[str, Any]:
+        """`updates` for a change the step then refuses ("use 0 epochs"): the decision is recorded and
+        the card closed, but no line claims the change ("Changed epochs 3 → 0"); the step says why."""
+        return {k: v for k, v in self.updates.items() if k != "messages"}
+
 
 class Reask(Exception):
     """Raised by `await_decision` when the card must be shown again; the step wrapper

@@ -145,8 +145,13 @@ def cost_reply(question: str, state: dict[str, Any], platform: Callable[[], Any]
 
 def decision_line(message: str, pending: dict[str, Any]) -> str:
     """The line posted for an answer typed in words: what happened, not always "Declined"."""
+    from graph.understand import context
+
     ctx_fields = pending.get("args") or {}
-    reading = intents.read(message)
+    reading = intents.read(message, context(pending))
+    chosen = [i.value for i in reading.intents if isinstance(i, intents.Choice)]
+    if chosen:  # "use llama" at the category card chooses open models
+        return f"Chose **{chosen[0]}**."
     changes = reading.changes()
     if "category" in changes and set(changes) <= {"category", "base_model"}:
         return "Switched to " + ("Gemini" if changes["category"] == "gemini" else "open models") + \

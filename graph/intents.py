@@ -229,17 +229,24 @@ def _clauses(text: str) -> list[str]:
 
 
 _FAMILY = re.compile(r"\b(?:llama|qwen|gemma|medgemma|glm)\b", re.I)
-_CHEAPER = re.compile(r"\b(?:cheaper|less expensive|less costly|lower (?:the )?(?:cost|price)|reduce (?:the )?"
-                      r"(?:cost|price)|save (?:some )?money|spend less|costs? less)\b", re.I)
+#: A family word said alone ("llama", "the gemma models?"): which of its models, not a change of category.
+_BARE_FAMILY = re.compile(r"^\s*(?:the\s+|a\s+)?(?:llama|qwen|gemma|medgemma|glm)(?:\s+(?:one|models?|family))?"
+                          r"[\s.!?]*$", re.I)
+#: A wish to spend less: "make it cheaper", "no, too expensive", "that's too pricey", "how can I save money".
+#: Answered with cheaper settings to pick from (graph/offers.py), never read as declining the card.
+CHEAPER = re.compile(r"\b(?:cheaper|less expensive|less costly|lower (?:the )?(?:cost|price)|reduce (?:the )?"
+                     r"(?:cost|price|spend)|save (?:some )?money|(?:too|very|so) (?:expensive|pricey|costly|dear)|"
+                     r"costs? (?:less|too much)|spend less|on a budget)\b", re.I)
 
 
 def _asks_for_options(clause: str) -> bool:
-    """A family named without a model ("can I use Llama instead?") or a wish to spend less ("make it
-    cheaper"): the answer is a short list to pick from, so it is read as a question, never a change."""
-    if _CHEAPER.search(clause):
+    """A family named without a model ("can I use Llama instead?", a bare "gemma") or a wish to spend less
+    ("make it cheaper"): the answer is a short list to pick from, so it is read as a question, never a change."""
+    if CHEAPER.search(clause):
         return True
     return bool(_FAMILY.search(clause)) and _model_change(clause) is None and not _PURPOSE.search(clause) \
-        and bool(_CHANGE_VERB.search(clause) or parse.is_question(clause) or re.search(r"\bcan i\b", clause, re.I))
+        and bool(_CHANGE_VERB.search(clause) or parse.is_question(clause) or re.search(r"\bcan i\b", clause, re.I)
+                 or _BARE_FAMILY.match(clause))
 
 
 def _is_request(clause: str) -> bool:
@@ -441,13 +448,16 @@ def read(text: str, ctx: CardContext | None = None) -> Reading:
     clauses = _clauses(stripped)
     choice = _choice(stripped, ctx) if not parse.is_question(stripped) else None
     answer: Intent | None = choice or _reply(clauses[0], stripped)
+    if isinstance(answer, Reply) and CHEAPER.search(stripped):
+        answer = None  # "no, too expensive" asks for something cheaper: answered with options, nothing declined
     if answer is not None:
         out.append(answer)
 
     # Then each clause: a question stays a question; otherwise purpose, dataset and changes.
     for clause in clauses:
         if _asks_for_options(clause):
-            out.append(Question(clause))  # answered with the family's models or cheaper settings
+            if not (choice is not None and _FAMILY.search(choice.value)):  # "llama" that picked the one Llama
+                out.append(Question(clause))  # answered with the family's models or cheaper settings
             continue
         if _PURPOSE_ASKED.search(clause):
             out.append(Purpose(clause.rstrip(" ?.;—-")))

@@ -1,9 +1,10 @@
 """Answers that need the session, not only the notes: the models of a family, and cheaper settings.
 
 Why: "can I use Llama instead?" names a family, not a model, so the useful answer is the short
-list of Llama models the catalog can tune; "make it cheaper" at the configuration or submit card
-deserves concrete options priced on this dataset, not the general cost notes. Both are answered
-and the open card stays (a person picks one by typing it, e.g. "use Llama 3.1 8B Instruct").
+list of Llama models the catalog can tune; "make it cheaper" (or "no, too expensive") at the
+configuration or submit card deserves concrete options priced on this dataset, not the general cost
+notes, and at the deploy card the cheaper ways to serve. All are answered and the open card stays
+(a person picks one by typing it, e.g. "use Llama 3.1 8B Instruct").
 """
 
 from __future__ import annotations
@@ -13,12 +14,8 @@ import re
 from typing import Any
 
 from graph.common import md_table, rec
+from graph.intents import CHEAPER
 from graph.state import TuningState
-
-#: "make it cheaper", "can this be less expensive?", "too pricey", "how can I save money"
-CHEAPER = re.compile(r"\b(?:cheaper|less expensive|less costly|lower (?:the )?(?:cost|price)|reduce (?:the )?"
-                     r"(?:cost|price|spend)|save (?:some )?money|(?:too|very) (?:expensive|pricey|costly)|"
-                     r"cost(?:s)? less|spend less|on a budget)\b", re.I)
 
 
 def family_reply(question: str, state: TuningState) -> str | None:
@@ -52,6 +49,9 @@ def cheaper_reply(question: str, state: TuningState) -> str | None:
     configuration and a prepared training file exist (otherwise the notes answer it)."""
     if not CHEAPER.search(question):
         return None
+    pending = state.get("pending") or {}
+    if pending.get("action") == "deploy_model":
+        return _cheaper_serving(dict(pending.get("args") or {}))
     settings = _settings(state)
     path = rec(state, "dataset").get("train_path")
     if not settings.get("base_model") or not path or not os.path.isfile(path):
@@ -71,6 +71,28 @@ def cheaper_reply(question: str, state: TuningState) -> str | None:
     return (f"Now: {current.label}.\n\nCheaper options, estimated on your data:\n\n"
             + md_table(["option", "say", "estimated cost"], rows, max_cell=160) + (f"\n\n{note}" if note else "")
             + "\n\nSay one to apply it; the card stays open until you decide.")
+
+
+def _cheaper_serving(args: dict[str, Any]) -> str:
+    """At the deploy card: serving is billed by the hour, so the cheaper choices are machines with the same
+    GPUs (the model fits the same way) and fewer CPUs, not deploying, or deleting the endpoint soon."""
+    from knowledge import load_catalog, machine
+    from tools import money
+
+    current = machine(str(args.get("machine_type") or ""))
+    if current is None:
+        return "Loading the tuned model on this machine costs nothing; no cloud endpoint is billed."
+    same = sorted((m for m in load_catalog().machines if m.accelerator_type == current.accelerator_type
+                   and m.accelerator_count == current.accelerator_count and m.hourly_usd < current.hourly_usd),
+                  key=lambda m: m.hourly_usd)
+    rows = [[f"{m.machine_type} (same GPUs, fewer CPUs)", f"`use {m.machine_type}`", money.per_hour(m.hourly_usd)]
+            for m in same]
+    rows.append(["don't deploy now (the tuned model stays saved; deploy it later)", "`no`", money.usd(0)])
+    return (f"Now: {current.machine_type} ({current.accelerator_count}× {current.accelerator_type}) at about "
+            f"{money.per_hour(current.hourly_usd)}, billed while the endpoint runs; delete it when you are done "
+            "trying the model.\n\nCheaper options:\n\n"
+            + md_table(["option", "say", "price"], rows, max_cell=160)
+            + "\n\nSay one; the card stays open until you decide.")
 
 
 def _phrase(change: dict[str, Any]) -> str:

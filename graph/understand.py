@@ -176,6 +176,8 @@ def redirect(m: Meaning, pending: dict[str, Any] | None, state: dict[str, Any]) 
         update["pending"] = None  # asked again, now with suggestions for this purpose
         return update
     if _later(state, m.elsewhere):
+        waiting = (state.get("facts") or {}).get("config_changes") or {}
+        update["facts"]["config_changes"] = {**waiting, **m.elsewhere["config_changes"]}  # earlier notes kept
         shown = ", ".join(f"{k} = {v}" for k, v in m.elsewhere["config_changes"].items())
         update.update(say(f"Noted ({shown}): applied when we reach the model settings."))
         update["pending"] = pending or None

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from graph import understand
+from tests.graph_helpers import Session
 
 
 def _at(action: str) -> dict[str, object]:
@@ -144,9 +145,112 @@ def test_back_reopens_the_previous_card_or_says_there_is_none() -> None:
     ("let's use gemini instead", "confirm_column_mapping", "Switched to Gemini"),
     ("skip them", "skip_bad_rows", "Skipped the bad rows"),
     ("not now", "monitor_job", "Declined: not now"),
-    ("no, too expensive", "submit_tuning_job", "Declined: no, too expensive"),
+    ("use llama", "choose_model_category", "Chose **open**"),
 ])
 def test_the_decision_line_says_what_happened(text: str, action: str, line: str) -> None:
     from graph.card_talk import decision_line
 
-    assert decision_line(text, {"action": action, "args": {"epochs": 3}}).startswith(line)
+    assert decision_line(text, {"kind": "approval", "action": action, "args": {"epochs": 3}}).startswith(line)
+
+
+# ---- said plainly, meant plainly (third pass): typed as chat messages, as Agent Chat UI sends them ----------
+
+
+def _session_at(card: str, tmp_path: Path) -> Session:
+    from tests.test_graph_session import start, write_csv
+
+    s = Session()
+    if card == "choose_model_category":
+        s.say("I want to tune a model to answer trivia questions")
+    else:
+        start(s, write_csv(tmp_path))
+        s.approve_until(card)
+    assert s.action == card
+    return s
+
+
+@pytest.mark.parametrize("said", ["no, too expensive", "that's too expensive", "too pricey"])
+@pytest.mark.parametrize("card", ["approve_configuration", "submit_tuning_job"])
+def test_too_expensive_asks_for_cheaper_and_declines_nothing(said: str, card: str, home: Path,
+                                                             tmp_path: Path) -> None:
+    s = _session_at(card, tmp_path)
+    decided = len(s.state.get("approvals") or [])
+    s.say(said)
+    assert s.action == card, s.text()  # the same card, still open
+    assert len(s.state.get("approvals") or []) == decided and not s.state.get("job", {}).get("name")
+    assert "already free" in s.text() and "Declined" not in s.text()  # on this machine: nothing to save
+
+
+@pytest.mark.parametrize("said", ["use llama", "llama"])
+def test_a_family_at_the_category_card_chooses_open_and_lists_it(said: str, home: Path, tmp_path: Path) -> None:
+    s = _session_at("choose_model_category", tmp_path)
+    s.say(said)
+    assert s.state["category"] == "open"
+    assert "Llama 3.2 1B Instruct" in s.text() and "Llama 3.1 8B Instruct" in s.text()
+    assert "not offered" not in s.text() and not (s.state.get("model") or {}).get("base_model"), s.text()
+
+
+@pytest.mark.parametrize(("said", "model"), [("gemma", "Gemma 3 1B IT"), ("llama", "Llama 3.2 1B Instruct")])
+@pytest.mark.parametrize("card", ["confirm_column_mapping", "approve_configuration"])
+def test_a_bare_family_word_later_lists_the_family(said: str, model: str, card: str, home: Path,
+                                                   tmp_path: Path) -> None:
+    s = _session_at(card, tmp_path)
+    s.say(said)
+    assert s.action == card and s.state["category"] == "open"
+    assert model in s.text() and "Switch from" not in s.text() and "Declined" not in s.text()
+
+
+def test_a_refused_change_says_only_why(home: Path, tmp_path: Path) -> None:
+    s = _session_at("approve_configuration", tmp_path)
+    epochs = s.interrupt["action_requests"][0]["args"]["epochs"]  # type: ignore[index]
+    s.reject("use 0 epochs")  # free text sent as the card's answer (the terminal chat does this)
+    assert s.action == "approve_configuration"
+    assert s.interrupt["action_requests"][0]["args"]["epochs"] == epochs  # type: ignore[index]
+    assert "epochs must be ≥ 1" in s.text() and "Changed" not in s.text(), s.text()
+
+
+def test_settings_said_at_the_dataset_question_are_kept_for_the_card(home: Path, tmp_path: Path) -> None:
+    from tests.test_graph_session import write_csv
+
+    s = _session_at("choose_model_category", tmp_path)
+    s.approve()
+    s.say("use 2 epochs")
+    s.say("learning rate 0.001")
+    assert "Noted" in s.text() and s.state["facts"]["config_changes"] == {"epochs": 2, "learning_rate": 0.001}
+    s.say(f"use {write_csv(tmp_path)}")
+    s.approve_until("approve_configuration")
+    args = s.interrupt["action_requests"][0]["args"]  # type: ignore[index]
+    assert (args["epochs"], args["learning_rate"]) == (2, 0.001)
+
+
+def test_an_unclosed_quote_names_where_it_opened_and_can_be_skipped(tmp_path: Path) -> None:
+    from tools.data import convert, inspect_source
+    from tools.errors import BadRowError, DataError
+
+    data = tmp_path / "rows.csv"
+    data.write_text('question,answer\nWhat is 2+2?,4\nCapital of Italy?,"Rome\nWho wrote Hamlet?,Shakespeare\n'
+                    "Largest planet?,Jupiter\n")
+    with pytest.raises(BadRowError) as caught:
+        inspect_source(data)
+    assert (caught.value.path, caught.value.line, caught.value.column) == (str(data), 3, 2)
+    assert "never closed" in caught.value.message and "2 lines after it" in caught.value.message
+    assert "Close the quote" in str(caught.value.hint) and "skip such rows" in str(caught.value.hint)
+    found = inspect_source(data, skip_bad_rows=True)
+    assert found.skipped_lines == [3] and found.row_count == 3  # the lines after the quote are rows again
+    report = convert(data, "messages", {"prompt": "question", "completion": "answer"}, tmp_path / "out",
+                     skip_bad_rows=True)
+    assert report.rows_written_train == 3
+    header = tmp_path / "header.csv"
+    header.write_text('question,"answer\nWhat is 2+2?,4\n')
+    with pytest.raises(DataError) as broken:  # no header, nothing to read: not offered as skippable
+        inspect_source(header, skip_bad_rows=True)
+    assert not isinstance(broken.value, BadRowError) and "line 1" in broken.value.message
+
+
+def test_quotes_that_close_still_read_as_before(tmp_path: Path) -> None:
+    from tools.data import inspect_source
+
+    data = tmp_path / "ok.csv"
+    data.write_text('question,answer\nTwo lines?,"one\ntwo"\nA 5" screen?,"yes" \nQuoted ""word""?,"say ""hi"""\n')
+    found = inspect_source(data)
+    assert found.row_count == 3 and not found.skipped_lines

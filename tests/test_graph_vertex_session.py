@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from graph.deps import Deps
-from knowledge import OpenModel, find_model, machine
+from knowledge import OpenModel, find_model, load_catalog, machine
 from tests.graph_helpers import Session
 from tests.test_graph_session import TRIVIA, write_csv
 
@@ -65,6 +65,27 @@ def test_open_model_session_on_vertex(cloud, tmp_path: Path) -> None:  # type: i
     replay.config = {**card.config, "recursion_limit": 100}
     replay.approve()
     assert len([r for r in cloud.requests if r.method == "POST" and r.path.endswith(":deploy")]) == 1
+
+
+def test_too_expensive_at_the_deploy_card_offers_cheaper_serving(cloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    s = Session(Deps(platform_name="vertex", poll_s=0.01, watch_timeout_s=30))
+    s.say("I want to tune Llama 3.2 1B Instruct to answer trivia questions")
+    _to_submit(s, write_csv(tmp_path, TRIVIA * 10))
+    s.approve()
+    s.approve()  # watch
+    assert s.action == "deploy_model", s.text()
+    proposed = machine(s.interrupt["action_requests"][0]["args"]["machine_type"])  # type: ignore[index]
+    assert proposed is not None
+    s.say("no, too expensive")  # typed in the chat
+    assert s.action == "deploy_model" and (s.state.get("deployment") or {}).get("wanted") is not False
+    said = s.text()
+    assert "billed while the endpoint runs" in said and "don't deploy" in said and "Not deploying" not in said
+    cheaper = [m for m in load_catalog().machines if m.accelerator_type == proposed.accelerator_type
+               and m.accelerator_count == proposed.accelerator_count and m.hourly_usd < proposed.hourly_usd]
+    assert cheaper and all(f"use {m.machine_type}" in said for m in cheaper), said
+    s.reject("too pricey")  # sent as the card's answer
+    assert s.action == "deploy_model" and "Not deploying" not in s.text()
+    assert not [r for r in cloud.requests if r.method == "POST" and r.path.endswith(":deploy")]
 
 
 def test_gemini_session_on_vertex_reports_endpoint(cloud, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -14,9 +14,10 @@ NAME = "answer"
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     question = state.get("side_reply") or ""
-    reply = card_talk.cost_reply(question, dict(state), lambda: platform_of(state, deps)) \
-        or offers.family_reply(question, state) or offers.cheaper_reply(question, state) \
-        or advisor.answer_question(deps.llm, question)
+    # A wish to spend less ("too expensive") is answered with cheaper options before the card's cost.
+    reply = offers.cheaper_reply(question, state) \
+        or card_talk.cost_reply(question, dict(state), lambda: platform_of(state, deps)) \
+        or offers.family_reply(question, state) or advisor.answer_question(deps.llm, question)
     pending = state.get("pending") or {}
     job = state.get("job") or {}
     update: dict[str, Any] = {"side_reply": None}

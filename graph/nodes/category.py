@@ -84,6 +84,15 @@ def _named_model(state: TuningState, deps: Deps, requested: str) -> dict[str, An
                               "requested": requested}}, say(words))
 
 
+def _family(text: str, state: TuningState) -> dict[str, Any]:
+    """For a family named without a model ("use llama", "gemma"): its models to pick from, so the
+    person chooses one rather than getting whichever the suggestions would pick ({} otherwise)."""
+    from graph import offers
+
+    listed = offers.family_reply(text, state)
+    return say(listed) if listed else {}
+
+
 def done(state: TuningState) -> bool:
     """A category is chosen, and no other one was named before a job exists."""
     said = state.get("facts") or {}
@@ -100,17 +109,21 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return _switch(state, known["category"])
     notes: list[dict[str, Any]] = []
     requested = known.get("model")
+    family = _family(requested or "", state)
     if requested:
         named = _named_model(state, deps, requested)
         if named is not None:
             return named
-        answer = nearest_supported(requested, deps.today)
         consumed = {"facts": {"model": None}}
-        options = "\n".join(f"- {m.display_name} (`{m.base_model}`)" for m in answer.alternatives)
-        notes.append(combine(consumed, say(answer.message, options)))
+        if family:  # a family, not a model: its models are listed once the category is set
+            notes.append(consumed)
+        else:
+            answer = nearest_supported(requested, deps.today)
+            options = "\n".join(f"- {m.display_name} (`{m.base_model}`)" for m in answer.alternatives)
+            notes.append(combine(consumed, say(answer.message, options)))
     if known.get("category") in {"open", "gemini"}:
         return combine(*notes, {"category": known["category"], "facts": {"category": None}, "pending": None},
-                       say(f"Category: **{known['category']}** models."))
+                       say(f"Category: **{known['category']}** models."), family)
     pending = state.get("pending") or {}
     if pending.get("action") != ACTION:
         purpose = known.get("purpose")
@@ -140,4 +153,5 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return combine(outcome.updates, say("I did not catch open or gemini. Say **open** or **gemini**, name a "
                                             "model, ask a question, or tell me what the model is for (I'll "
                                             "suggest three models)."))
-    return combine(outcome.updates, {"category": chosen}, say(f"Category: **{chosen}** models."))
+    return combine(outcome.updates, {"category": chosen}, say(f"Category: **{chosen}** models."),
+                   _family(outcome.message or "", state))

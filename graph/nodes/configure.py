@@ -207,10 +207,12 @@ def _refused(problems: list[str]) -> dict[str, Any]:
 def _typed_changes(state: TuningState, deps: Deps, wanted: dict[str, Any]) -> dict[str, Any]:
     """A change typed while no configuration card is open (at a question, or at any other card)."""
     consumed = {"facts": {"config_changes": None, "answer": None}}
-    base, _ = _first_proposal(state, deps)
+    base, note = _first_proposal(state, deps)
     args, problems = _apply(state, deps, base, wanted)
-    if args is None:  # refused: whatever was open stays open, nothing else moves
+    if args is None and state.get("pending"):  # refused: whatever was open stays open, nothing else moves
         return combine(consumed, _refused(problems))
+    if args is None:  # noted earlier, refused now that the settings are proposed: the proposal without it
+        return combine(consumed, _refused(problems), _card(state, deps, base, note))
     return combine(consumed, invalidate("hparams"), _chosen(state, wanted), _card(state, deps, args, UPDATED))
 
 
@@ -232,17 +234,17 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                            _card(state, deps, proposed, "The configuration is unchanged:"))
         changed, problems = _apply(state, deps, proposed, asked)
         if changed is None:
-            return combine(outcome.updates, _refused(problems), _card(state, deps, proposed, "Still proposed:"))
+            return combine(outcome.refused(), _refused(problems), _card(state, deps, proposed, "Still proposed:"))
         return combine(outcome.updates, _chosen(state, asked), _card(state, deps, changed, UPDATED))
     if outcome.type == "edit" and outcome.args != proposed:
         edits = {k: v for k, v in outcome.args.items() if v != proposed.get(k)}
         edited, problems = _apply(state, deps, proposed, edits)
         if edited is None:
-            return combine(outcome.updates, _refused(problems), _card(state, deps, proposed, "Still proposed:"))
+            return combine(outcome.refused(), _refused(problems), _card(state, deps, proposed, "Still proposed:"))
         return combine(outcome.updates, _chosen(state, edits), _card(state, deps, edited, UPDATED))
     problems = _setting_problems(outcome.args)
     if problems:
-        return combine(outcome.updates, _refused(problems), _card(state, deps, proposed, "Still proposed:"))
+        return combine(outcome.refused(), _refused(problems), _card(state, deps, proposed, "Still proposed:"))
     field = platform_of(state, deps).model_field
     return combine(outcome.updates, {"hparams": {**outcome.args, "approved": True},
                                      "model": {field: outcome.args["base_model"]}},

@@ -111,7 +111,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     if args.get("machine_type"):
         paired = machine(args["machine_type"])
         if paired is None:
-            return combine(outcome.updates, say(f"{args['machine_type']} is not a Model Garden machine I know; "
+            return combine(outcome.refused(), say(f"{args['machine_type']} is not a Model Garden machine I know; "
                                                 "pick one from the catalog (e.g. g2-standard-12)."))
         # Machine and GPU come as fixed pairs in Model Garden: an edited machine brings its own GPU.
         args.update(accelerator_type=paired.accelerator_type, accelerator_count=paired.accelerator_count)

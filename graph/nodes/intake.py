@@ -49,6 +49,13 @@ def _deterministic(text: str, pending: dict[str, Any], state: TuningState) -> di
     return found
 
 
+def _setting_for_later(meant: understand.Meaning, pending: dict[str, Any], state: TuningState) -> bool:
+    """A question is open and the message only sets the model or its settings, before they are proposed."""
+    said = {k: v for k, v in meant.elsewhere.items() if not (k == "category" and v == state.get("category"))}
+    return pending.get("kind") == "question" and meant.question is None and set(said) == {"config_changes"} \
+        and not rec(state, "hparams").get("base_model") and not meant.purpose
+
+
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     """Record the platform and run id once, then the facts of the newest message."""
     update: dict[str, Any] = {}
@@ -88,6 +95,13 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         # Answered, and whatever is open comes back; never read as a choice or an answer.
         update["side_reply"] = meant.question
         new = {"purpose": new["purpose"]} if new.get("purpose") else {}
+    elif _setting_for_later(meant, pending, state):
+        # "use Llama 3.2 1B Instruct" or "use 2 epochs" at the dataset question: kept for the model
+        # settings and acknowledged, as at a card (understand.redirect); the question stays open.
+        meant.elsewhere.pop("category", None)  # the category already chosen ("Llama" says open)
+        redirect = understand.redirect(meant, pending, dict(state))
+        new = {**{k: v for k, v in new.items() if k == "purpose"}, **redirect.pop("facts")}
+        update.update(redirect)
     elif pending.get("kind") == "approval" and stale(pending):
         # Typed before this card was shown (e.g. a second "yes" queued behind the first): it
         # answers nothing here, and the card stays open.

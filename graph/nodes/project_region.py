@@ -86,13 +86,13 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         text = outcome.message or ""
         named_region, named_project = parse.region(text), parse.project(text)
         if named_region and named_region not in valid:
-            return combine(outcome.updates, _refuse(named_region, valid, category))
+            return combine(outcome.refused(), _refuse(named_region, valid, category))
         if named_region or named_project:
             return combine(outcome.updates, {"facts": {"region": named_region, "project": named_project}})
         return combine(outcome.updates, ask("project_region", "Which project and region should I use?"),
                        say("Tell me the project id and region (e.g. `project my-proj in us-central1`)."))
     if outcome.args["region"] not in valid:
-        return combine(outcome.updates, _refuse(outcome.args["region"], valid, category))
+        return combine(outcome.refused(), _refuse(outcome.args["region"], valid, category))
     changed: list[Change] = [c for c in ("project", "region") if outcome.args[c] != current.get(c)]
     return combine(outcome.updates, invalidate(*changed), {"project": {**outcome.args, "confirmed": True}},
                    say(f"Project **{outcome.args['project']}**, region **{outcome.args['region']}**."))

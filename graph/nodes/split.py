@@ -139,7 +139,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     ratio = parse.validation_split(outcome.message or "")
     if ratio is not None and ratio > most:
         # Asked for more than the limit allows: say the most, and the card stays open.
-        return combine(outcome.updates, consumed, propose(
+        return combine(outcome.refused(), consumed, propose(
             "split", ACTION, {"validation_split": most},
             f"{_too_large(ratio, most, category)}\n\nYou have {rows:,} rows. Hold out **{most:.0%}**?"))
     if ratio is not None and ratio > 0:

@@ -209,6 +209,74 @@ AT_THE_CARD = (
 )
 
 
+#: What new users typed that used to be misread (issue #12, third pass): said plainly, meant plainly.
+SAID_PLAINLY = (
+    Conversation(
+        "too-expensive-at-the-configuration-card",
+        "'no, too expensive' (or 'that's too expensive') at the configuration card asks for something cheaper: "
+        "on this machine the answer is that training here is already free; nothing is declined, the card stays.",
+        (*to_card("approve_configuration"),
+         Turn("no, too expensive", expect=("already free",),
+              expect_not=("Declined", "The configuration is unchanged"), card="approve_configuration"),
+         Turn("that's too expensive", expect=("already free",), expect_not=("Declined",),
+              card="approve_configuration")),
+    ),
+    Conversation(
+        "too-pricey-at-the-submit-card",
+        "'too pricey' at the submit card on this machine says training here is free; nothing is declined or "
+        "submitted, and the card stays.",
+        (*TO_SUBMIT, Turn("too pricey", expect=("free",), expect_not=("Declined", "Nothing was submitted",
+                                                                    "Job started"), card="submit_tuning_job")),
+    ),
+    Conversation(
+        "vertex-no-too-expensive-at-the-configuration-card",
+        "On Vertex, 'no, too expensive' at the configuration card lists cheaper settings with their prices; the "
+        "configuration is not declined and the card stays.",
+        (*VERTEX_TO_SUBMIT[:-1],
+         Turn("no, too expensive", expect=("Cheaper options", "use 1 epoch", "USD"),
+              expect_not=("Declined", "The configuration is unchanged"), card="approve_configuration")),
+        platform="vertex",
+    ),
+    Conversation(
+        "use-llama-at-the-category-card",
+        "'use llama' at the category card chooses open models and lists the Llama models to pick from (not "
+        "another model picked silently); the one picked next is kept for the model settings.",
+        (Turn(PURPOSE, card="choose_model_category"),
+         Turn("use llama", expect=("Category: **open**", "Llama 3.2 1B Instruct", "Llama 3.1 8B Instruct",
+                                   "say which one"),
+              expect_not=("Declined", "not offered", "I did not catch")),
+         Turn("use Llama 3.2 1B Instruct", expect=("Noted", "llama-3.2-1b-instruct", "model settings"))),
+    ),
+    Conversation(
+        "a-bare-family-word-at-later-cards",
+        "A family said alone ('llama', 'gemma') at the column or configuration card asks which of its models: "
+        "they are listed, the category is not switched and the card is not declined.",
+        (*to_card("confirm_column_mapping"),
+         Turn("llama", expect=("Llama 3.2 1B Instruct", "say which one"),
+              expect_not=("Declined", "Switch from", "Category: **"), card="confirm_column_mapping"),
+         *TO_SUBMIT[3:7],
+         Turn("gemma", expect=("Gemma 3 1B IT", "say which one"),
+              expect_not=("Declined", "Switch from", "Changed "), card="approve_configuration")),
+    ),
+    Conversation(
+        "a-refused-change-claims-nothing",
+        "'use 0 epochs' at the configuration card is refused with what is allowed, and nothing is said to have "
+        "changed.",
+        (*to_card("approve_configuration"),
+         Turn("use 0 epochs", expect=("won't work", "epochs must be ≥ 1 and ≤ 50"),
+              expect_not=("Changed epochs", "→ 0"), card="approve_configuration")),
+    ),
+    Conversation(
+        "an-unclosed-csv-quote-is-named-and-can-be-skipped",
+        "A CSV whose line 3 opens a quote that never closes: the error names the file, the line and column where "
+        "the quote opened and what to do, and offers to skip such rows; 'skip them' goes on with the other rows.",
+        (Turn(PURPOSE), Turn("y"),
+         Turn("{unclosed}", expect=("unclosed.csv", "line 3", "column 2", "never closed", "skip them"),
+              card="skip_bad_rows"),
+         Turn("skip them", expect=("Skipped 1 unreadable", "line 3", "29 rows"), card="confirm_column_mapping")),
+    ),
+)
+
 CONVERSATIONS: tuple[Conversation, ...] = (
     Conversation(
         "purpose-then-suggestions",
@@ -593,4 +661,5 @@ CONVERSATIONS: tuple[Conversation, ...] = (
     *FAILING_LLM,
     *AT_THE_CARD,
     *AT_THE_BUCKET_QUESTION,
+    *SAID_PLAINLY,
 )

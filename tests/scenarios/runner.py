@@ -31,7 +31,8 @@ class Turn:
     reply. `card`: the approval card that should be open after this turn (None: don't check).
     `{data}` in `say` is replaced by the path of a small trivia CSV, `{data2}` by a second one, `{folder}`
     by a folder holding a copy of the first, a JSONL file in a subfolder and a text file (not data),
-    `{broken}` by a trivia CSV whose line 4 has two fields more than its header, `{dirty}` by one with terminal
+    `{broken}` by a trivia CSV whose line 4 has two fields more than its header, `{unclosed}` by a trivia CSV
+    whose line 3 opens a quote in its second column that is never closed, `{dirty}` by one with terminal
     colours in three answers and two repeated rows (the Clean dataset card opens). The local bucket
     `team-data` holds `support/trivia.csv`, `support/2026/extra.jsonl`, a text file and a tuning job's
     output (`support/tuning_agent_job_1/output/config.json`, not data).
@@ -137,13 +138,17 @@ def run(conversation: Conversation, llm: str, tmp_path: Path) -> list[TurnResult
     lines_of = broken.read_text().splitlines(keepends=True)
     lines_of[3] = lines_of[3].rstrip("\r\n") + ",extra,cols\n"
     broken.write_text("".join(lines_of))
+    unclosed = write_trivia_csv(tmp_path / "unclosed.csv")
+    lines_of = unclosed.read_text().splitlines(keepends=True)
+    lines_of[2] = lines_of[2].split(",")[0] + ',"Paris, of course\n'  # the quote is never closed
+    unclosed.write_text("".join(lines_of))
     dirty = tmp_path / "dirty.csv"  # terminal colours in three answers and two repeated rows: the cleaning card
     rows = write_trivia_csv(tmp_path / "clean.csv").read_text().splitlines(keepends=True)
     rows[1:4] = [r.replace(",", ",\x1b[33m", 1).rstrip("\r\n") + "\x1b[0m\n" for r in rows[1:4]]
     dirty.write_text("".join(rows + rows[6:8]))
     lines = [t.say.replace("{data}", str(data)).replace("{dirty}", str(dirty)).replace("{data2}", str(data2))
              .replace("{folder}", str(folder))
-             .replace("{broken}", str(broken))
+             .replace("{broken}", str(broken)).replace("{unclosed}", str(unclosed))
              for t in conversation.turns] + ["quit"]
     out = io.StringIO()
     renderer = Renderer(Console(file=out, force_terminal=False, no_color=True, width=160, soft_wrap=True))

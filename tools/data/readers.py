@@ -8,6 +8,7 @@ Face datasets are streamed. Only plain JSON files are parsed whole.
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import threading
@@ -104,39 +105,75 @@ class RecordReader:
                 raise utf8_error(self.source.name, raw, err, self.line) from None
 
     def _csv(self, delimiter: str) -> Iterator[tuple[int, Record]]:
+        """Rows as records. Parsed strictly, so a quote that is never closed stops at the end of the file
+        or at the next quote instead of silently taking in every line after it (see `_unclosed`)."""
         import csv
 
         if csv.field_size_limit() < self.max_line_bytes:
             csv.field_size_limit(self.max_line_bytes)
-        reader = csv.reader(self._text_lines(), delimiter=delimiter)
         name = self.source.name
-        try:
-            header = next(reader, None)
-            if header is None or not any(h.strip() for h in header):
-                raise DataError(f"{name}: no header row", "The first line must name the columns.")
-            limits.check_columns(name, len(header))
-            self.columns = _clean_header(header)
-            width = len(self.columns)
-            for row in reader:
-                if len(row) != width:
-                    if not any(cell.strip() for cell in row):
+        lines = self._text_lines()
+        taken: list[str] = []  # the lines of the row being parsed
+        reader = csv.reader(_kept(lines, taken), delimiter=delimiter, strict=True)
+        before = 0  # lines read before this reader started (a row skipped for a quote is read again)
+        width = 0
+        while True:
+            taken.clear()
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as err:
+                line = before + reader.line_num
+                if len(taken) == 1 and "expected after" in str(err):
+                    row = next(csv.reader(taken, delimiter=delimiter))  # `"abc" ,x`: read leniently, as ever
+                else:
+                    again = self._unclosed(err, taken, line, delimiter)
+                    before = line - len(again)
+                    reader = csv.reader(_kept(itertools.chain(again, lines), taken), delimiter=delimiter,
+                                        strict=True)
+                    continue
+            line = before + reader.line_num
+            if not width:
+                if not any(h.strip() for h in row):
+                    break
+                limits.check_columns(name, len(row))
+                self.columns = _clean_header(row)
+                width = len(self.columns)
+                continue
+            if len(row) != width:
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) > width:
+                    if self.skip_bad_rows:
+                        self.skipped.append(line)
                         continue
-                    if len(row) > width:
-                        if self.skip_bad_rows:
-                            self.skipped.append(reader.line_num)
-                            continue
-                        raise BadRowError(
-                            f"{name}: line {reader.line_num} has {len(row)} fields but the header has "
-                            f"{width} ({', '.join(self.columns)}); from column {width + 1} on it has "
-                            f"{', '.join(repr(c[:40]) for c in row[width:width + 3])} with no column name",
-                            "Quote fields that contain the delimiter, or fix that line, or skip such rows.",
-                            path=name, line=reader.line_num, column=width + 1)
-                    row = row + [""] * (width - len(row))
-                yield reader.line_num, dict(zip(self.columns, row, strict=True))
-        except csv.Error as err:
-            raise DataError(f"{name}: line {reader.line_num}: cannot parse CSV: {err}",
-                            "Check the quoting on that line (an unclosed quote swallows the lines after it)."
-                            ) from None
+                    raise BadRowError(
+                        f"{name}: line {line} has {len(row)} fields but the header has "
+                        f"{width} ({', '.join(self.columns)}); from column {width + 1} on it has "
+                        f"{', '.join(repr(c[:40]) for c in row[width:width + 3])} with no column name",
+                        "Quote fields that contain the delimiter, or fix that line, or skip such rows.",
+                        path=name, line=line, column=width + 1)
+                row = row + [""] * (width - len(row))
+            yield line, dict(zip(self.columns, row, strict=True))
+        if not width:
+            raise DataError(f"{name}: no header row", "The first line must name the columns.")
+
+    def _unclosed(self, err: Exception, taken: list[str], line: int, delimiter: str) -> list[str]:
+        """A row the parser refused (`taken`: its lines, the last one `line`): a quote that opens a field and
+        never closes is refused with the line and column where it opened, or, when `skip_bad_rows`, that
+        line is skipped and the lines after it (returned) are read again as rows."""
+        name = self.source.name
+        opened = _open_quote(taken, delimiter)
+        if opened is None:
+            raise DataError(f"{name}: line {line}: cannot parse CSV: {err}",
+                            "Check the quoting on that line and the lines before it.") from None
+        index, column = opened
+        first = line - len(taken) + 1 + index
+        if self.columns and self.skip_bad_rows:  # never the header: without it nothing can be read
+            self.skipped.append(first)
+            return taken[index + 1:]
+        raise _unclosed_quote(name, first, column, self.columns, len(taken) - index, bool(self.columns))
 
     def _jsonl(self) -> Iterator[tuple[int, Record]]:
         import orjson
@@ -222,6 +259,62 @@ class RecordReader:
             raise DataError(f"{self.source.name}: reading stopped after {index} rows: {err}",
                             "Check your connection to the Hugging Face Hub, or download the data "
                             "to a local file first.") from err
+
+
+def _kept(lines: Iterator[str], taken: list[str]) -> Iterator[str]:
+    """`lines`, each also appended to `taken` (the CSV reader's current row, cleared per row)."""
+    keep = taken.append
+    for line in lines:
+        keep(line)
+        yield line
+
+
+def _open_quote(lines: list[str], delimiter: str) -> tuple[int, int] | None:
+    """Where the quote still open at the end of `lines` opened: (index of its line, 1-based field), or
+    None when no quote is open (the parse failed for another reason). A quote followed by more text
+    (`"y"z`) does not close the field: the parser stops there, as at the end of the file."""
+    opened: tuple[int, int] | None = None
+    field, quoted, starts = 1, False, True
+    for index, line in enumerate(lines):
+        i, end = 0, len(line)
+        while i < end:
+            ch = line[i]
+            if quoted:
+                if ch == '"':
+                    if line.startswith('"', i + 1):
+                        i += 1  # a doubled quote inside the field
+                    elif i + 1 < end and line[i + 1] not in (delimiter, "\r", "\n"):
+                        return opened  # text after the closing quote: the parser stopped here, still open
+                    else:
+                        quoted = False
+            elif ch == delimiter:
+                field += 1
+                starts = True
+                i += 1
+                continue
+            elif ch == '"' and starts:
+                quoted, opened = True, (index, field)
+            elif ch in "\r\n":
+                field, starts = 1, True
+                i += 1
+                continue
+            starts = False
+            i += 1
+    return opened if quoted else None
+
+
+def _unclosed_quote(name: str, line: int, column: int, columns: list[str], spanned: int,
+                    skippable: bool) -> DataError:
+    """The error for a quote that opens a field and never closes: where it opened, and what to do."""
+    field = f" (the {columns[column - 1]} column)" if 0 < column <= len(columns) else ""
+    message = f"{name}: line {line} opens a quoted field at column {column}{field} that is never closed"
+    if spanned > 1:
+        message += f", so the {spanned - 1:,} line{'s' if spanned > 2 else ''} after it would be read into that field"
+    hint = ("Close the quote on that line (a quote inside a field is written twice: \"\"), or remove it"
+            + (", or skip such rows." if skippable else "."))
+    if not skippable:
+        return DataError(message, hint)
+    return BadRowError(message, hint, path=name, line=line, column=column)
 
 
 def _clean_header(header: list[str]) -> list[str]:
