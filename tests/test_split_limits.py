@@ -502,3 +502,38 @@ def test_a_small_file_gets_the_usual_share() -> None:
     update = split.run({"dataset": {"rows": 400}, "category": "open", "facts": {}}, None)  # type: ignore[arg-type]
     assert update["pending"]["args"]["validation_split"] == load_catalog().limits.proposed_validation_split
     assert "not the usual" not in update["pending"]["description"]
+
+
+@pytest.mark.parametrize(("rows", "share", "held_out"), [
+    (25, 0.1, 3),    # round(2.5), halves up
+    (20, 0.01, 1),   # at least one row when anything is asked for …
+    (2, 0.01, 1),    # … also of two rows
+    (2, 0.5, 1),
+    (1, 0.5, 0),     # none of one row: it must train
+    (10, 0.0, 0),    # no share, no rows
+    (3, 0.5, 2),
+])
+def test_rows_held_out_are_round_rows_times_share(rows: int, share: float, held_out: int) -> None:
+    """The number the split card and the README promise: round(rows × share), halves up, at least 1,
+    none of a single row and none for a zero share."""
+    from tools.data.split import validation_rows
+
+    assert validation_rows(rows, share) == held_out
+
+
+def test_a_zero_split_reports_the_training_file_size(tmp_path: Path) -> None:
+    """Without a split, the training bytes the report gives (and the cost card reads) are the file's size."""
+    writer = SplitWriter(tmp_path, 0.0, seed=1, limits=None)
+    for i in range(7):
+        writer.write(line(i, 40 + i))
+    writer.finish()
+    assert writer.train_rows == 7 and writer.train_bytes == (tmp_path / "train.jsonl").stat().st_size == 301
+
+
+def test_abort_twice_or_after_the_files_vanished_is_quiet(tmp_path: Path) -> None:
+    """Abort runs while an error is already being handled: it must never raise a second one."""
+    writer = SplitWriter(tmp_path, 0.5, seed=1, limits=None)
+    writer.write(line(0, 40))
+    writer.abort()
+    writer.abort()  # the temporary files are gone already
+    assert list(tmp_path.iterdir()) == []
