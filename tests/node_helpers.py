@@ -8,7 +8,8 @@ exactly what the step did to the platform between two turns.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypedDict
 
 RUN_ID = "ta-0123456789"
 
@@ -25,3 +26,25 @@ def answered(state: dict[str, Any], update: dict[str, Any], decision: str,
 def said(update: dict[str, Any]) -> str:
     """Everything the step said in this update, as one text."""
     return "\n".join(str(m.content) for m in update.get("messages") or [])
+
+
+def streamed(step: Callable[[], dict[str, Any]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run `step` as the one node of a graph; return its update and the progress events it streamed
+    (what the terminal's bars and Studio show while a file uploads or a model deploys)."""
+    from langgraph.graph import END, START, StateGraph
+
+    class Box(TypedDict, total=False):
+        out: dict[str, Any]
+
+    graph = StateGraph(Box)
+    graph.add_node("step", lambda _: {"out": step()})
+    graph.add_edge(START, "step")
+    graph.add_edge("step", END)
+    events: list[dict[str, Any]] = []
+    final: dict[str, Any] = {}
+    for mode, chunk in graph.compile().stream({}, stream_mode=["custom", "values"]):
+        if mode == "custom":
+            events.append(chunk)
+        else:
+            final = chunk
+    return final["out"], events

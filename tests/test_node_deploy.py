@@ -15,7 +15,7 @@ from graph.nodes import deploy, submit
 from knowledge import machine
 from tests.fake_vertex import FakeVertex
 from tests.fake_vertex.fixtures import PROJECT, fake_vertex_fixture  # noqa: F401
-from tests.node_helpers import RUN_ID, answered, said
+from tests.node_helpers import RUN_ID, answered, said, streamed
 from tests.test_vertex_jobs import gemini_spec, open_spec
 from tools.errors import ToolError
 from tools.platforms.base import JobInfo
@@ -73,7 +73,8 @@ def test_the_card_comes_first_and_names_hardware_price_and_a_real_region(fake_ve
 def test_approval_deploys_once_where_the_card_said(fake_vertex: FakeVertex, deps: Deps) -> None:
     state = finished_state(fake_vertex)
     card = deploy.run(state, deps)  # type: ignore[arg-type]
-    update = deploy.run(answered(state, card, "approve"), deps)  # type: ignore[arg-type]
+    update, events = streamed(lambda: deploy.run(answered(state, card, "approve"), deps))  # type: ignore[arg-type]
+    assert events == [{"node": "deploy", "state": "deploying", "endpoint_display_name": ENDPOINT_NAME}]
     sent = deploys(fake_vertex)
     assert len(sent) == 1
     machine_spec = sent[0]["deployConfig"]["dedicatedResources"]["machineSpec"]
