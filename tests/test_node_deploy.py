@@ -53,6 +53,39 @@ def deps(fake_vertex: FakeVertex) -> Deps:
     return Deps(platform_name="vertex", project=PROJECT, region="global")
 
 
+def test_the_card_serves_where_the_job_really_ran_and_shows_both_commands(fake_vertex: FakeVertex,
+                                                                          deps: Deps) -> None:
+    fake_vertex.state.global_lands_in = "europe-west4"  # a global job's tuned model lives in its real region
+    state = finished_state(fake_vertex)
+    assert state["job"]["real_region"] == "europe-west4"
+    card = deploy.run(state, deps)["pending"]  # type: ignore[arg-type]
+    args, text = card["args"], card["description"]
+    assert args["region"] == "europe-west4"
+    job, checkpoint = state["job"]["name"], state["job"]["final_checkpoint_uri"]
+    assert checkpoint
+    assert f"tuning-agent deploy {job}" in text
+    assert f"--region europe-west4 --endpoint-name {ENDPOINT_NAME}" in text
+    assert f"--machine-type {args['machine_type']}" in text
+    assert (f"gcloud ai model-garden models deploy --project={PROJECT} --region=europe-west4 "
+            f"--model={checkpoint}") in text
+    assert f"--accelerator-type={args['accelerator_type']}" in text
+    assert f"--endpoint-display-name={ENDPOINT_NAME}" in text
+
+
+def test_the_card_hardware_follows_the_tuned_model_and_the_region_falls_back_to_the_project(
+        fake_vertex: FakeVertex, deps: Deps) -> None:
+    big = "google/gemma3@gemma-3-27b-it"
+    state = finished_state(fake_vertex, open_spec(run_id=RUN_ID, base_model=big))
+    assert deploy.run(state, deps)["pending"]["args"]["machine_type"] == "g2-standard-48"  # type: ignore[arg-type]
+    # A job record without its model (written by an older version) takes the configured model.
+    older = {**state, "job": {**state["job"], "base_model": None}, "hparams": {"base_model": big}}
+    assert deploy.run(older, deps)["pending"]["args"]["machine_type"] == "g2-standard-48"  # type: ignore[arg-type]
+    # A job that did not report where it ran is served from the project's region.
+    unplaced = {**state, "job": {**state["job"], "real_region": None},
+                "project": {"project": PROJECT, "region": "europe-west4"}}
+    assert deploy.run(unplaced, deps)["pending"]["args"]["region"] == "europe-west4"  # type: ignore[arg-type]
+
+
 def test_the_card_comes_first_and_names_hardware_price_and_a_real_region(fake_vertex: FakeVertex,
                                                                         deps: Deps) -> None:
     state = finished_state(fake_vertex)
@@ -205,22 +238,3 @@ def test_no_side_by_side_where_the_platform_cannot_or_it_fails(tmp_path: Path) -
     assert deploy._side_by_side(Compared(tmp_path, None), job) == {}
     failed = said(deploy._side_by_side(Compared(tmp_path, [], error="no tuned model"), job))
     assert failed == "(No side-by-side comparison: no tuned model)"
-
-
-def test_the_card_serves_where_the_job_really_ran_and_shows_both_commands(fake_vertex: FakeVertex,
-                                                                          deps: Deps) -> None:
-    fake_vertex.state.global_lands_in = "europe-west4"  # a global job's tuned model lives in its real region
-    state = finished_state(fake_vertex)
-    assert state["job"]["real_region"] == "europe-west4"
-    card = deploy.run(state, deps)["pending"]  # type: ignore[arg-type]
-    args, text = card["args"], card["description"]
-    assert args["region"] == "europe-west4"
-    job, checkpoint = state["job"]["name"], state["job"]["final_checkpoint_uri"]
-    assert checkpoint
-    assert f"tuning-agent deploy {job}" in text
-    assert f"--region europe-west4 --endpoint-name {ENDPOINT_NAME}" in text
-    assert f"--machine-type {args['machine_type']}" in text
-    assert (f"gcloud ai model-garden models deploy --project={PROJECT} --region=europe-west4 "
-            f"--model={checkpoint}") in text
-    assert f"--accelerator-type={args['accelerator_type']}" in text
-    assert f"--endpoint-display-name={ENDPOINT_NAME}" in text

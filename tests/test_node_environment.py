@@ -147,3 +147,18 @@ def test_the_report_marks_each_check_and_gives_each_fix_in_full() -> None:
     assert any("⚠️" in r and "agent:oss" in r and "not yet" in r for r in rows)
     assert text.endswith(f"How to fix:\n- **caller_permissions**: {fix}")
     assert "How to fix" not in environment._report_rows(checks[:1])
+
+
+def test_the_checks_are_for_the_conversations_project_region_and_category(
+        fake_admin: FakeAdminServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "some-default")  # not the project chosen in the conversation
+    deps = Deps(platform_name="vertex", project="some-default", region="us-central1")
+    gemini_global = state(category="gemini", project={"project": PROJECT, "region": "global", "confirmed": True})
+    update = environment.run(gemini_global, deps)  # type: ignore[arg-type]
+    assert "region" in update["environment"]["errors"], "Gemini does not tune in global"
+    assert "agent:oss-bucket-access" not in said(update), "the open-model agent is not checked for Gemini"
+    asked = {r["path"] for r in fake_admin.requests}
+    assert any(f"/projects/{PROJECT}" in p for p in asked) and not any("some-default" in p for p in asked)
+    open_global = environment.run(state(project={"project": PROJECT, "region": "global"}), deps)  # type: ignore[arg-type]
+    assert open_global["environment"]["passed"] is True
+    assert "agent:oss-bucket-access" in said(open_global)

@@ -44,7 +44,8 @@ def test_the_card_shows_the_job_and_its_command_before_anything_is_created(fake_
                                                                           deps: Deps) -> None:
     update = submit.run(ready(), deps)  # type: ignore[arg-type]
     card = update["pending"]
-    assert card["action"] == "submit_tuning_job"
+    assert card["action"] == "submit_tuning_job" and card["step"] == "submit"
+    assert None not in card["args"].values(), "the card shows only the settings that are set"
     assert card["allowed"] == ["approve", "reject"], "the job's settings are edited on the configuration card"
     assert creates(fake_vertex) == []
     assert card["args"]["run_id"] == RUN_ID and card["args"]["base_model"] == MODEL
@@ -54,6 +55,13 @@ def test_the_card_shows_the_job_and_its_command_before_anything_is_created(fake_
     assert "Equivalent command:" in card["description"] and MODEL in card["description"]
     assert update["job"] == {"declined": False}
     assert not submit.done({"job": update["job"]})  # type: ignore[typeddict-item]
+
+
+def test_without_a_cost_estimate_the_card_says_nothing_about_cost(fake_vertex: FakeVertex, deps: Deps) -> None:
+    state = ready()
+    del state["cost"]
+    description = submit.run(state, deps)["pending"]["description"]  # type: ignore[arg-type]
+    assert description.split("\n\n")[0].strip() == f"Start the tuning job for **{MODEL}**."
 
 
 def test_approval_creates_one_job_in_the_chosen_project_and_region(fake_vertex: FakeVertex, deps: Deps) -> None:
@@ -69,7 +77,8 @@ def test_approval_creates_one_job_in_the_chosen_project_and_region(fake_vertex: 
     assert job["name"] == next(iter(fake_vertex.state.jobs))
     assert job["state"] == "JOB_STATE_QUEUED" and job["base_model"] == MODEL
     assert job["ended"] is False and job["succeeded"] is False
-    assert job["submitted_at"] and job["output_uri"] == "gs://bkt/job/output"
+    assert job["submitted_at"].endswith("+00:00"), "submission times are UTC"
+    assert job["output_uri"] == "gs://bkt/job/output"
     assert update["pending"] is None and update["approvals"][0]["action"] == "submit_tuning_job"
     assert f"Job submitted: `{job['name']}` (JOB_STATE_QUEUED)" in said(update)
     if job["console_url"]:
@@ -100,11 +109,14 @@ def test_a_no_submits_nothing_and_the_card_waits_for_a_yes(fake_vertex: FakeVert
     update = submit.run(answered(state, card, "reject"), deps)  # type: ignore[arg-type]
     assert creates(fake_vertex) == []
     assert update["job"] == {"declined": True}
+    assert update["approvals"][0]["decision"] == "reject", "the refusal is on the audit trail"
     assert update["pending"]["kind"] == "question" and update["pending"]["step"] == "submit"
+    assert update["pending"]["question"]
     assert "Nothing was submitted" in said(update)
     later = {**state, "job": update["job"], "pending": None}
     asked = submit.run(later, deps)  # type: ignore[arg-type]
     assert asked["pending"]["kind"] == "question", "no new card until the person says submit"
+    assert asked["pending"]["step"] == "submit" and "submit" in asked["pending"]["question"]
     yes = submit.run({**later, "facts": {"yes": True}}, deps)  # type: ignore[arg-type]
     assert yes["pending"]["action"] == "submit_tuning_job" and yes["job"] == {"declined": False}
     assert creates(fake_vertex) == []
@@ -115,10 +127,12 @@ def test_the_job_record_keeps_what_later_steps_and_the_person_need() -> None:
                    base_model=MODEL, real_region="us-central1", console_url="https://console/1",
                    error_message=None, advice="none", output_uri="gs://b/o",
                    final_checkpoint_uri="gs://b/o/final", tuned_model_endpoint="projects/p/endpoints/9",
-                   elapsed_s=12.5, data_stats={"estimated_time": 30, "actual_time": None})
+                   elapsed_s=12.5, data_stats={"estimated_time": 30, "actual_time": 41.5})
     record = submit.job_record(info)
     assert record == {"name": info.name, "state": "JOB_STATE_SUCCEEDED", "console_url": "https://console/1",
                       "real_region": "us-central1", "error_message": None, "advice": "none",
                       "final_checkpoint_uri": "gs://b/o/final", "tuned_model_endpoint": "projects/p/endpoints/9",
                       "base_model": MODEL, "ended": True, "succeeded": True, "output_uri": "gs://b/o",
-                      "elapsed_s": 12.5, "estimated_time": "30", "actual_time": None}
+                      "elapsed_s": 12.5, "estimated_time": "30", "actual_time": "41.5"}
+    unmeasured = submit.job_record(JobInfo(name="j", state="JOB_STATE_RUNNING"))
+    assert (unmeasured["estimated_time"], unmeasured["actual_time"]) == (None, None)
