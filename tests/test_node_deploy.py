@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from graph.approvals import Reask
 from graph.deps import Deps
 from graph.nodes import deploy, submit
 from knowledge import machine
@@ -91,7 +92,7 @@ def test_the_card_comes_first_and_names_hardware_price_and_a_real_region(fake_ve
     state = finished_state(fake_vertex)
     update = deploy.run(state, deps)  # type: ignore[arg-type]
     card = update["pending"]
-    assert card["action"] == "deploy_model"
+    assert card["action"] == "deploy_model" and card["step"] == "deploy"
     assert deploys(fake_vertex) == [], "nothing is deployed before the card is approved"
     args = card["args"]
     assert args["endpoint_display_name"] == ENDPOINT_NAME
@@ -147,6 +148,8 @@ def test_a_no_naming_other_hardware_shows_the_card_again_on_it(fake_vertex: Fake
     assert deploys(fake_vertex) == []
     again = update["pending"]
     assert again["action"] == "deploy_model" and again["id"] != card["pending"]["id"]
+    assert again["step"] == "deploy"
+    assert update["approvals"][0]["decision"] == "reject", "the first card's answer is on the audit trail"
     h100 = machine("a3-highgpu-1g")
     assert h100 is not None
     assert again["args"]["machine_type"] == "a3-highgpu-1g"
@@ -174,6 +177,24 @@ def test_an_unknown_machine_in_the_approved_card_deploys_nothing(fake_vertex: Fa
     assert deploys(fake_vertex) == []
     assert "x9-unknown-1 is not a Model Garden machine" in said(update)
     assert "deployment" not in update
+    assert update["pending"] is None and update["approvals"][0]["action"] == "deploy_model"
+
+
+def test_an_approved_card_with_invalid_hardware_is_asked_again_not_deployed(fake_vertex: FakeVertex,
+                                                                           deps: Deps) -> None:
+    state = finished_state(fake_vertex)
+    card = deploy.run(state, deps)  # type: ignore[arg-type]
+    card["pending"]["args"]["accelerator_count"] = 0
+    with pytest.raises(Reask):
+        deploy.run(answered(state, card, "approve"), deps)  # type: ignore[arg-type]
+    assert deploys(fake_vertex) == []
+
+
+def test_a_no_to_another_steps_question_does_not_decline_deploying(fake_vertex: FakeVertex, deps: Deps) -> None:
+    state = finished_state(fake_vertex)
+    state.update(pending={"kind": "question", "step": "submit", "question": "?", "awaiting": False},
+                 facts={"last_text": "no", "yes": False})
+    assert deploy.run(state, deps)["pending"]["action"] == "deploy_model"  # type: ignore[arg-type]
 
 
 def test_a_machine_brings_its_own_gpu(fake_vertex: FakeVertex, deps: Deps) -> None:
@@ -195,7 +216,7 @@ def test_a_gemini_endpoint_is_reported_not_created(fake_vertex: FakeVertex) -> N
     assert endpoint
     assert update["deployment"] == {"wanted": True, "endpoint": endpoint}
     assert "pending" not in update and deploys(fake_vertex) == []
-    assert endpoint in said(update)
+    assert endpoint in said(update) and "served automatically" in said(update)
 
 
 def test_a_job_that_did_not_succeed_is_not_deployed(fake_vertex: FakeVertex, deps: Deps) -> None:
