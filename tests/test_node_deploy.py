@@ -18,6 +18,7 @@ from tests.fake_vertex import FakeVertex
 from tests.fake_vertex.fixtures import PROJECT, fake_vertex_fixture  # noqa: F401
 from tests.node_helpers import RUN_ID, answered, said, streamed
 from tests.test_vertex_jobs import gemini_spec, open_spec
+from tools import money
 from tools.errors import ToolError
 from tools.platforms.base import JobInfo
 from tools.platforms.local import LocalPlatform
@@ -121,7 +122,9 @@ def test_approval_deploys_once_where_the_card_said(fake_vertex: FakeVertex, deps
     assert record["wanted"] is True and record["endpoint"] in fake_vertex.state.endpoints
     assert record["display_name"] == ENDPOINT_NAME
     assert update["pending"] is None and update["approvals"][0]["decision"] == "approve"
-    assert f"Deployed: `{record['endpoint']}`" in said(update)
+    hardware = machine(str(card["pending"]["args"]["machine_type"]))
+    assert hardware is not None and record["hourly_usd"] == hardware.hourly_usd
+    assert f"Deployed: `{record['endpoint']}` at {money.per_hour(hardware.hourly_usd)}." in said(update)
     assert deploy.done({"deployment": record})  # type: ignore[typeddict-item]
     # A resumed conversation that lost the record finds the endpoint instead of deploying again.
     again = deploy.run(state, deps)  # type: ignore[arg-type]
@@ -238,19 +241,21 @@ class Compared(LocalPlatform):
     def side_by_side(self, job: JobInfo, n: int = 3, max_tokens: int = 64) -> list[dict[str, Any]] | None:
         if self.error:
             raise ToolError(self.error, "")
-        assert (n, max_tokens) == (3, 64), "a few short answers, not a long evaluation"
+        assert (job.name, n, max_tokens) == ("local-1", 3, 64), "the deployed job, a few short answers"
         return self.rows
 
 
 def test_side_by_side_shows_each_answer_with_its_score(tmp_path: Path) -> None:
     job = JobInfo(name="local-1", state="JOB_STATE_SUCCEEDED")
-    rows = [{"prompt": "2+2?", "base": "five", "tuned": "4", "expected": "4", "base_f1": 0.0, "tuned_f1": 1},
+    rows = [{"prompt": "2+2?", "base": "five", "tuned": "4", "expected": "four", "base_f1": 0.0, "tuned_f1": 1},
             {"prompt": "Capital of France?", "base": "Paris!", "tuned": "Paris"}]
     text = said(deploy._side_by_side(Compared(tmp_path, rows), job))
     assert text.startswith("Base vs tuned on a few held-out prompts:")
     lines = text.splitlines()
-    assert any(all(cell in line for cell in ("2+2?", "five (F1 0.00)", "4 (F1 1.00)")) for line in lines)
-    assert any("Capital of France?" in line and "Paris!" in line and "F1" not in line for line in lines)
+    cells = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in lines
+             if line.startswith("|")}
+    assert cells["2+2?"] == ["five (F1 0.00)", "4 (F1 1.00)", "four"]
+    assert cells["Capital of France?"] == ["Paris!", "Paris", ""], "no score and no expected answer: left blank"
     assert "| prompt | base model | tuned model | expected |" in text.replace("  ", " ")
 
 
