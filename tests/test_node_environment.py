@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 
+from graph.approvals import Reask
 from graph.deps import Deps
 from graph.nodes import environment
 from tests.fake_admin import PROJECT, FakeAdminServer, fake_admin_fixture  # noqa: F401
 from tests.node_helpers import answered, said
+from tools.platforms.local import LocalPlatform
 
 AIP = "aiplatform.googleapis.com"
+GCS = "storage.googleapis.com"
 
 
 def state(**extra: Any) -> dict[str, Any]:
@@ -43,24 +46,27 @@ def test_a_healthy_project_passes_with_the_checks_shown(deps: Deps) -> None:
     assert not environment.done({"environment": {"checked": True}})  # type: ignore[typeddict-item]
 
 
-def test_a_disabled_api_is_enabled_only_after_approval_for_that_project(fake_admin: FakeAdminServer,
-                                                                        deps: Deps) -> None:
+def test_disabled_apis_are_enabled_only_after_approval_for_that_project(fake_admin: FakeAdminServer,
+                                                                       deps: Deps) -> None:
     fake_admin.state.services[AIP] = "DISABLED"
+    fake_admin.state.services[GCS] = "DISABLED"
     first = state()
     card = environment.run(first, deps)  # type: ignore[arg-type]
-    assert card["pending"]["action"] == "enable_apis"
-    assert card["pending"]["args"] == {"project": PROJECT, "apis": [AIP]}
-    assert f"gcloud services enable {AIP} --project {PROJECT}" in card["pending"]["description"]
+    assert card["pending"]["action"] == "enable_apis" and card["pending"]["step"] == "environment"
+    assert card["pending"]["args"] == {"project": PROJECT, "apis": [AIP, GCS]}
+    assert f"Enable {AIP}, {GCS} in project **{PROJECT}**?" in card["pending"]["description"]
+    assert f"(same as `gcloud services enable {AIP} {GCS} --project {PROJECT}`)" in card["pending"]["description"]
     assert "❌" in card["pending"]["description"]
     assert enables(fake_admin) == [] and fake_admin.state.services[AIP] == "DISABLED"
     assert card["environment"]["passed"] is False
     after = {**first, "environment": card["environment"]}
     update = environment.run(answered(after, card, "approve"), deps)  # type: ignore[arg-type]
     assert len(enables(fake_admin)) == 1 and fake_admin.state.services[AIP] == "ENABLED"
-    assert enables(fake_admin)[0]["serviceIds"] == [AIP]
+    assert enables(fake_admin)[0]["serviceIds"] == [AIP, GCS]
+    assert update["pending"] is None and update["approvals"][0]["decision"] == "approve"
     assert f"/projects/{PROJECT}/services:batchEnable" in fake_admin.calls("POST", ":batchEnable")[0]["path"]
     assert update["environment"] == {"checked": False}, "checked again on the next turn"
-    assert f"Enabled: {AIP}" in said(update)
+    assert f"Enabled: {AIP}, {GCS}." in said(update)
     again = environment.run({**after, "environment": {**card["environment"], **update["environment"]},
                              "pending": None}, deps)  # type: ignore[arg-type]
     assert again["environment"]["passed"] is True
@@ -74,7 +80,9 @@ def test_a_refused_enable_changes_nothing_and_shows_the_failures(fake_admin: Fak
     update = environment.run(answered(after, card, "reject"), deps)  # type: ignore[arg-type]
     assert enables(fake_admin) == [] and fake_admin.state.services[AIP] == "DISABLED"
     assert update["environment"] == {"enable_declined": True}
+    assert update["approvals"][0]["decision"] == "reject", "the refusal is on the audit trail"
     assert update["pending"]["kind"] == "question" and update["pending"]["step"] == "environment"
+    assert "check again" in update["pending"]["question"]
     assert "I left the APIs as they are" in said(update)
     # Checked again: the same failure is reported with its fix, and no second enable card is shown.
     checked = {**after, "environment": {**card["environment"], **update["environment"]},
@@ -139,14 +147,15 @@ def test_the_report_marks_each_check_and_gives_each_fix_in_full() -> None:
     fix = "gcloud projects add-iam-policy-binding p --member=user:a --role=roles/aiplatform.user " + "x" * 150
     checks = [{"name": "credentials", "ok": True, "severity": "error", "detail": "ok"},
               {"name": "caller_permissions", "ok": False, "severity": "error", "detail": None, "fix": fix},
-              {"name": "agent:oss", "ok": False, "severity": "warning", "detail": "not yet", "fix": None}]
+              {"name": "agent:oss", "ok": False, "severity": "warning", "detail": "not yet", "fix": None},
+              {"name": "api:x", "ok": False, "severity": "error", "detail": "off", "fix": "enable x"}]
     text = environment._report_rows(checks)
     rows = text.splitlines()
     assert any("✅" in r and "credentials" in r and "ok" in r for r in rows)
     assert any("❌" in r and "caller_permissions" in r for r in rows)
     assert any("⚠️" in r and "agent:oss" in r and "not yet" in r for r in rows)
-    assert text.endswith(f"How to fix:\n- **caller_permissions**: {fix}")
-    assert "How to fix" not in environment._report_rows(checks[:1])
+    assert text.endswith(f"How to fix:\n- **caller_permissions**: {fix}\n- **api:x**: enable x")
+    assert environment._report_rows(checks[:1]).rstrip().endswith("|"), "all passed: the table only"
 
 
 def test_the_checks_are_for_the_conversations_project_region_and_category(
@@ -162,3 +171,23 @@ def test_the_checks_are_for_the_conversations_project_region_and_category(
     open_global = environment.run(state(project={"project": PROJECT, "region": "global"}), deps)  # type: ignore[arg-type]
     assert open_global["environment"]["passed"] is True
     assert "agent:oss-bucket-access" in said(open_global)
+
+
+def test_an_approved_enable_without_a_project_is_asked_again_not_sent(fake_admin: FakeAdminServer,
+                                                                      deps: Deps) -> None:
+    fake_admin.state.services[AIP] = "DISABLED"
+    first = state()
+    card = environment.run(first, deps)  # type: ignore[arg-type]
+    card["pending"]["args"]["project"] = None
+    with pytest.raises(Reask):
+        environment.run(answered({**first, "environment": card["environment"]}, card, "approve"),
+                        deps)  # type: ignore[arg-type]
+    assert enables(fake_admin) == []
+
+
+def test_a_platform_with_nothing_to_check_passes_silently(tmp_path: Any) -> None:
+    deps = Deps(platform_name="local")
+    deps.platform_instances[("local", None, None)] = LocalPlatform(tmp_path)
+    update = environment.run({"platform": "local", "run_id": "ta-0123456789"}, deps)  # type: ignore[arg-type]
+    assert update == {"environment": {"checked": True, "passed": True, "checks": [], "missing_apis": [],
+                                      "errors": [], "note": "local platform: nothing to check"}}
