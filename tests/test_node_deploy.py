@@ -79,6 +79,9 @@ def test_the_card_hardware_follows_the_tuned_model_and_the_region_falls_back_to_
     big = "google/gemma3@gemma-3-27b-it"
     state = finished_state(fake_vertex, open_spec(run_id=RUN_ID, base_model=big))
     assert deploy.run(state, deps)["pending"]["args"]["machine_type"] == "g2-standard-48"  # type: ignore[arg-type]
+    # The model that was tuned decides, even if the settings moved on to another model since.
+    moved_on = {**state, "hparams": {"base_model": "google/gemma3@gemma-3-4b-it"}}
+    assert deploy.run(moved_on, deps)["pending"]["args"]["machine_type"] == "g2-standard-48"  # type: ignore[arg-type]
     # A job record without its model (written by an older version) takes the configured model.
     older = {**state, "job": {**state["job"], "base_model": None}, "hparams": {"base_model": big}}
     assert deploy.run(older, deps)["pending"]["args"]["machine_type"] == "g2-standard-48"  # type: ignore[arg-type]
