@@ -52,7 +52,7 @@ def test_a_missing_bucket_is_proposed_in_the_projects_region_and_made_only_on_ap
     bucket = f"{PROJECT}-tuning-agent"
     assert card["pending"]["action"] == "create_bucket"
     assert card["pending"]["args"] == {"bucket": bucket, "location": "europe-west4"}
-    assert card["storage"] == {"bucket": bucket}
+    assert card["storage"]["bucket"] == bucket
     assert buckets(deps) == [], "nothing is created before the card is approved"
     made = upload.run(answered(state, card, "approve"), deps)  # type: ignore[arg-type]
     assert buckets(deps) == [bucket]
