@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import gcs_fixtures
 from tests.fake_admin import fake_admin_fixture
 from tests.fake_vertex.fixtures import fake_vertex_fixture
 from tests.gcs_fixtures import gcs_emulator_fixture
@@ -20,6 +21,12 @@ __all__ = ["fake_admin_fixture", "fake_vertex_fixture", "gcs_emulator_fixture", 
 
 #: Every test tunes the one-minute model unless it names another, even where Gemma 3 270M is installed.
 os.environ.setdefault("TUNING_AGENT_LOCAL_MODEL", "local/tiny")
+
+
+def pytest_sessionfinish() -> None:
+    """Stop the Cloud Storage emulator with the session, not only at interpreter exit: mutmut ends each
+    mutant's forked test run with os._exit, which skips atexit and so left one emulator running per mutant."""
+    gcs_fixtures.stop_emulator()
 
 
 @pytest.fixture

@@ -3,9 +3,9 @@
 Tests talk to it through the real google-cloud-storage client, which follows
 `STORAGE_EMULATOR_HOST` (and then uses anonymous credentials). One emulator process
 is started lazily for the whole test session (in memory, on a free port) and stopped
-at exit. It runs through `tests.gcs_strict_emulator`, which refuses bucket names that
-Cloud Storage refuses (the bare emulator creates any); every test that asks for the fixture gets a wiped emulator and
-`STORAGE_EMULATOR_HOST` set for that test only.
+when the session ends (conftest) or at exit. It runs through `tests.gcs_strict_emulator`, which refuses
+bucket names that Cloud Storage refuses (the bare emulator creates any); every test that asks for the
+fixture gets a wiped emulator and `STORAGE_EMULATOR_HOST` set for that test only.
 
 Use it from any test module with one import (pytest finds fixture objects in the
 module namespace; the fixture's name is `gcs_emulator`, the imported function's name
@@ -47,7 +47,8 @@ def _get(url: str, timeout: float = 2.0) -> bytes:
         return bytes(response.read())
 
 
-def _stop() -> None:
+def stop_emulator() -> None:
+    """Stop the shared emulator (at the end of each pytest session and at exit)."""
     global _process, _host
     if _process is not None:
         _process.terminate()
@@ -93,7 +94,7 @@ def emulator_host() -> str:
                     raise RuntimeError("gcp-storage-emulator did not start within 20 s") from None
                 time.sleep(0.05)
         _host = host
-        atexit.register(_stop)
+        atexit.register(stop_emulator)
         return host
 
 

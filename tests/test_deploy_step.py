@@ -51,6 +51,15 @@ def test_retry_after_a_failed_lookup_looks_again(deps: Deps) -> None:
     with pytest.raises(ToolError):
         deploy.run(after_failure("retry"), deps)  # type: ignore[arg-type]
     assert LookupFails.lookups == 1
+    with pytest.raises(ToolError):
+        deploy.run(after_failure("yes, try again", yes=True), deps)  # type: ignore[arg-type]
+    assert LookupFails.lookups == 2
+
+
+def test_a_no_in_other_words_after_a_failed_lookup_declines(deps: Deps) -> None:
+    update = deploy.run(after_failure("I'd rather leave it", yes=False), deps)  # type: ignore[arg-type]
+    assert update["deployment"] == {"wanted": False}
+    assert LookupFails.lookups == 0
 
 
 def test_the_deploy_card_shows_the_literal_command(tmp_path: Any) -> None:
