@@ -294,10 +294,10 @@ def test_a_plain_reject_declines_the_card() -> None:
 
 def test_a_reject_with_reasons_keeps_them_in_the_audit_trail() -> None:
     pending = card()
-    result = outcome(Harness(pending).resume({"decisions": [{"type": "reject", "message": "too expensive"}]}))
-    assert result.type == "reject" and result.message == "too expensive"
-    assert result.updates["approvals"][0]["message"] == "too expensive"
-    assert line(result.updates) == "Declined: too expensive"
+    result = outcome(Harness(pending).resume({"decisions": [{"type": "reject", "message": "not today"}]}))
+    assert result.type == "reject" and result.message == "not today"
+    assert result.updates["approvals"][0]["message"] == "not today"
+    assert line(result.updates) == "Declined: not today"
     assert "facts" not in result.updates
 
 
@@ -404,8 +404,8 @@ def test_legacy_accept_ignore_and_response() -> None:
     assert ignored.type == "reject" and ignored.message is None
     ignored_with_args = outcome(Harness(card()).resume([{"type": "ignore", "args": {"epochs": 9}}]))
     assert ignored_with_args.type == "reject" and ignored_with_args.message is None
-    answered = outcome(Harness(card()).resume([{"type": "response", "args": "too expensive"}]))
-    assert answered.type == "reject" and answered.message == "too expensive"
+    answered = outcome(Harness(card()).resume([{"type": "response", "args": "not today"}]))
+    assert answered.type == "reject" and answered.message == "not today"
 
 
 def test_legacy_edit_of_this_card_applies() -> None:
