@@ -244,3 +244,15 @@ def test_an_object_left_open_is_named_on_its_own_line(tmp_path: Path) -> None:
     with pytest.raises(DataError) as err:
         inspect_source(path)
     assert f"line 21, column {len(lines[20]) + 1}: invalid JSON" in err.value.message
+
+
+@pytest.mark.parametrize("src", ["hf://../../etc", "hf://owner/../../x", "hf://a/b/c",
+                                 "hf://.hidden/x"])
+def test_a_hugging_face_id_never_names_a_path(src: str) -> None:
+    """`datasets.load_dataset` reads a local folder when one has the id's name: an id that could be a path
+    (`..`, more than OWNER/NAME, a leading dot or slash) is refused before anything is loaded."""
+    from tools.data.sources import parse_hf
+
+    with pytest.raises(DataError, match="is not a Hugging Face dataset id"):
+        parse_hf(src)
+    assert parse_hf("hf://tatsu-lab/alpaca?split=test").dataset_id == "tatsu-lab/alpaca"

@@ -122,12 +122,19 @@ def test_paths_outside_the_upload_root_are_refused_without_content(server: DevSe
     root = server.upload_dir("bob")
     (root / "link.csv").symlink_to(outside)
     alice_files = server.upload_dir("alice")
+    for name in ("server-notes/SOURCES.txt", "server-data/train.csv"):  # the operator's, next to the server
+        (server.workdir / name).parent.mkdir(exist_ok=True)
+        (server.workdir / name).write_text(f"question,answer\n{SECRET},x\n", encoding="utf-8")
     t = ApiThread(server.client("bob"))
     t.say("hi")
     t.approve()
     for attempt in (str(outside), "~/outside.csv", "../alice/files/alice.csv", "link.csv",
                     f"file://{outside}", str(alice_files / "alice.csv"), "/etc/passwd.csv",
-                    "local://../runs/x.csv", "local://../../alice/buckets/x.csv"):
+                    "local://../runs/x.csv", "local://../../alice/buckets/x.csv",
+                    # relative to the server's working folder, looking like Hugging Face ids
+                    "the dataset server-notes/SOURCES.txt", "hf://server-data",
+                    # the `datasets` library would load a local folder: `..` reached any of them
+                    f"hf://../../../../../..{tmp_path}?split=train"):
         t.say(f"use {attempt}")
         text = _last_text(t)
         assert SECRET not in text and "alice-private" not in text, (attempt, text)

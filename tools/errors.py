@@ -19,6 +19,19 @@ class ToolError(Exception):
     def __str__(self) -> str:
         return f"{self.message}\n  → {self.hint}" if self.hint else self.message
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Rebuilt from its fields when it crosses a process boundary (the server's worker pool): the
+        default would call the constructor with the message alone, which fails for errors whose
+        constructor requires more (`BadRowError`'s path and line) and broke the pool."""
+        return _restore, (type(self), self.message, dict(self.__dict__))
+
+
+def _restore(cls: type[ToolError], message: str, fields: dict[str, object]) -> ToolError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(fields)
+    return err
+
 
 class DataError(ToolError):
     """The user's dataset cannot be read or does not meet the target format."""

@@ -105,14 +105,34 @@ def run_heavy(user: str | None, fn: Callable[..., T], *args: Any, progress: Prog
     """
     if user is None or not _sendable(fn, args, kwargs):
         return fn(*args, progress=progress, **kwargs) if progress is not None else fn(*args, **kwargs)
+    from concurrent.futures.process import BrokenProcessPool
+
     with _quota(user):
-        if progress is None:
-            return _executor().submit(_in_worker, fn, args, kwargs, None).result()
-        with tempfile.TemporaryDirectory(prefix="tuning-agent-progress-") as folder:
-            path = Path(folder) / "progress"
-            future = _executor().submit(_in_worker, fn, args, kwargs, str(path))
-            _relay(future, path, progress)
-            return future.result()
+        pool = _executor()
+        try:
+            if progress is None:
+                return pool.submit(_in_worker, fn, args, kwargs, None).result()
+            with tempfile.TemporaryDirectory(prefix="tuning-agent-progress-") as folder:
+                path = Path(folder) / "progress"
+                future = pool.submit(_in_worker, fn, args, kwargs, str(path))
+                _relay(future, path, progress)
+                return future.result()
+        except BrokenProcessPool:
+            _replace_broken(pool)
+            from tools.errors import ToolError
+
+            raise ToolError("The worker reading the data stopped unexpectedly (it may have run out of memory); "
+                            "nothing was changed.", "Try again; if it happens again, try a smaller file.") from None
+
+
+def _replace_broken(pool: ProcessPoolExecutor) -> None:
+    """Drop a pool whose worker died, so that the next call (this user's or anyone's) gets a new one: a
+    broken pool refuses every later call, which made one crash stop data reading for every user."""
+    global _pool
+    with _pool_lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def shutdown() -> None:

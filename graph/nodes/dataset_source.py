@@ -96,7 +96,9 @@ def _inspect(source: str, state: TuningState, deps: Deps, skip_bad_rows: bool = 
                        invalidate("dataset"), ask("dataset_source", QUESTION))
     info = found.model_dump(mode="json")
     skipped = info.get("skipped_lines") or []
-    count = f"{info['row_count']:,}" + ("" if info.get("row_count_exact", True) else " (estimated)")
+    rows = info.get("row_count")  # None: a streamed dataset that publishes no size
+    count = "an unknown number of" if rows is None else \
+        f"{rows:,}" + ("" if info.get("row_count_exact", True) else " (estimated)")
     columns = [c["name"] if isinstance(c, dict) else str(c) for c in info.get("columns", [])]
     note = info.get("encoding_note")
     if source.startswith("hf://"):  # which split is read is shown before it is used (the next card confirms it)

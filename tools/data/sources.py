@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -113,6 +114,15 @@ def _text_with_stray_nul(head: bytes) -> bool:
     return True
 
 
+#: A Hub dataset id: `NAME` or `OWNER/NAME`, each starting with a letter or digit (so never `..` or `/`).
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(?:/[A-Za-z0-9][\w.-]*)?")
+
+
+def is_hub_id(dataset_id: str) -> bool:
+    """Whether `dataset_id` can only name a dataset on the Hugging Face Hub (never a path: no `..`)."""
+    return bool(_HUB_ID.fullmatch(dataset_id)) and ".." not in dataset_id
+
+
 @dataclass
 class HFRef:
     """A Hugging Face dataset id with its split and optional config name."""
@@ -148,6 +158,9 @@ def parse_hf(src: str) -> HFRef:
     dataset_id = (parts.netloc + parts.path).strip("/")
     if not dataset_id:
         raise DataError(f"{src}: no Hugging Face dataset id", "Write it as hf://OWNER/NAME?split=train")
+    if not is_hub_id(dataset_id):
+        raise DataError(f"{src}: {dataset_id!r} is not a Hugging Face dataset id",
+                        "Write it as hf://OWNER/NAME?split=train (letters, digits, '-', '_' and '.'; no '..').")
     query = parse_qs(parts.query)
     config = query.get("config")
     return HFRef(dataset_id, (query.get("split") or ["train"])[0], config[0] if config else None)
