@@ -516,7 +516,7 @@ async def assistant_update(ctx: Auth.types.AuthContext, value: Any) -> Auth.type
 
 def _checked_assistant(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.HandlerResult:
     """Size caps, an allowed LLM and platform, no client-set `created_by` (only the server's assistants are shared)."""
-    for part in ("config", "context", "metadata"):
+    for part in ("config", "context", "metadata", "name"):
         _refuse_if(record_size_problem(f"assistant {part}", value.get(part)), 413)
     _refuse_if(llm_choice_problem(*_contexts(value)) or platform_choice_problem(*_contexts(value)), 400)
     metadata = value.get("metadata")
@@ -534,7 +534,8 @@ async def store_items(ctx: Auth.types.AuthContext, value: dict[str, Any]) -> Non
     if not namespace or namespace[0] != ctx.user.identity:
         raise Auth.exceptions.HTTPException(
             status_code=403, detail=f"Store namespaces must start with your user name ({ctx.user.identity!r}).")
-    _refuse_if(record_size_problem("store value", value.get("value")), 413)
+    _refuse_if(record_size_problem("store value", value.get("value"))
+               or record_size_problem("store key", [list(namespace), value.get("key")]), 413)
 
 
 @auth.on

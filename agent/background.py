@@ -53,6 +53,7 @@ class Posted:
     thread_id: str
     job: str
     state: str
+    owner: str | None = None
 
 
 def check_once(client: Any, platform_for: Any, limit: int = 1000) -> list[Posted]:
@@ -143,7 +144,7 @@ def _job_result(thread: dict[str, Any], platform_for: Any) -> tuple[dict[str, An
     record = {"name": info.name, "state": info.state, "ended": True, "succeeded": info.succeeded,
               "error_message": info.error_message, "advice": info.advice}
     return ({"messages": [message], "job": record},
-            Posted(thread_id=str(thread["thread_id"]), job=info.name, state=info.state))
+            Posted(thread_id=str(thread["thread_id"]), job=info.name, state=info.state, owner=owner))
 
 
 def _idle_threads(client: Any, limit: int) -> list[dict[str, Any]]:
@@ -160,15 +161,23 @@ def _idle_threads(client: Any, limit: int) -> list[dict[str, Any]]:
 
 
 class CheckState(TypedDict, total=False):
-    """What one run of the in-server check reports: the threads it posted to."""
+    """What one run of the in-server check reports: the threads of the run's user it posted to."""
 
     posted: list[dict[str, str]]
 
 
 async def _check_jobs(state: CheckState) -> CheckState:
-    """The cron's one step: the same check, through the in-process API (`get_client()` with no URL)."""
+    """The cron's one step: the same check, through the in-process API (`get_client()` with no URL).
+
+    The check posts to every user's threads, but the run's result lists only those of the user who
+    started it: anyone may run the check (a cron is its user's), and it must not tell them about others'
+    threads, jobs or outcomes."""
+    from graph.server_user import server_user
+
     posted = await acheck_once(_checker_client(), platform_for)
-    return {"posted": [{"thread_id": p.thread_id, "job": p.job, "state": p.state} for p in posted]}
+    me = server_user()
+    return {"posted": [{"thread_id": p.thread_id, "job": p.job, "state": p.state} for p in posted
+                       if p.owner is not None and p.owner == me]}
 
 
 def _checker_client() -> Any:

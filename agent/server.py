@@ -147,4 +147,7 @@ async def _postgres(uri: str) -> AsyncIterator[Any]:
 
 # Server limits (e.g. the smaller JSON-file limit) apply in this process and its worker processes.
 os.environ.setdefault(SERVER_MODE_ENV, "1")
+# Files the server writes from now on are its own: `langgraph dev` keeps every user's threads and store
+# in `./.langgraph_api/*.pckl`, which were readable by every account on the machine (0644).
+os.umask(0o077)
 graph = build_graph(server_deps())

@@ -112,6 +112,12 @@ def test_the_server_runs_the_check_as_the_job_checker_assistant_and_installs_its
     assert client.threads.get(t.thread_id)["status"] == "idle"
     assert wait_until(lambda: platform.get_job(name).ended, timeout_s=120)
 
+    # Anyone may run the check, but its result names only the runner's own threads: bob's run posts
+    # alice's result to her thread and tells bob nothing about it.
+    assert server.client("bob").runs.wait(None, CHECKER, input={}, raise_error=True)["posted"] == []
+    assert t.values["messages"][-1]["content"].startswith(f"❌ The job `{name}` ended as **failed**")
+    checker_client(server).threads.update_state(
+        t.thread_id, {"job": {"name": name, "state": "JOB_STATE_RUNNING", "ended": False}})
     result = client.runs.wait(None, CHECKER, input={}, raise_error=True)
     assert result["posted"] == [{"thread_id": t.thread_id, "job": name, "state": "JOB_STATE_FAILED"}]
     assert t.values["messages"][-1]["content"].startswith(f"❌ The job `{name}` ended as **failed**")
