@@ -35,7 +35,7 @@ def test_conversation(conversation: Conversation, llm: str, home: Path, tmp_path
         # The suggested open model is live in this fake project (the preflight checks the publisher list).
         request.getfixturevalue("fake_vertex").state.publisher_models.append(
             ("publishers/google/models/gemma4", "gemma-4-e4b-it"))
-        monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)  # relative paths a person types start here (the runner's files are in it)
     if llm == "fake":
         monkeypatch.setattr("agent.llm.make_llm", fake_llm_factory())
     if llm == "failing":

@@ -132,6 +132,11 @@ def _folder(text: str | None) -> str | None:
     the longest run of words that is a folder wins."""
     if not text or server_user() is not None:
         return None
+    words = text.strip().split()
+    for word in words:  # `data/`, or a message that is only a folder's name (`data`)
+        word = word.strip("'\"`").rstrip(".,;:!?")
+        if (word.endswith("/") or len(words) == 1) and word and os.path.isdir(os.path.expanduser(word)):
+            return word
     for start in _PATH_START.finditer(text):
         words = text[start.end():].strip().split(" ")
         for end in range(len(words), 0, -1):
@@ -148,10 +153,14 @@ def _relative(path: str, folder: str) -> str:
     return os.path.relpath(path, folder)
 
 
+#: A file picked from a listing by its number: "2", "#2", "number 2", "file 2".
+_LIST_NUMBER = re.compile(r"(?:#|number |file )?(\d{1,3})", re.I)
+
+
 def _pick_from(folder: str, files: list[tuple[str, int]], text: str | None) -> str | None:
     """A file chosen from the listed ones: by number ("2"), by name ("train.csv") or by path."""
     words = (text or "").strip().rstrip(".!")
-    number = re.fullmatch(r"(?:#|number |file )?(\d{1,3})", words, re.I)
+    number = _LIST_NUMBER.fullmatch(words)
     if number and 1 <= int(number.group(1)) <= len(files):
         return files[int(number.group(1)) - 1][0]
     for path, _ in files:
@@ -247,6 +256,13 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         elif source and not os.path.isabs(os.path.expanduser(source)) and \
                 os.path.isfile(os.path.join(folder_listed, source)):
             source = os.path.join(folder_listed, source)
+        elif not source and (number := _LIST_NUMBER.fullmatch((known.get("last_text") or "").strip().rstrip(".!"))):
+            # A number that is not in the list keeps the list (it used to be forgotten).
+            asked = ask("dataset_source", "Which file should I use? Say its number or its name.")
+            asked["pending"].update({"folder": folder_listed, "files": [list(f) for f in files]})
+            return combine({"facts": {"last_text": None}}, say(
+                f"There is no file {number.group(1)} in the list: say a number from 1 to {len(files)}, or a "
+                "file's name."), asked)
     if not source and (folder := _folder(known.get("last_text"))):
         return combine({"facts": {"last_text": None}}, _list_folder(folder))
     if source:

@@ -499,6 +499,15 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("2026/extra.jsonl", expect=("prompt_completion",), card="confirm_column_mapping")),
     ),
     Conversation(
+        "a-relative-folder-and-a-number-not-in-the-list",
+        "A folder named relative to where the chat runs ('datasets/', no './') is listed; a number that is not "
+        "in the list says so and keeps the list, and a number in it picks.",
+        (Turn(PURPOSE), Turn("y"),
+         Turn("datasets/", expect=("is a folder", "trivia.csv", "extra.jsonl", "Which one")),
+         Turn("7", expect=("There is no file 7", "from 1 to 2"), expect_not=("Hugging Face dataset",)),
+         Turn("2", expect=("trivia.csv", "30 rows"), card="confirm_column_mapping")),
+    ),
+    Conversation(
         "a-folder-then-a-file-name",
         "After a folder listing, the file can be named by its name alone.",
         (Turn(PURPOSE), Turn("y"), Turn("my data is in {folder}", expect=("is a folder",)),

@@ -30,7 +30,8 @@ class Turn:
     `expect`/`expect_not`: words or phrases (case-insensitive) that must / must not appear in the
     reply. `card`: the approval card that should be open after this turn (None: don't check).
     `{data}` in `say` is replaced by the path of a small trivia CSV, `{data2}` by a second one, `{folder}`
-    by a folder holding a copy of the first, a JSONL file in a subfolder and a text file (not data),
+    by a folder holding a copy of the first, a JSONL file in a subfolder and a text file (not data); the
+    chat runs in a folder that holds `datasets/` (a copy of the first CSV and a JSONL file),
     `{broken}` by a trivia CSV whose line 4 has two fields more than its header, `{unclosed}` by a trivia CSV
     whose line 3 opens a quote in its second column that is never closed, `{dirty}` by one with terminal
     colours in three answers and two repeated rows (the Clean dataset card opens). The local bucket
@@ -127,6 +128,9 @@ def run(conversation: Conversation, llm: str, tmp_path: Path) -> list[TurnResult
     write_trivia_csv(folder / "trivia.csv")
     (folder / "more" / "extra.jsonl").write_text('{"prompt": "2+2?", "completion": "4"}\n')
     (folder / "notes.txt").write_text("not a dataset\n")
+    (tmp_path / "datasets").mkdir()  # `datasets/`: a folder named relative to where the chat runs
+    write_trivia_csv(tmp_path / "datasets" / "trivia.csv")
+    (tmp_path / "datasets" / "extra.jsonl").write_text('{"prompt": "2+2?", "completion": "4"}\n')
     bucket = tools.workspace.tuning_agent_home() / "buckets" / "team-data" / "support"
     (bucket / "2026").mkdir(parents=True)
     write_trivia_csv(bucket / "trivia.csv")
