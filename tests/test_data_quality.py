@@ -288,3 +288,15 @@ def test_suggested_cleaning_and_its_markdown(tmp_path: Path) -> None:
     assert second.cleaned is not None and suggested_cleaning(second.quality) == []  # type: ignore[arg-type]
     text = clean_report_markdown(second.cleaned)
     assert "11 rows before, 10 written" in text and "`strip-control`: 10 rows" in text
+
+
+def test_the_chat_report_marks_more_lines_only_when_there_are_more(tmp_path: Path) -> None:
+    """"(lines 31, 32, 33…)" promises more rows than listed: only said when the finding has more."""
+    rows = [_pc(f"Question {i}?", f"Answer {i}.") for i in range(30)]
+    three = convert(write_jsonl(tmp_path / "3.jsonl", [*rows, rows[1], rows[2], rows[3]]), "messages", None,
+                    tmp_path / "o3", drop_duplicates=False).quality
+    four = convert(write_jsonl(tmp_path / "4.jsonl", [*rows, rows[1], rows[2], rows[3], rows[4]]), "messages", None,
+                   tmp_path / "o4", drop_duplicates=False).quality
+    assert three is not None and four is not None
+    assert "(lines 31, 32, 33)" in quality_report_markdown(three)
+    assert "(lines 31, 32, 33…)" in quality_report_markdown(four)

@@ -481,7 +481,7 @@ class QualityScan:
         if DUPLICATE_ROWS in t:
             n = t[DUPLICATE_ROWS].rows
             add(DUPLICATE_ROWS, "warning", f"{n:,} rows repeat an earlier row exactly",
-                "Drop them: `data convert --clean dedupe` (convert drops exact duplicates by default).")
+                "Drop them: the `dedupe` cleaning (`data convert` drops them unless told to keep them).")
         if CONFLICTING_ANSWERS in t:
             n = t[CONFLICTING_ANSWERS].rows
             add(CONFLICTING_ANSWERS, "warning",
@@ -575,7 +575,9 @@ def quality_report_markdown(report: QualityReport, *, max_findings: int = 8) -> 
         lines.append("")
         icon = {"high": "🔴", "warning": "🟠", "info": "🔵"}
         for f in report.findings[:max_findings]:
-            where = f" (lines {', '.join(map(str, f.lines))}…)" if f.lines else ""
+            more = "…" if f.count > len(f.lines) else ""
+            where = f" (line{'s' if len(f.lines) > 1 or more else ''} {', '.join(map(str, f.lines))}{more})" \
+                if f.lines else ""
             lines.append(f"- {icon[f.severity]} **{f.kind}**: {f.message}{where}")
             for ex in f.examples[:2]:
                 lines.append(f"  - e.g. `{ex.replace('`', '´')}`")
