@@ -5,9 +5,11 @@ for every argument in turn with the current value as the default and sends only 
 ones that changed (the graph validates and coerces them, and re-asks on a bad value);
 `n` declines at once (the graph says what happens next); a reason is optional and comes
 with the answer in words ("n, too expensive", "no, hold out 10%"), never as an extra
-prompt. `stop`/`cancel` leave like `quit` (nothing on the card is decided). Any other text
-is the human's answer in their own words: a question goes to the graph as a chat message
-(it is answered, then the card comes back), the rest is sent as a reject message.
+prompt. `stop`/`cancel` leave like `quit` (nothing on the card is decided). A whole message that
+is an approval ("yes please", "go ahead"; graph/consent.py) approves too. Any other text
+is the human's answer in their own words ("ok wait" is held by the graph, never a yes): a
+question goes to the graph as a chat message (it is answered, then the card comes back), the
+rest is sent as a reject message.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from agent.chat_input import LineReader
 from agent.render import DECISION_KEYS, Renderer, allowed_decisions, format_value
+from graph.consent import plain_approval
 
 QUIT_WORDS = {"quit", "exit", ":q"}
 #: At a card, these leave too (nothing on the card is decided), except on cards that read them
@@ -113,6 +116,8 @@ def decide(payload: dict[str, Any], reader: LineReader, renderer: Renderer,
             _help(allowed, renderer)
             continue
         chosen = "approve" if low in _YES else "edit" if low in _EDIT else "reject" if low in _NO else None
+        if chosen is None and plain_approval(text, request["name"]):
+            chosen = "approve"  # "yes please", "go ahead", "submit it": the whole message says yes
         if chosen is None:
             if is_question is not None and is_question(text):
                 return Answer(message=text)

@@ -39,6 +39,7 @@ from langchain_core.messages import AIMessage
 from langgraph.types import interrupt
 from pydantic import BaseModel, Field, ValidationError
 
+from graph import consent
 from graph.state import Record, TuningState
 
 DecisionType = Literal["approve", "edit", "reject"]
@@ -63,8 +64,8 @@ TITLES: dict[str, str] = {
 }
 
 #: Actions that spend money or change a project: only a plain typed yes or the card's approve
-#: button approves them, never an LLM's reading of free text.
-STRICT_ACTIONS = frozenset({"submit_tuning_job", "deploy_model", "enable_apis", "create_bucket"})
+#: button approves them, never an LLM's reading of free text (graph/consent.py says what is plain).
+STRICT_ACTIONS = consent.STRICT_ACTIONS
 
 
 def title(action: str) -> str:

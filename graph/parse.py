@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from graph.consent import hesitates
 from knowledge import find_model, load_catalog
 
 _YES = re.compile(r"^\s*(y|yes|yeah|yep|sure|ok|okay|approve[d]?|go( ahead)?|do it|confirm(ed)?|correct|"
@@ -249,10 +250,10 @@ def facts_of(text: str, *, split_expected: bool = False) -> dict[str, object]:
 
 
 def plain_yes(text: str) -> bool:
-    """A yes with nothing else to act on ("yes", "ok, go ahead"), unlike "yes, but 2 epochs"."""
+    """A yes with nothing else to act on ("yes", "ok, go ahead"), unlike "yes, but 2 epochs" or "ok wait"."""
     match = _YES.match(text)
     if not match or _NO.match(text):
         return False
     rest = text[match.end():]
     return not re.search(r"\d|[=:/@]|\b(but|instead|use|with|change|switch|only|except|not)\b", rest, re.I) \
-        and len(rest.split()) <= 4
+        and len(rest.split()) <= 4 and not hesitates(rest)  # "ok wait", "yes but not now": taken back

@@ -10,10 +10,11 @@ card brings the suggestions. Only what is left answers the card.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph import intents
+from graph import consent, intents
 from graph.intents import CardContext, Reading
 
 #: Configuration fields (owned by `configure`).
@@ -62,6 +63,8 @@ class Meaning:
     `stop`: "stop"/"cancel"/"quit" typed at a card: nothing is decided, the card stays for later.
     `elsewhere`: facts for steps other than the card's (config_changes, region, project, category,
     dataset, validation_split). `answers_card`: whether what is left answers the open card.
+    `held`: a yes that is not a plain approval ("ok wait") at a card that spends money, or a yes that
+    hesitates at any card (graph/consent.py): nothing is decided, the card stays and says what to say.
     """
 
     reading: Reading
@@ -73,6 +76,7 @@ class Meaning:
     status: bool = False
     help: bool = False
     back: bool = False
+    held: bool = False
 
 
 #: Whole messages that ask what can be said at the open card.
@@ -120,7 +124,23 @@ def meaning(text: str, pending: dict[str, Any] | None, *, category_chosen: bool,
     elsewhere_only = bool(out.elsewhere) and not yes and not (set(reading.changes()) & owned)
     purpose_at_category = ctx.card == "category" and bool(out.purpose) and not answered
     out.answers_card = out.question is None and not elsewhere_only and not purpose_at_category
+    if out.answers_card and pending is not None and pending.get("kind") == "approval":
+        out.held = _held(text, reading, pending)
+        out.answers_card = not out.held
     return out
+
+
+def _held(text: str, reading: Reading, pending: dict[str, Any]) -> bool:
+    """A yes (or a pause) with nothing else in it to act on that does not approve the card (graph/consent.py)."""
+    from graph.card_talk import edit_in_words
+
+    replies = [i for i in reading.intents if isinstance(i, intents.Reply)]
+    if len(replies) != len(reading.intents) or any(not r.yes for r in replies):
+        return False  # a change, a question, a choice or a no is read as before
+    if edit_in_words(text, pending) is not None or re.search(r"\d|[=/@:]", text):
+        # "ok, use bucket team-data", "yes, on g2-standard-12": a value the step reads itself (never a yes)
+        return False
+    return consent.held(text, str(pending.get("action")), yes=bool(replies))
 
 
 def stopped_at(pending: dict[str, Any]) -> str:
@@ -152,6 +172,10 @@ def redirect(m: Meaning, pending: dict[str, Any] | None, state: dict[str, Any]) 
     update: dict[str, Any] = {"facts": {**m.elsewhere, "answer": None}}
     if m.stop:
         update.update(say(stopped_at(pending)))
+        update["pending"] = pending or None
+        return update
+    if m.held:
+        update.update(say(consent.held_line(str(pending.get("action")))))
         update["pending"] = pending or None
         return update
     if m.status or m.help:

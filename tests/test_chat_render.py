@@ -102,6 +102,19 @@ def test_yes_approves() -> None:
     assert decide(CARD, ScriptReader(["", "y"]), renderer).resume == {"decisions": [{"type": "approve"}]}
 
 
+@pytest.mark.parametrize("typed", ["go ahead", "yes please", "ok!", "sure"])
+def test_a_whole_message_that_says_yes_approves(typed: str) -> None:
+    renderer, _ = plain()
+    assert decide(CARD, ScriptReader([typed]), renderer).resume == {"decisions": [{"type": "approve"}]}
+
+
+@pytest.mark.parametrize("typed", ["ok wait", "right, hold on", "go away", "yes but not now"])
+def test_a_yes_that_hesitates_is_never_sent_as_an_approval(typed: str) -> None:
+    renderer, _ = plain()
+    assert decide(CARD, ScriptReader([typed]), renderer).resume == {"decisions": [{"type": "reject",
+                                                                                   "message": typed}]}
+
+
 def test_edit_asks_each_argument_with_its_value_and_sends_only_changes() -> None:
     renderer, out = plain()
     reader = ScriptReader(["e", "", "2", "0.001", "", "", ""])

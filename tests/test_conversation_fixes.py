@@ -254,3 +254,78 @@ def test_quotes_that_close_still_read_as_before(tmp_path: Path) -> None:
     data.write_text('question,answer\nTwo lines?,"one\ntwo"\nA 5" screen?,"yes" \nQuoted ""word""?,"say ""hi"""\n')
     found = inspect_source(data)
     assert found.row_count == 3 and not found.skipped_lines
+
+
+# ---- only a plain yes spends money: a yes that hesitates holds the card ---------------------------------
+
+NOT_A_YES = ["ok wait", "right, hold on", "go away", "correct me if wrong", "submit it later maybe",
+             "yes but not now", "wait"]
+
+
+def _no_job(s: Session) -> bool:
+    return not (s.state.get("job") or {}).get("name")
+
+
+@pytest.mark.parametrize("said", NOT_A_YES)
+def test_a_hesitant_yes_typed_at_the_submit_card_submits_nothing(said: str, home: Path, tmp_path: Path) -> None:
+    """Typed as a chat message (Agent Chat UI): nothing is submitted and the same card stays open."""
+    s = _session_at("submit_tuning_job", tmp_path)
+    s.say(said)
+    assert _no_job(s) and s.action == "submit_tuning_job", s.text()
+    assert "Not submitted" in s.text() and "**yes**" in s.text()
+    assert all(r.get("action") != "submit_tuning_job" for r in s.state.get("approvals") or [])
+    s.say("yes")  # a plain yes afterwards still submits
+    assert not _no_job(s) and s.action == "monitor_job"
+
+
+@pytest.mark.parametrize("said", ["ok wait", "go away", "submit it later maybe"])
+def test_a_hesitant_yes_sent_as_the_cards_answer_submits_nothing(said: str, home: Path, tmp_path: Path) -> None:
+    """Sent as the card's free-text answer (the terminal chat does this): the card is held the same way."""
+    s = _session_at("submit_tuning_job", tmp_path)
+    s.reject(said)
+    assert _no_job(s) and s.action == "submit_tuning_job", s.text()
+    assert "Not submitted" in s.text()
+
+
+@pytest.mark.parametrize("said", ["y", "yes", "ok", "go ahead", "Yes please!", "submit it", "👍"])
+def test_a_plain_yes_at_the_submit_card_submits(said: str, home: Path, tmp_path: Path) -> None:
+    s = _session_at("submit_tuning_job", tmp_path)
+    s.say(said)
+    assert not _no_job(s) and s.action == "monitor_job", s.text()
+
+
+@pytest.mark.parametrize(("card", "said", "line"), [
+    ("create_bucket", "ok wait", "No bucket created"),
+    ("upload_dataset", "sure, hold on", "Nothing uploaded"),
+    ("approve_configuration", "ok wait", "Nothing decided yet"),
+    ("split_validation", "yes but not now", "Nothing decided yet"),
+])
+def test_a_hesitant_yes_holds_other_cards_too(card: str, said: str, line: str, home: Path, tmp_path: Path) -> None:
+    s = _session_at(card, tmp_path)
+    decided = len(s.state.get("approvals") or [])
+    s.say(said)
+    assert s.action == card and len(s.state.get("approvals") or []) == decided, s.text()
+    assert line in s.text()
+
+
+def test_the_deploy_card_takes_only_a_plain_yes() -> None:
+    from graph import consent
+
+    for said in NOT_A_YES:
+        meant = understand.meaning(said, _at("deploy_model"), category_chosen=True, job_exists=True)
+        assert meant.held and not meant.answers_card, said
+        assert "Not deployed" in str(understand.redirect(meant, _at("deploy_model"), {})["messages"][0].content)
+    assert consent.plain_approval("deploy it", "deploy_model")
+    assert not consent.plain_approval("deploy it", "submit_tuning_job")  # another card's verb is no yes here
+    for said in ("no", "not now", "use g2-standard-12", "don't deploy"):  # still read as before
+        assert not understand.meaning(said, _at("deploy_model"), category_chosen=True, job_exists=True).held
+
+
+def test_edits_and_a_no_at_the_submit_card_are_read_as_before(home: Path, tmp_path: Path) -> None:
+    s = _session_at("submit_tuning_job", tmp_path)
+    s.say("yes, and use 5 epochs")  # a change: back to the settings, nothing submitted
+    assert _no_job(s) and s.action == "approve_configuration", s.text()
+    s.approve()
+    assert s.action == "submit_tuning_job"
+    s.say("no")
+    assert _no_job(s) and "Nothing was submitted" in s.text()

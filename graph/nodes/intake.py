@@ -12,7 +12,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from graph import advisor, parse, understand
+from graph import advisor, consent, parse, understand
 from graph.approvals import STRICT_ACTIONS, stale
 from graph.common import facts, rec
 from graph.deps import Deps
@@ -114,8 +114,10 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     elif pending.get("kind") == "approval":
         # Only a plain yes approves; anything more ("no, hold out 10%", "ok, use bucket X") is kept
         # whole and read by the step as the person's answer. Cards that spend money or change a
-        # project never take the LLM's reading of free text as a yes.
-        approve = parse.plain_yes(text) or (llm_approved and pending.get("action") not in STRICT_ACTIONS)
+        # project take only a plain approval (graph/consent.py), never the LLM's reading of free text.
+        action = str(pending.get("action"))
+        approve = consent.plain_approval(text, action) if action in STRICT_ACTIONS else \
+            parse.plain_yes(text) or llm_approved
         new["answer"] = {"for": pending.get("action"), "card": pending.get("id"),
                          "decision": "approve" if approve else "reject", "message": None if approve else text}
     elif answer is not None:

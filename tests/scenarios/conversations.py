@@ -418,6 +418,16 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("submit", card="submit_tuning_job")),
     ),
     Conversation(
+        "hesitant-yes-at-the-submit-card-submits-nothing",
+        "At the submit card (it spends money) only a plain yes submits: 'ok wait', 'right, hold on', 'go away', "
+        "'correct me if wrong' and 'submit it later maybe' leave the card open and say what to type; "
+        "'go ahead' then submits.",
+        (*TO_SUBMIT,
+         *(Turn(said, expect=("Not submitted", "yes"), expect_not=("Job submitted",), card="submit_tuning_job")
+           for said in ("ok wait", "right, hold on", "go away", "correct me if wrong", "submit it later maybe")),
+         Turn("go ahead", expect=("Job submitted",), card="monitor_job")),
+    ),
+    Conversation(
         "status-before-any-job",
         "Asking for the status before a job exists says so and keeps the card.",
         (Turn(PURPOSE, card="choose_model_category"),
