@@ -231,3 +231,12 @@ def test_a_filter_the_service_ignores_cannot_cause_a_second_job(fake_vertex: Fak
     again = jobs.submit_job(open_spec())
     assert again.name == first.name
     assert len(fake_vertex.calls("tuningJobs.create")) == 1
+
+
+def test_a_job_without_a_region_goes_where_its_category_is_tuned(fake_vertex: FakeVertex) -> None:
+    """Open models tune in `global` (the recommended location, vertex_facts.md), Gemini in us-central1; a
+    region the person chose always wins."""
+    assert jobs.location_of(open_spec(location=None)) == "global"
+    assert jobs.location_of(gemini_spec(location=None)) == "us-central1"
+    assert jobs.location_of(open_spec(location="europe-west4")) == "europe-west4"
+    assert jobs.location_of(gemini_spec(location="europe-west4")) == "europe-west4"
