@@ -113,8 +113,12 @@ class Outcome(BaseModel):
 
     def refused(self) -> dict[str, Any]:
         """`updates` for a change the step then refuses ("use 0 epochs"): the decision is recorded and
-        the card closed, but no line claims the change ("Changed epochs 3 → 0"); the step says why."""
-        return {k: v for k, v in self.updates.items() if k != "messages"}
+        the card closed, but no line claims the change ("Changed epochs 3 → 0"); the step says why. The
+        record is marked `refused`, so status does not call it a decision."""
+        kept = {k: v for k, v in self.updates.items() if k != "messages"}
+        if kept.get("approvals"):
+            kept["approvals"] = [{**r, "refused": True} for r in kept["approvals"]]
+        return kept
 
 
 class Reask(Exception):

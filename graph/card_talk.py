@@ -33,8 +33,10 @@ _REOPEN: dict[str, Any] = {
 _REOPEN_DECLINED: dict[str, Any] = {
     "create_bucket": lambda: {"storage": {"bucket_declined": False}},
 }
-#: Reopening the cleaning card writes the files again from the source (before any cleaning).
-_REOPEN["clean_dataset"] = lambda: invalidate("split")
+#: Reopening the cleaning card writes the files again from the source (before any cleaning); the card
+#: proposes what was chosen last time (a decision on it is otherwise kept: graph/nodes/prepare.py).
+_REOPEN["clean_dataset"] = lambda: {**invalidate("split"),
+                                    "dataset": {**invalidate("split")["dataset"], "clean_reopen": True}}
 
 
 def _open_name(pending: dict[str, Any]) -> str:
@@ -48,8 +50,10 @@ def _open_name(pending: dict[str, Any]) -> str:
 
 def question_help(pending: dict[str, Any]) -> str:
     """What can be said at an open question (not a card); the question stays open."""
+    answer = "what the model is for, in your words (e.g. `a support bot for my bike shop`)" \
+        if pending.get("step") == "purpose" else "your answer in words (a name, a path, a number, yes or no)"
     return (f"At {_open_name(pending)} you can say:\n\n"
-            "- your answer in words (a name, a path, a number, yes or no)\n"
+            f"- {answer}\n"
             "- a question: `what is LoRA?` (answered, and the question stays)\n"
             "- a change: `use other.csv instead`, `use 5 epochs`\n"
             "- **status**: where we are; **back** (or `undo the cleaning`): reopen an earlier card; "
@@ -76,12 +80,29 @@ def status(state: dict[str, Any], pending: dict[str, Any]) -> str:
 
     job = state.get("job") or {}
     head = f"Job `{job['name']}`: **{job.get('state') or 'submitted'}**." if job.get("name") else "No job yet."
-    decided = [title(str(r.get("action"))) + ("" if r.get("decision") != "reject" else " (declined)")
-               for r in state.get("approvals") or []]
     lines = [head, f"Open now: {_open_name(pending)} (not {'decided' if pending.get('action') else 'answered'} yet)."]
-    if decided:
-        lines.append("Decided so far: " + "; ".join(dict.fromkeys(decided)) + ".")
-    return "\n\n".join([*lines, summary(state)])  # type: ignore[arg-type]
+    decided = _decided(state.get("approvals") or [])
+    lines.append("Decided so far: " + "; ".join(decided) + "." if decided else "Nothing decided yet.")
+    table = summary(state)  # type: ignore[arg-type]
+    return "\n\n".join([*lines, table] if state.get("platform") else lines)
+
+
+def _decided(records: list[dict[str, Any]]) -> list[str]:
+    """Each card once, with its latest decision as its line said it ("Chose open", "Switched to Gemini"):
+    "declined" only for a real no, never for an answer in words that chose or changed something."""
+    latest: dict[str, str] = {}
+    for record in records:
+        if record.get("refused"):  # a change the step refused: the card stayed open
+            continue
+        action = str(record.get("action"))
+        said = title(action)
+        if record.get("decision") == "reject":
+            message = record.get("message")
+            line = decision_line(str(message), {**record, "kind": "approval"}) if message else "Declined"
+            said += " (declined)" if line.startswith("Declined") else f" ({line.replace('**', '').rstrip('.')})"
+        latest.pop(action, None)  # a card decided again moves to where it was last decided
+        latest[action] = said
+    return list(latest.values())
 
 
 def _named(target: str, action: str) -> bool:

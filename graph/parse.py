@@ -31,7 +31,8 @@ _PATH_END = re.compile(r"\.(?:csv|tsv|jsonl|json|parquet|xlsx|xlsm|xls|ods|numbe
 _HF_RUN = re.compile(r"[\w./:-]+")
 _HF_PART = re.compile(r"[A-Za-z0-9][\w.-]*")
 _SPLIT_PAIR = re.compile(r"\b(\d{1,2})\s*/\s*(\d{1,2})\b")
-_PERCENT = re.compile(r"\b(\d{1,2}(?:\.\d+)?)\s*%")
+#: Any share said in percent, also one out of range ("200%", "-5%"): the split step says why it can't be used.
+_PERCENT = re.compile(r"(?<![\w.])(-?\d+(?:\.\d+)?)\s*%")
 _MODEL = re.compile(r"\b((?:med)?gemma|llama|qwen|glm|gemini|mistral|mixtral|phi|falcon|deepseek|smollm)"
                     r"[\w .@/-]{0,30}", re.I)
 
@@ -238,8 +239,10 @@ def facts_of(text: str, *, split_expected: bool = False) -> dict[str, object]:
         if value:
             found[key] = value
     # A bare number is a split only where a split is being discussed ("cuts handling time by 30%" is not).
+    # One out of range ("hold out 200%") is kept too: the split step refuses it in words, and a card
+    # after the split goes back to it rather than taking the words as a no.
     split = validation_split(text) if split_expected or _SPLIT_WORDS.search(text) else None
-    if split is not None and 0 <= split < 0.5:
+    if split is not None:
         found["validation_split"] = split
     low = text.lower()
     if "search" in low and "bucket" in low:

@@ -126,6 +126,13 @@ class DatasetRecord(TypedDict, total=False):
     train_path: str | None
     validation_path: str | None
     prepare_report: dict[str, Any]
+    clean_offer: str | None
+    """What the cleaning card was offered for (the source, mapping and findings): a decision on it is kept."""
+    clean_choice: dict[str, Any] | None
+    """The cleaning decided for `clean_offer`: {offer, actions} (no actions: declined); reused when the
+    files are written again for the same data and findings (e.g. in another format), not asked again."""
+    clean_reopen: bool
+    """"undo the cleaning": the card opens again, proposing what was chosen."""
     rows_train: int
     prepared: bool
     train_uri: str | None

@@ -12,6 +12,7 @@ when invalid (the card that was open comes back). Only an unchanged approval fin
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -216,6 +217,17 @@ def _typed_changes(state: TuningState, deps: Deps, wanted: dict[str, Any]) -> di
     return combine(consumed, invalidate("hparams"), _chosen(state, wanted), _card(state, deps, args, UPDATED))
 
 
+#: "use banana-9000", "set the model to X", "switch to X": a model named in words that the catalog does not
+#: know (the name has a digit, dash, slash or @); `_apply` asks the platform, which says why not and what to pick.
+_NAMED_MODEL = re.compile(r"^\s*(?:please\s+)?(?:use|try|switch to|(?:set|change) the (?:base )?model to|"
+                          r"(?:the )?(?:base )?model(?: is|:|=)?)\s+`?([\w.@/-]*[\d@/-][\w.@/-]*)`?\s*[.!]?\s*$", re.I)
+
+
+def _unknown_model(message: str) -> dict[str, Any]:
+    named = _NAMED_MODEL.match(message)
+    return {"base_model": named.group(1)} if named else {}
+
+
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     pending = state.get("pending") or {}
     wanted = facts(state).get("config_changes")
@@ -227,7 +239,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     outcome = await_decision(state, ConfigArgs)
     proposed = dict(pending["args"])
     if not outcome.approved:
-        asked = parse.config_changes(outcome.message or "")
+        asked = parse.config_changes(outcome.message or "") or _unknown_model(outcome.message or "")
         if not asked:
             return combine(outcome.updates, say("Tell me what to change (model, epochs, learning rate, "
                                                 "adapter size, full or LoRA), or edit the card."),

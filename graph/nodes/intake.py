@@ -12,14 +12,18 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 
-from graph import advisor, consent, parse, understand
-from graph.approvals import STRICT_ACTIONS, stale
+from graph import advisor, consent, intents, parse, understand
+from graph.approvals import STRICT_ACTIONS, ask, stale
 from graph.common import facts, rec
 from graph.deps import Deps
 from graph.state import TuningState
 from tools.platforms import resolve_platform_name
 
 NAME = "intake"
+
+#: The first question (the terminal asks it before any message; agent/chat.py FIRST_QUESTION): asked
+#: again when "status" or "help" comes before a purpose.
+PURPOSE_QUESTION = "What would you like to tune a model for?"
 
 
 def _last_human(state: TuningState) -> HumanMessage | None:
@@ -54,6 +58,19 @@ def _setting_for_later(meant: understand.Meaning, pending: dict[str, Any], state
     said = {k: v for k, v in meant.elsewhere.items() if not (k == "category" and v == state.get("category"))}
     return pending.get("kind") == "question" and meant.question is None and set(said) == {"config_changes"} \
         and not rec(state, "hparams").get("base_model") and not meant.purpose
+
+
+def _before_purpose(text: str, meant: understand.Meaning, pending: dict[str, Any], state: TuningState) -> bool:
+    """Nothing is open and no purpose is known yet, and the message only asks for status or help."""
+    if pending or state.get("category") or facts(state).get("purpose"):
+        return False
+    return meant.reading.has(intents.Status) or text.strip().lower().rstrip("!. ") in understand.HELP_WORDS
+
+
+def _split_change_at_question(meant: understand.Meaning, pending: dict[str, Any], state: TuningState) -> bool:
+    """A question is open, the split is decided, and the message changes it."""
+    return pending.get("kind") == "question" and "validation_split" in meant.elsewhere \
+        and bool(rec(state, "dataset").get("split_decided")) and meant.question is None
 
 
 def run(state: TuningState, deps: Deps) -> dict[str, Any]:
@@ -95,6 +112,13 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         # Answered, and whatever is open comes back; never read as a choice or an answer.
         update["side_reply"] = meant.question
         new = {"purpose": new["purpose"]} if new.get("purpose") else {}
+    elif _before_purpose(text, meant, pending, state):
+        # "status" or "help" as the very first message: answered, and the purpose question stays open.
+        meant.status = meant.reading.has(intents.Status)
+        meant.help = not meant.status
+        redirect = understand.redirect(meant, ask("purpose", PURPOSE_QUESTION)["pending"], dict(state))
+        new = redirect.pop("facts")
+        update.update(redirect)
     elif _setting_for_later(meant, pending, state):
         # "use Llama 3.2 1B Instruct" or "use 2 epochs" at the dataset question: kept for the model
         # settings and acknowledged, as at a card (understand.redirect); the question stays open.
@@ -111,6 +135,12 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         redirect = understand.redirect(meant, pending, dict(state))
         new = {**{k: v for k, v in new.items() if k == "purpose"}, **redirect.pop("facts")}
         update.update(redirect)
+    elif _split_change_at_question(meant, pending, state):
+        # "hold out 10%" at a question after the split (which bucket?): the split card opens again, as
+        # at a card; the question is asked again when its step comes back.
+        redirect = understand.redirect(meant, pending, dict(state))
+        new = {**{k: v for k, v in new.items() if k == "purpose"}, **redirect.pop("facts")}
+        update.update({**redirect, "pending": None})
     elif pending.get("kind") == "approval":
         # Only a plain yes approves; anything more ("no, hold out 10%", "ok, use bucket X") is kept
         # whole and read by the step as the person's answer. Cards that spend money or change a

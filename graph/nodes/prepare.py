@@ -12,6 +12,7 @@ machine, so it needs no approval; the user already confirmed mapping and split.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import BaseModel, field_validator
@@ -122,7 +123,7 @@ def _files_update(report: Any, files: dict[str, str | None]) -> dict[str, Any]:
                         "prepare_report": kept, "rows_train": info.get("rows_written_train")}}
 
 
-def _clean_card(quality: Any, actions: list[str]) -> dict[str, Any]:
+def _clean_card(quality: Any, actions: list[str], proposed: list[str]) -> dict[str, Any]:
     """One card for every suggested cleaning action, each with the rows it touches and examples."""
     from tools.data.quality import CLEANING_FOR, DROPPING
 
@@ -136,7 +137,7 @@ def _clean_card(quality: Any, actions: list[str]) -> dict[str, Any]:
             lines += [f"  - e.g. `{ex.replace('`', '´')}`" for ex in f.examples[:2]]
     lines += ["", "Approve to rewrite the files with these fixes (I show what changed), edit `actions` to "
               "choose some of them, or reject to keep the rows as they are."]
-    return propose("prepare", CLEAN_ACTION, {"actions": actions}, "\n".join(lines))
+    return propose("prepare", CLEAN_ACTION, {"actions": proposed}, "\n".join(lines))
 
 
 def _validate(state: TuningState, files: dict[str, str | None], update: dict[str, Any],
@@ -176,25 +177,50 @@ def _convert(state: TuningState, deps: Deps) -> dict[str, Any]:
         summary.append(quality_report_markdown(report.quality))
         actions = suggested_cleaning(report.quality)
         if actions:
-            return combine(update, say(*summary), _clean_card(report.quality, actions))
+            ds = rec(state, "dataset")
+            offer = _offer(ds, report.quality, actions)
+            choice = ds.get("clean_choice") or {}
+            if choice.get("offer") == offer and not ds.get("clean_reopen"):
+                # Decided already for this data and these findings: the same choice, not the card again.
+                return _cleaned(state, deps, list(choice.get("actions") or []), combine(update, say(*summary)),
+                                files)
+            shown = [a for a in choice.get("actions") or [] if a in actions] if choice.get("offer") == offer else []
+            return combine(update, {"dataset": {"clean_offer": offer, "clean_reopen": False}}, say(*summary),
+                           _clean_card(report.quality, actions, shown or actions))
     return _validate(state, files, update, summary)
 
 
-def _decide_cleaning(state: TuningState, deps: Deps) -> dict[str, Any]:
+def _offer(ds: Any, quality: Any, actions: list[str]) -> str:
+    """What a cleaning decision is about: the source, the mapping and the rows each action touches."""
+    from tools.data.quality import CLEANING_FOR
+
+    touched = {a: sum(f.count for f in quality.findings if CLEANING_FOR.get(f.kind) == a) for a in actions}
+    return json.dumps([ds.get("source"), ds.get("mapping"), quality.rows, touched], sort_keys=True, default=str)
+
+
+def _cleaned(state: TuningState, deps: Deps, actions: list[str], updates: dict[str, Any],
+             files: dict[str, str | None]) -> dict[str, Any]:
+    """The files written with `actions` (none: kept as they are) and validated."""
     from tools.data.clean import clean_report_markdown
 
-    outcome = await_decision(state, CleanArgs)
-    ds = rec(state, "dataset")
-    files = {"train": ds.get("train_path"), "validation": ds.get("validation_path")}
-    if not outcome.approved or not outcome.args.get("actions"):
-        return _validate(state, files, outcome.updates, ["Kept the rows as they are (nothing cleaned)."],
+    if not actions:
+        return _validate(state, files, updates, ["Kept the rows as they are (nothing cleaned)."],
                          keep_duplicates=True)
-    report, files = _write(state, deps, clean=list(outcome.args["actions"]))
+    report, files = _write(state, deps, clean=actions)
     summary = _summary(report, files, target_format(state.get("category")))
     if report.cleaned is not None:
         summary.append(clean_report_markdown(report.cleaned))
-    return _validate(state, files, combine(outcome.updates, _files_update(report, files)), summary,
-                     keep_duplicates="dedupe" not in outcome.args["actions"])
+    return _validate(state, files, combine(updates, _files_update(report, files)), summary,
+                     keep_duplicates="dedupe" not in actions)
+
+
+def _decide_cleaning(state: TuningState, deps: Deps) -> dict[str, Any]:
+    outcome = await_decision(state, CleanArgs)
+    ds = rec(state, "dataset")
+    files = {"train": ds.get("train_path"), "validation": ds.get("validation_path")}
+    actions = list(outcome.args.get("actions") or []) if outcome.approved else []
+    kept = {"dataset": {"clean_choice": {"offer": ds.get("clean_offer"), "actions": actions}}}
+    return _cleaned(state, deps, actions, combine(outcome.updates, kept), files)
 
 
 def done(state: TuningState) -> bool:

@@ -9,6 +9,7 @@ is reported then. The count held out is round(rows × share), as `tools.data.spl
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from pydantic import BaseModel, Field, create_model
@@ -93,6 +94,29 @@ def _too_large(share: float, most: float, category: str | None) -> str:
             f"**{most:.0%}**. Say a share up to {most:.0%}, approve {most:.0%}, or say no to train on everything.")
 
 
+#: "hold out 150": a number said without a percent sign (rows? percent?), read by `_not_a_share`.
+_BARE = re.compile(r"\bhold(?:ing)?[- ]?out\s+(-?\d+(?:\.\d+)?)\s*(?:rows?|examples?)?\s*[.!]?\s*$", re.I)
+
+
+def refusal(share: float, category: str | None) -> str | None:
+    """Why `share` can't be held out (negative, or more than the service accepts); None when it can."""
+    most = max_share(category)
+    if share < 0:
+        return (f"**{pct(share)}** can't be held out: a share is between 0% and {most:.0%}. Say a share up to "
+                f"{most:.0%}, approve the card, or say no to train on everything.")
+    return _too_large(share, most, category) if share > most else None
+
+
+def _not_a_share(message: str, category: str | None) -> str | None:
+    """What to say to a number without a percent sign ("hold out 150"): it is not read as a share."""
+    bare = _BARE.search(message)
+    if not bare:
+        return None
+    most = max_share(category)
+    return (f"**{bare.group(1)}** is not a share I can use: say it in percent, up to {most:.0%} "
+            f"(e.g. `hold out 10%`), approve the card, or say no to train on everything.")
+
+
 def _decided(split: float, rows: int) -> dict[str, Any]:
     if split <= 0:
         return combine({"dataset": {"split_decided": True, "validation_split": 0.0}},
@@ -119,16 +143,23 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         limits = load_catalog().limits
         rows = rec(state, "dataset").get("rows") or 0
         usual = limits.proposed_validation_split
-        proposal = known.get("validation_split") or fitting_share(rows, usual, state.get("category"))
-        why = "" if proposal >= usual or known.get("validation_split") else (
+        asked = known.get("validation_split")
+        refused = refusal(float(asked), state.get("category")) if asked is not None else None
+        if refused:  # said at a later card ("hold out 200%"): the card opens with what can be held out
+            asked = max_share(state.get("category")) if float(asked or 0) > 0 else None
+            note = {**say(refused), "facts": {"validation_split": None}}
+        else:
+            note = {}
+        proposal = asked or fitting_share(rows, usual, state.get("category"))
+        why = "" if proposal >= usual or asked else (
             f" (not the usual {pct(usual)}: that would be {validation_rows(rows, usual):,} rows, and the service "
             f"accepts at most {_cap(state.get('category')):,} "
             "validation rows)")
-        return propose("split", ACTION, {"validation_split": proposal},
+        return combine(note, propose("split", ACTION, {"validation_split": proposal},
                        f"You have only training data ({rows:,} rows). Hold out **{pct(proposal)}**"
                        f"{_count(rows, proposal)} as a validation set to measure generalisation{why}?\n\n"
                        f"For {_category_words(state.get('category'))}, {limit_rule(state.get('category'))}; "
-                       "I shrink it to fit if needed and tell you. Reject to train on everything.")
+                       "I shrink it to fit if needed and tell you. Reject to train on everything."))
     category = state.get("category")
     most = max_share(category)
     outcome = await_decision(state, _args_model(most))
@@ -137,11 +168,15 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     if outcome.approved:
         return combine(outcome.updates, consumed, _decided(float(outcome.args["validation_split"]), rows))
     ratio = parse.validation_split(outcome.message or "")
-    if ratio is not None and ratio > most:
-        # Asked for more than the limit allows: say the most, and the card stays open.
+    refused = refusal(ratio, category) if ratio is not None else _not_a_share(outcome.message or "", category)
+    if refused:
+        # More than the limit allows, negative, or not a share: say why, and the card stays open (with
+        # the most that can be held out when more was asked for).
+        shown = float((pending.get("args") or {}).get("validation_split") or most)
+        share = most if ratio is not None and ratio > most else shown
         return combine(outcome.refused(), consumed, propose(
-            "split", ACTION, {"validation_split": most},
-            f"{_too_large(ratio, most, category)}\n\nYou have {rows:,} rows. Hold out **{most:.0%}**?"))
+            "split", ACTION, {"validation_split": share},
+            f"{refused}\n\nYou have {rows:,} rows. Hold out **{pct(share)}**?"))
     if ratio is not None and ratio > 0:
         return combine(outcome.updates, consumed, _decided(ratio, rows))
     return combine(outcome.updates, consumed, _decided(0.0, rows))
