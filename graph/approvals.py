@@ -339,7 +339,7 @@ def await_decision(state: TuningState, args_model: type[BaseModel] | None = None
     try:
         args = _validated(decision, pending, args_model)
     except (ValidationError, ValueError) as err:
-        raise _reask(pending, _short_error(err), consumed) from None
+        raise _reask(pending, _short_error(err, args_model), consumed) from None
     record = {"action": pending["action"], "args": args, "decision": decision.type,
               "message": decision.message, "time": datetime.now(UTC).isoformat(timespec="seconds")}
     updates: dict[str, Any] = {"pending": None, "approvals": [record]}
@@ -385,7 +385,32 @@ def _redirect_free_text(state: TuningState, pending: Record, text: str) -> None:
         raise Reask(understand.redirect(meant, dict(pending), dict(state)))
 
 
-def _short_error(err: Exception) -> str:
-    if isinstance(err, ValidationError):
-        return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
-    return str(err)
+def _short_error(err: Exception, args_model: type[BaseModel] | None = None) -> str:
+    return validation_words(err, args_model) if isinstance(err, ValidationError) else str(err)
+
+
+#: Pydantic's bound names, as a person reads them.
+_BOUNDS = (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
+
+
+def validation_words(err: ValidationError, model: type[BaseModel] | None = None) -> str:
+    """A validation error in words: the field, the value given and the allowed range ("epochs = 0 is not
+    allowed (epochs must be ≥ 1 and ≤ 50)") or the reason, without pydantic's "Value error," prefix.
+    With the `model`, a field's whole range is named, not only the bound that was broken."""
+    parts = []
+    for e in err.errors():
+        field = ".".join(str(p) for p in e["loc"])
+        info = model.model_fields.get(field) if model is not None else None
+        declared = {key: getattr(m, key) for m in (info.metadata if info else []) for key, _ in _BOUNDS
+                    if getattr(m, key, None) is not None}
+        limits = declared if declared and e.get("ctx") else e.get("ctx") or {}
+        bounds = [f"{op} {limits[key]}" for key, op in _BOUNDS if key in limits]
+        given = repr(e.get("input"))
+        given = given if len(given) <= 80 else given[:79] + "…"
+        if e["type"] == "missing":
+            parts.append(f"{field} is required")
+        elif bounds:
+            parts.append(f"{field} = {given} is not allowed ({field} must be {' and '.join(bounds)})")
+        else:
+            parts.append(f"{field} = {given} is not allowed ({str(e['msg']).removeprefix('Value error, ')})")
+    return "; ".join(parts)

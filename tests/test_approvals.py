@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from graph.approvals import (
     REQUEST_START_KEY,
@@ -190,7 +190,7 @@ def test_approve_keeps_the_proposal_and_records_it() -> None:
 def test_an_approved_proposal_is_still_validated() -> None:
     pending = card(epochs=0, learning_rate=0.0002)  # a proposal can be incomplete or wrong
     update = reask(Harness(pending).resume({"decisions": [{"type": "approve"}]}))
-    assert update["pending"]["error"].startswith("epochs: ")
+    assert update["pending"]["error"].startswith("epochs = ")
     assert "approvals" not in update
 
 
@@ -238,7 +238,7 @@ def test_without_an_args_model_the_merged_arguments_are_kept_as_sent() -> None:
     ({"name": "deploy_model", "args": {"epochs": 5}}, f"open card is `{ACTION}` ({TITLE}); nothing was changed"),
     ({"name": ACTION, "args": {"epochs": 5, "bucket": "x", "aaa": 1}},
      "unknown field(s) aaa, bucket; editable: epochs, learning_rate"),
-    ({"name": ACTION, "args": {"epochs": 0}}, "epochs: Input should be greater than or equal to 1"),
+    ({"name": ACTION, "args": {"epochs": 0}}, "epochs = 0 is not allowed (epochs must be ≥ 1)"),
 ])
 def test_a_wrong_edit_shows_the_card_again_with_the_reason(edit: dict[str, Any], said: str) -> None:
     pending = card()
@@ -256,8 +256,8 @@ def test_two_validation_problems_are_both_named() -> None:
     pending = card()
     update = reask(Harness(pending).resume({"decisions": [{"type": "edit", "edited_action": {
         "name": ACTION, "args": {"epochs": 0, "learning_rate": -1}}}]}))
-    assert update["pending"]["error"] == ("epochs: Input should be greater than or equal to 1; "
-                                          "learning_rate: Input should be greater than 0")
+    assert update["pending"]["error"] == ("epochs = 0 is not allowed (epochs must be ≥ 1); "
+                                          "learning_rate = -1 is not allowed (learning_rate must be > 0)")
 
 
 class Lora(BaseModel):
@@ -272,7 +272,7 @@ def test_a_nested_field_error_names_its_path() -> None:
     pending = propose("configure", ACTION, {"lora": {"rank": 8}}, "LoRA rank 8.")["pending"]
     update = reask(Harness(pending, args_model=WithLora).resume({"decisions": [{"type": "edit", "edited_action": {
         "name": ACTION, "args": {"lora": {"rank": 0}}}}]}))
-    assert update["pending"]["error"] == "lora.rank: Input should be greater than or equal to 1"
+    assert update["pending"]["error"] == "lora.rank = 0 is not allowed (lora.rank must be ≥ 1)"
 
 
 def test_a_decision_the_card_does_not_allow_is_refused() -> None:
@@ -485,7 +485,7 @@ def test_a_typed_yes_to_an_invalid_proposal_is_refused_and_used_up() -> None:
     pending = card(epochs=0, learning_rate=0.1)
     answer = {"for": ACTION, "card": pending["id"], "decision": "approve"}
     update = reask(Harness(pending, facts={"answer": answer}).results[0])
-    assert update["facts"] == {"answer": None} and update["pending"]["error"].startswith("epochs: ")
+    assert update["facts"] == {"answer": None} and update["pending"]["error"].startswith("epochs = 0 is not allowed")
 
 
 # -- answers sent before the card opened ------------------------------------
@@ -555,3 +555,24 @@ def test_stale_needs_both_times() -> None:
     builder.add_edge(START, "node")
     builder.compile().invoke({}, {"configurable": {REQUEST_START_KEY: int((time.time() - 5) * 1000)}})
     assert seen == [True, False, False, False]
+
+
+class Columns(BaseModel):
+    prompt_column: str
+
+    @field_validator("prompt_column")
+    @classmethod
+    def known(cls, value: str) -> str:
+        if value not in {"question", "answer"}:
+            raise ValueError(f"column {value!r} does not exist; columns: question, answer")
+        return value
+
+
+def test_an_edit_refused_by_a_check_says_why_in_plain_words() -> None:
+    """The reason a card's own check gives is shown as it is written, with the value that was given (not
+    pydantic's "Value error, …" or "Input should be …")."""
+    pending = propose("columns", ACTION, {"prompt_column": "question"}, "Map the columns.")["pending"]
+    update = reask(Harness(pending, args_model=Columns).resume({"decisions": [{"type": "edit", "edited_action": {
+        "name": ACTION, "args": {"prompt_column": "qestion"}}}]}))
+    assert update["pending"]["error"] == ("prompt_column = 'qestion' is not allowed (column 'qestion' does not "
+                                          "exist; columns: question, answer)")

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from graph import parse
-from graph.approvals import await_decision, propose
+from graph.approvals import await_decision, propose, validation_words
 from graph.common import combine, facts, md_table, platform_of, rec, say
 from graph.deps import Deps
 from graph.invalidate import invalidate
@@ -107,24 +107,9 @@ def _apply(state: TuningState, deps: Deps, proposed: dict[str, Any],
     try:
         args = ConfigArgs.model_validate(args).model_dump()
     except ValidationError as err:
-        return None, [_why(err)]
+        return None, [validation_words(err, ConfigArgs)]
     problems = _setting_problems(args)
     return (None, problems) if problems else (args, [])
-
-
-def _why(err: ValidationError) -> str:
-    """A validation error in words: the field, what was given and the valid range."""
-    parts = []
-    for e in err.errors():
-        field = ".".join(str(p) for p in e["loc"])
-        info = ConfigArgs.model_fields.get(field)
-        limits = {key: getattr(m, key) for m in (info.metadata if info else []) for key in ("ge", "gt", "le", "lt")
-                  if getattr(m, key, None) is not None}
-        bounds = [f"{op} {limits[key]}" for key, op in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
-                  if key in limits]
-        rule = f" ({field} must be {' and '.join(bounds)})" if bounds else f" ({e['msg']})"
-        parts.append(f"{field} = {e.get('input')!r} is not allowed{rule}")
-    return "; ".join(parts)
 
 
 def _cost(state: TuningState, args: dict[str, Any]) -> dict[str, Any]:
