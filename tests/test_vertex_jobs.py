@@ -85,9 +85,12 @@ def test_same_run_id_returns_the_existing_job(fake_vertex: FakeVertex) -> None:
     assert other.name != first.name
 
 
+@pytest.mark.parametrize("status", [503, 500, 408, 409])  # unavailable, internal, request timeout, conflict
 def test_ambiguous_create_failure_finds_the_job_instead_of_creating_twice(
-        fake_vertex: FakeVertex) -> None:
-    fake_vertex.inject("tuningJobs.create", 503, after=True)  # created, but the answer is lost
+        fake_vertex: FakeVertex, status: int) -> None:
+    """After a create answered with an error that does not say whether the job exists, the job is looked up:
+    if it was made, it is the one returned, and nothing is created again."""
+    fake_vertex.inject("tuningJobs.create", status, after=True)  # created, but the answer is an error
     info = jobs.submit_job(open_spec())
     assert len(fake_vertex.calls("tuningJobs.create")) == 1
     assert info.run_id == "run-open-1"
