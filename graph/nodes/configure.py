@@ -199,7 +199,19 @@ def _typed_changes(state: TuningState, deps: Deps, wanted: dict[str, Any]) -> di
         return combine(consumed, _refused(problems))
     if args is None:  # noted earlier, refused now that the settings are proposed: the proposal without it
         return combine(consumed, _refused(problems), _card(state, deps, base, note))
-    return combine(consumed, invalidate("hparams"), _chosen(state, wanted), _card(state, deps, args, UPDATED))
+    return combine(consumed, invalidate("hparams"), _chosen(state, wanted),
+                   _card(state, deps, args, _updated(base, args, wanted)))
+
+
+def _updated(before: dict[str, Any], after: dict[str, Any], asked: dict[str, Any]) -> str:
+    """The card's first line after a change, naming the settings that moved without being asked for (a new
+    model brings its own tuning mode and learning rate): nothing changes unseen."""
+    followed = [f"{k} {before.get(k)} → {v}" for k, v in after.items()
+                if k not in asked and k != "output_uri" and v != before.get(k)]
+    if not followed:
+        return UPDATED
+    return f"Updated configuration — the new model brings its own settings ({', '.join(followed)}); the cost is " \
+        "recomputed:"
 
 
 #: "use banana-9000", "set the model to X", "switch to X": a model named in words that the catalog does not
@@ -232,13 +244,15 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         changed, problems = _apply(state, deps, proposed, asked)
         if changed is None:
             return combine(outcome.refused(), _refused(problems), _card(state, deps, proposed, "Still proposed:"))
-        return combine(outcome.updates, _chosen(state, asked), _card(state, deps, changed, UPDATED))
+        return combine(outcome.updates, _chosen(state, asked), _card(state, deps, changed,
+                                                                     _updated(proposed, changed, asked)))
     if outcome.type == "edit" and outcome.args != proposed:
         edits = {k: v for k, v in outcome.args.items() if v != proposed.get(k)}
         edited, problems = _apply(state, deps, proposed, edits)
         if edited is None:
             return combine(outcome.refused(), _refused(problems), _card(state, deps, proposed, "Still proposed:"))
-        return combine(outcome.updates, _chosen(state, edits), _card(state, deps, edited, UPDATED))
+        return combine(outcome.updates, _chosen(state, edits), _card(state, deps, edited,
+                                                                     _updated(proposed, edited, edits)))
     problems = _setting_problems(outcome.args)
     if problems:
         return combine(outcome.refused(), _refused(problems), _card(state, deps, proposed, "Still proposed:"))

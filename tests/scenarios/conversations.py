@@ -518,6 +518,14 @@ CONVERSATIONS: tuple[Conversation, ...] = (
          Turn("2", expect=("trivia.csv", "30 rows"), card="confirm_column_mapping")),
     ),
     Conversation(
+        "a-model-switch-names-the-settings-it-brings",
+        "Switching the model at the configuration card also changes the settings that come with that model; the "
+        "card says which, so nothing changes unseen.",
+        (*to_card("approve_configuration"),
+         Turn("use local/smollm2-135m with 2 epochs", expect=("| epochs | 2 |", "brings its own settings"),
+              card="approve_configuration")),
+    ),
+    Conversation(
         "a-folder-then-a-file-name",
         "After a folder listing, the file can be named by its name alone.",
         (Turn(PURPOSE), Turn("y"), Turn("my data is in {folder}", expect=("is a folder",)),
