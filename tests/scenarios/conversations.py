@@ -242,9 +242,9 @@ SAID_PLAINLY = (
         "'use llama' at the category card chooses open models and lists the Llama models to pick from (not "
         "another model picked silently); the one picked next is kept for the model settings.",
         (Turn(PURPOSE, card="choose_model_category"),
-         Turn("use llama", expect=("Category: **open**", "Llama 3.2 1B Instruct", "Llama 3.1 8B Instruct",
+         Turn("use llama", expect=("Category: **open**", "No Llama model can be tuned", "local/gemma-3-270m",
                                    "say which one"),
-              expect_not=("Declined", "not offered", "I did not catch")),
+              expect_not=("Declined", "not offered", "I did not catch", "Llama 3.1 8B Instruct")),
          Turn("use Llama 3.2 1B Instruct", expect=("Noted", "llama-3.2-1b-instruct", "model settings"))),
     ),
     Conversation(
@@ -544,8 +544,22 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         "a-family-at-the-column-card",
         "Naming a family at the column card lists its models; the mapping is not declined.",
         (*to_card("confirm_column_mapping"),
-         Turn("could we go with qwen?", expect=("Qwen 3 4B", "say which one"),
-              expect_not=("Declined", "Tell me the columns"), card="confirm_column_mapping")),
+         Turn("could we go with qwen?", expect=("local/qwen3-0.6b", "say which one"),
+              expect_not=("Declined", "Tell me the columns", "Qwen 3 4B"), card="confirm_column_mapping")),
+    ),
+    Conversation(
+        "a-family-on-this-machine-lists-what-tunes-here",
+        "On the local platform a family lists the local models of it that tune here (gemma: Gemma 3 270M), not "
+        "the Vertex catalog's; a Vertex model named at a later card is not refused at the configuration card: "
+        "the stand-in the model-choice card promised trains in its place, and the card says so.",
+        (Turn(PURPOSE, card="choose_model_category"),
+         Turn("what about gemma?", expect=("local/gemma-3-270m", "say which one"),
+              expect_not=("Gemma 4 E4B IT", "Qwen3"), card="choose_model_category"),
+         Turn("y"), Turn("{data}", card="confirm_column_mapping"),
+         Turn("use Llama 3.2 1B Instruct", card="confirm_column_mapping"),
+         Turn("y", card="split_validation"), Turn("y", card="create_bucket"), Turn("y", card="upload_dataset"),
+         Turn("y", expect=("stands in for Llama 3.2 1B Instruct",),
+              expect_not=("can't be used on this machine", "won't work"), card="approve_configuration")),
     ),
     Conversation(
         "make-it-cheaper-on-this-machine",
