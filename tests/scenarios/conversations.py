@@ -89,7 +89,8 @@ FAILING_LLM = (
         told_once((Turn(PURPOSE, card="choose_model_category"),
                    Turn("what is LoRA?", expect=("adapter", "Source:"), card="choose_model_category"),
                    Turn("y"), Turn("{data}", card="confirm_column_mapping"),
-                   Turn("can I use Llama instead?", expect=("Llama 3.2 1B Instruct",), card="confirm_column_mapping"),
+                   Turn("can I use Llama instead?", expect=("No Llama model can be tuned",),
+                        card="confirm_column_mapping"),
                    Turn("let's go with gemini instead", expect=("Switch from **open** to **gemini**",),
                         card="choose_model_category"),
                    Turn("stop", expect=("You stopped at the card", "Resume with")))),
@@ -252,10 +253,10 @@ SAID_PLAINLY = (
         "A family said alone ('llama', 'gemma') at the column or configuration card asks which of its models: "
         "they are listed, the category is not switched and the card is not declined.",
         (*to_card("confirm_column_mapping"),
-         Turn("llama", expect=("Llama 3.2 1B Instruct", "say which one"),
+         Turn("llama", expect=("No Llama model can be tuned", "local/qwen3-0.6b", "say which one"),
               expect_not=("Declined", "Switch from", "Category: **"), card="confirm_column_mapping"),
          *TO_SUBMIT[3:7],
-         Turn("gemma", expect=("Gemma 3 1B IT", "say which one"),
+         Turn("gemma", expect=("local/gemma-3-270m", "say which one"),
               expect_not=("Declined", "Switch from", "Changed "), card="approve_configuration")),
     ),
     Conversation(
@@ -534,11 +535,12 @@ CONVERSATIONS: tuple[Conversation, ...] = (
                          ("stop", "split_validation"))),
     Conversation(
         "a-family-without-a-size-at-the-configuration-card",
-        "'can I use Llama instead?' names a family, not a model: the Llama models the catalog can tune are "
-        "listed to pick from, and the configuration card stays.",
+        "'can I use Llama instead?' names a family, not a model: on this machine no Llama model tunes, which "
+        "is said with the local models that do, and the configuration card stays.",
         (*to_card("approve_configuration"),
-         Turn("can I use Llama instead?", expect=("Llama 3.2 1B Instruct", "Llama 3.1 8B Instruct", "say which one"),
-              expect_not=("Category: **", "Declined", "Switch from"), card="approve_configuration")),
+         Turn("can I use Llama instead?", expect=("No Llama model can be tuned", "local/qwen3-0.6b", "say which one"),
+              expect_not=("Category: **", "Declined", "Switch from", "Llama 3.1 8B Instruct"),
+              card="approve_configuration")),
     ),
     Conversation(
         "a-family-at-the-column-card",
@@ -554,7 +556,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         "the stand-in the model-choice card promised trains in its place, and the card says so.",
         (Turn(PURPOSE, card="choose_model_category"),
          Turn("what about gemma?", expect=("local/gemma-3-270m", "say which one"),
-              expect_not=("Gemma 4 E4B IT", "Qwen3"), card="choose_model_category"),
+              expect_not=("Gemma 3 1B IT", "Qwen3 0.6B"), card="choose_model_category"),
          Turn("y"), Turn("{data}", card="confirm_column_mapping"),
          Turn("use Llama 3.2 1B Instruct", card="confirm_column_mapping"),
          Turn("y", card="split_validation"), Turn("y", card="create_bucket"), Turn("y", card="upload_dataset"),
