@@ -16,23 +16,30 @@ from typing import Any
 from graph.common import md_table, rec
 from graph.intents import CHEAPER
 from graph.state import TuningState
+from tools.platforms.base import Platform
 
 
-def family_reply(question: str, state: TuningState) -> str | None:
-    """The catalog's models of the family the question names, when it names no specific model."""
-    from tools.recommend import family_named, family_rows
+def family_reply(question: str, state: TuningState, platform: Platform) -> str | None:
+    """The models of the family the question names that tune on this platform, when it names no specific
+    model; when none of that family tunes here, says so and lists the models that do."""
+    from tools.recommend import family_named
 
     family = family_named(question)
     if family is None or re.search(r"\d", question):
         return None
-    rows = family_rows(family)
-    if not rows:
-        return None
     name = family.capitalize() if family != "glm" else "GLM"
+    headers, rows = platform.family_table(family)
+    if not rows:
+        headers, rows = platform.family_table(None)
+        if not rows:
+            return None
+        return (f"No {name} model can be tuned on this platform. These can:\n\n"
+                + md_table(headers, rows, max_cell=80)
+                + f"\n\nSay which one, e.g. **use {min((r[0] for r in rows), key=len)}**.")
     switch = (f" {name} models are open models, so choosing one switches from Gemini to open models "
               "(your dataset and settings are kept)." if state.get("category") == "gemini" else "")
     return (f"These {name} models can be tuned:{switch}\n\n"
-            + md_table(["model", "id", "size", "training price", "longest example"], rows, max_cell=80)
+            + md_table(headers, rows, max_cell=80)
             + f"\n\nSay which one, e.g. **use {rows[0][0]}**.")
 
 

@@ -203,9 +203,6 @@ class JobRecord(TypedDict, total=False):
     final_checkpoint_uri: str | None
     tuned_model_endpoint: str | None
     elapsed_s: float | None
-    estimated_time: str | None
-    """The platform's estimate of the job's duration, as text (the local platform measures it)."""
-    actual_time: str | None
     submitted_at: str
     declined: bool
     watch: bool | None

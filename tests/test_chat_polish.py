@@ -47,8 +47,7 @@ def test_a_model_without_a_tokenizer_family_reads_cleanly() -> None:
 
 def test_summary_shows_job_time_not_an_approval_count() -> None:
     state = {"platform": "local", "approvals": [{"action": "x"}] * 21,
-             "job": {"name": "job-1", "state": "JOB_STATE_SUCCEEDED", "ended": True, "elapsed_s": 130.0,
-                     "estimated_time": "1 min 40 s", "actual_time": "2 min 10 s"},
+             "job": {"name": "job-1", "state": "JOB_STATE_SUCCEEDED", "ended": True, "elapsed_s": 130.0},
              "cost": {"label": "free (local)", "estimated_training_time_s": 100.0}}
     text = summary(state)  # type: ignore[arg-type]
     assert "approvals" not in text and "21" not in text

@@ -186,11 +186,13 @@ def test_a_family_at_the_category_card_chooses_open_and_lists_it(said: str, home
     s = _session_at("choose_model_category", tmp_path)
     s.say(said)
     assert s.state["category"] == "open"
-    assert "Llama 3.2 1B Instruct" in s.text() and "Llama 3.1 8B Instruct" in s.text()
+    # On this machine no Llama model tunes: said, with the local models that do, not Vertex's Llama list.
+    assert "No Llama model can be tuned" in s.text() and "local/gemma-3-270m" in s.text()
+    assert "Llama 3.1 8B Instruct" not in s.text()
     assert "not offered" not in s.text() and not (s.state.get("model") or {}).get("base_model"), s.text()
 
 
-@pytest.mark.parametrize(("said", "model"), [("gemma", "Gemma 3 1B IT"), ("llama", "Llama 3.2 1B Instruct")])
+@pytest.mark.parametrize(("said", "model"), [("gemma", "local/gemma-3-270m"), ("llama", "No Llama model can be tuned")])
 @pytest.mark.parametrize("card", ["confirm_column_mapping", "approve_configuration"])
 def test_a_bare_family_word_later_lists_the_family(said: str, model: str, card: str, home: Path,
                                                    tmp_path: Path) -> None:
@@ -329,3 +331,25 @@ def test_edits_and_a_no_at_the_submit_card_are_read_as_before(home: Path, tmp_pa
     assert s.action == "submit_tuning_job"
     s.say("no")
     assert _no_job(s) and "Nothing was submitted" in s.text()
+
+
+def test_a_local_job_states_one_duration_and_the_cards_estimate(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The result line and the summary give the same measured time, and the summary's estimate is the one the
+    configuration card gave (not a second estimate made at submission)."""
+    import re
+
+    from tests.chat_fixtures import offline_home
+    from tests.scenarios.conversations import TO_SUBMIT
+    from tests.scenarios.runner import Conversation, Turn, run
+
+    offline_home(tmp_path, monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    turns = (*TO_SUBMIT, Turn("y"), Turn("y"), Turn("summary"))
+    text = "\n".join(r.reply for r in run(Conversation("one-duration", "", turns), "none", tmp_path))
+    card = re.search(r"free \(local\): about (\d+) seconds", text)
+    took = re.search(r"It took (\d+) s\.", text)
+    row = re.search(r"\| time \| (\d+) s \(estimated (\d+) s\) \|", text)
+    assert card and took and row, text
+    assert row.group(1) == took.group(1)
+    assert row.group(2) == card.group(1)

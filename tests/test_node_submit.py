@@ -127,12 +127,12 @@ def test_the_job_record_keeps_what_later_steps_and_the_person_need() -> None:
                    base_model=MODEL, real_region="us-central1", console_url="https://console/1",
                    error_message=None, advice="none", output_uri="gs://b/o",
                    final_checkpoint_uri="gs://b/o/final", tuned_model_endpoint="projects/p/endpoints/9",
-                   elapsed_s=12.5, data_stats={"estimated_time": 30, "actual_time": 41.5})
+                   start_time="2026-11-28T00:00:00Z", end_time="2026-11-28T00:00:41Z", elapsed_s=12.5)
     record = submit.job_record(info)
     assert record == {"name": info.name, "state": "JOB_STATE_SUCCEEDED", "console_url": "https://console/1",
                       "real_region": "us-central1", "error_message": None, "advice": "none",
                       "final_checkpoint_uri": "gs://b/o/final", "tuned_model_endpoint": "projects/p/endpoints/9",
                       "base_model": MODEL, "ended": True, "succeeded": True, "output_uri": "gs://b/o",
-                      "elapsed_s": 12.5, "estimated_time": "30", "actual_time": "41.5"}
-    unmeasured = submit.job_record(JobInfo(name="j", state="JOB_STATE_RUNNING"))
-    assert (unmeasured["estimated_time"], unmeasured["actual_time"]) == (None, None)
+                      "elapsed_s": 41.0}  # the job's own start and end times, not the platform's running count
+    running = submit.job_record(JobInfo(name="j", state="JOB_STATE_RUNNING", elapsed_s=3.0))
+    assert running["elapsed_s"] == 3.0

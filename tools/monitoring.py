@@ -135,8 +135,8 @@ def final_message(info: JobInfo) -> str:
         summary = loss_summary(info)
         if summary:
             lines.append(summary)
-        if info.elapsed_s:
-            lines.append(f"It took {format_duration(info.elapsed_s)}.")
+        if info.took_s is not None:
+            lines.append(f"It took {format_duration(info.took_s)}.")
         return "\n\n".join(lines)
     lines = [f"❌ The job `{name}` ended as **{state_word(info.state)}**: {info.error_message or 'no message'}"]
     summary = loss_summary(info)

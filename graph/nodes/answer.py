@@ -17,7 +17,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
     # A wish to spend less ("too expensive") is answered with cheaper options before the card's cost.
     reply = offers.cheaper_reply(question, state) \
         or card_talk.cost_reply(question, dict(state), lambda: platform_of(state, deps)) \
-        or offers.family_reply(question, state) or advisor.answer_question(deps.llm, question)
+        or offers.family_reply(question, state, platform_of(state, deps)) or advisor.answer_question(deps.llm, question)
     pending = state.get("pending") or {}
     job = state.get("job") or {}
     update: dict[str, Any] = {"side_reply": None}

@@ -74,22 +74,20 @@ def _named_model(state: TuningState, deps: Deps, requested: str) -> dict[str, An
         return None
     words = (f"{model.display_name} (`{model.base_model}`) supports tuning: "
              f"{'a Gemini' if model.category == 'gemini' else 'an open'} model. Kept as your model.")
-    platform = platform_of(state, deps)
-    if platform.model_field != "base_model":
-        stand_in, _ = platform.default_model(None, model.base_model)
-        words += (f"\n\nOn this machine a Vertex model can't run: **`{stand_in}`** stands in for "
-                  f"{model.display_name} here (with `--platform vertex`, {model.display_name} itself is tuned).")
+    swap = platform_of(state, deps).stand_in(model.base_model)
+    if swap is not None:
+        words += f"\n\n{swap[1]}"
     return combine({"category": model.category, "pending": None, "facts": {"category": None, "model": None}},
                    {"model": {"base_model": model.base_model, "display_name": model.display_name,
                               "requested": requested}}, say(words))
 
 
-def _family(text: str, state: TuningState) -> dict[str, Any]:
+def _family(text: str, state: TuningState, deps: Deps) -> dict[str, Any]:
     """For a family named without a model ("use llama", "gemma"): its models to pick from, so the
     person chooses one rather than getting whichever the suggestions would pick ({} otherwise)."""
     from graph import offers
 
-    listed = offers.family_reply(text, state)
+    listed = offers.family_reply(text, state, platform_of(state, deps))
     return say(listed) if listed else {}
 
 
@@ -109,7 +107,7 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
         return _switch(state, known["category"])
     notes: list[dict[str, Any]] = []
     requested = known.get("model")
-    family = _family(requested or "", state)
+    family = _family(requested or "", state, deps)
     if requested:
         named = _named_model(state, deps, requested)
         if named is not None:
@@ -154,4 +152,4 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
                                             "model, ask a question, or tell me what the model is for (I'll "
                                             "suggest three models)."))
     return combine(outcome.updates, {"category": chosen}, say(f"Category: **{chosen}** models."),
-                   _family(outcome.message or "", state))
+                   _family(outcome.message or "", state, deps))

@@ -190,9 +190,25 @@ def _refused(problems: list[str]) -> dict[str, Any]:
     return say("That change won't work — nothing was changed:", *[f"- {p}" for p in problems])
 
 
+def _stand_in(state: TuningState, deps: Deps, wanted: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`wanted` with a catalog model the platform does not tune itself replaced by the model it trains in
+    its place (as the model-choice card promised), and the update that keeps the named model as the one
+    stood in for and says so; `wanted` unchanged and {} otherwise."""
+    name = wanted.get("base_model")
+    swap = platform_of(state, deps).stand_in(str(name)) if name else None
+    model = find_model(str(name)) if swap else None
+    if swap is None or model is None:
+        return wanted, {}
+    return {**wanted, "base_model": swap[0]}, combine(
+        {"model": {"base_model": model.base_model, "display_name": model.display_name, "requested": str(name)}},
+        say(swap[1]))
+
+
 def _typed_changes(state: TuningState, deps: Deps, wanted: dict[str, Any]) -> dict[str, Any]:
     """A change typed while no configuration card is open (at a question, or at any other card)."""
     consumed = {"facts": {"config_changes": None, "answer": None}}
+    wanted, kept = _stand_in(state, deps, wanted)
+    consumed = combine(consumed, kept)
     base, note = _first_proposal(state, deps)
     args, problems = _apply(state, deps, base, wanted)
     if args is None and state.get("pending"):  # refused: whatever was open stays open, nothing else moves
@@ -241,18 +257,20 @@ def run(state: TuningState, deps: Deps) -> dict[str, Any]:
             return combine(outcome.updates, say("Tell me what to change (model, epochs, learning rate, "
                                                 "adapter size, full or LoRA), or edit the card."),
                            _card(state, deps, proposed, "The configuration is unchanged:"))
+        asked, kept = _stand_in(state, deps, asked)
         changed, problems = _apply(state, deps, proposed, asked)
         if changed is None:
             return combine(outcome.refused(), _refused(problems), _card(state, deps, proposed, "Still proposed:"))
-        return combine(outcome.updates, _chosen(state, asked), _card(state, deps, changed,
-                                                                     _updated(proposed, changed, asked)))
+        return combine(outcome.updates, kept, _chosen(state, asked), _card(state, deps, changed,
+                                                                           _updated(proposed, changed, asked)))
     if outcome.type == "edit" and outcome.args != proposed:
         edits = {k: v for k, v in outcome.args.items() if v != proposed.get(k)}
+        edits, kept = _stand_in(state, deps, edits)
         edited, problems = _apply(state, deps, proposed, edits)
         if edited is None:
             return combine(outcome.refused(), _refused(problems), _card(state, deps, proposed, "Still proposed:"))
-        return combine(outcome.updates, _chosen(state, edits), _card(state, deps, edited,
-                                                                     _updated(proposed, edited, edits)))
+        return combine(outcome.updates, kept, _chosen(state, edits), _card(state, deps, edited,
+                                                                           _updated(proposed, edited, edits)))
     problems = _setting_problems(outcome.args)
     if problems:
         return combine(outcome.refused(), _refused(problems), _card(state, deps, proposed, "Still proposed:"))

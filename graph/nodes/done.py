@@ -43,13 +43,14 @@ def summary(state: TuningState) -> str:
 
 
 def _job_time(state: TuningState) -> str | None:
-    """How long the job took against what was estimated ("2 min 10 s (estimated 1 min 40 s)")."""
+    """How long the job took against what was estimated ("2 min 10 s (estimated 1 min 40 s)"): the job's
+    measured duration (the figure its result line gave) and the estimate the configuration card showed."""
     from tools.monitoring import format_duration
 
     job, cost = rec(state, "job"), rec(state, "cost")
     elapsed, guess = job.get("elapsed_s"), cost.get("estimated_training_time_s")
-    actual = job.get("actual_time") or (format_duration(elapsed) if elapsed else None)
-    estimate = job.get("estimated_time") or (format_duration(guess) if guess else None)
+    actual = format_duration(elapsed) if elapsed is not None else None
+    estimate = format_duration(guess) if guess else None
     if actual and estimate:
         return f"{actual} (estimated {estimate})"
     return actual or (f"estimated {estimate}" if estimate and not job.get("ended") else None)

@@ -24,14 +24,7 @@ def job_record(info: Any) -> dict[str, Any]:
             "real_region": info.real_region, "error_message": info.error_message, "advice": info.advice,
             "final_checkpoint_uri": info.final_checkpoint_uri, "tuned_model_endpoint": info.tuned_model_endpoint,
             "base_model": info.base_model, "ended": info.ended, "succeeded": info.succeeded,
-            "output_uri": info.output_uri, "elapsed_s": info.elapsed_s,
-            "estimated_time": _stat(info, "estimated_time"), "actual_time": _stat(info, "actual_time")}
-
-
-def _stat(info: Any, key: str) -> str | None:
-    """A time the platform reported about the job (the local platform measures both), as text."""
-    value = (info.data_stats or {}).get(key)
-    return str(value) if value is not None else None
+            "output_uri": info.output_uri, "elapsed_s": info.took_s}
 
 
 def done(state: TuningState) -> bool:

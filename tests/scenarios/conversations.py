@@ -89,7 +89,8 @@ FAILING_LLM = (
         told_once((Turn(PURPOSE, card="choose_model_category"),
                    Turn("what is LoRA?", expect=("adapter", "Source:"), card="choose_model_category"),
                    Turn("y"), Turn("{data}", card="confirm_column_mapping"),
-                   Turn("can I use Llama instead?", expect=("Llama 3.2 1B Instruct",), card="confirm_column_mapping"),
+                   Turn("can I use Llama instead?", expect=("No Llama model can be tuned",),
+                        card="confirm_column_mapping"),
                    Turn("let's go with gemini instead", expect=("Switch from **open** to **gemini**",),
                         card="choose_model_category"),
                    Turn("stop", expect=("You stopped at the card", "Resume with")))),
@@ -242,9 +243,9 @@ SAID_PLAINLY = (
         "'use llama' at the category card chooses open models and lists the Llama models to pick from (not "
         "another model picked silently); the one picked next is kept for the model settings.",
         (Turn(PURPOSE, card="choose_model_category"),
-         Turn("use llama", expect=("Category: **open**", "Llama 3.2 1B Instruct", "Llama 3.1 8B Instruct",
+         Turn("use llama", expect=("Category: **open**", "No Llama model can be tuned", "local/gemma-3-270m",
                                    "say which one"),
-              expect_not=("Declined", "not offered", "I did not catch")),
+              expect_not=("Declined", "not offered", "I did not catch", "Llama 3.1 8B Instruct")),
          Turn("use Llama 3.2 1B Instruct", expect=("Noted", "llama-3.2-1b-instruct", "model settings"))),
     ),
     Conversation(
@@ -252,10 +253,10 @@ SAID_PLAINLY = (
         "A family said alone ('llama', 'gemma') at the column or configuration card asks which of its models: "
         "they are listed, the category is not switched and the card is not declined.",
         (*to_card("confirm_column_mapping"),
-         Turn("llama", expect=("Llama 3.2 1B Instruct", "say which one"),
+         Turn("llama", expect=("No Llama model can be tuned", "local/qwen3-0.6b", "say which one"),
               expect_not=("Declined", "Switch from", "Category: **"), card="confirm_column_mapping"),
          *TO_SUBMIT[3:7],
-         Turn("gemma", expect=("Gemma 3 1B IT", "say which one"),
+         Turn("gemma", expect=("local/gemma-3-270m", "say which one"),
               expect_not=("Declined", "Switch from", "Changed "), card="approve_configuration")),
     ),
     Conversation(
@@ -542,18 +543,33 @@ CONVERSATIONS: tuple[Conversation, ...] = (
                          ("stop", "split_validation"))),
     Conversation(
         "a-family-without-a-size-at-the-configuration-card",
-        "'can I use Llama instead?' names a family, not a model: the Llama models the catalog can tune are "
-        "listed to pick from, and the configuration card stays.",
+        "'can I use Llama instead?' names a family, not a model: on this machine no Llama model tunes, which "
+        "is said with the local models that do, and the configuration card stays.",
         (*to_card("approve_configuration"),
-         Turn("can I use Llama instead?", expect=("Llama 3.2 1B Instruct", "Llama 3.1 8B Instruct", "say which one"),
-              expect_not=("Category: **", "Declined", "Switch from"), card="approve_configuration")),
+         Turn("can I use Llama instead?", expect=("No Llama model can be tuned", "local/qwen3-0.6b", "say which one"),
+              expect_not=("Category: **", "Declined", "Switch from", "Llama 3.1 8B Instruct"),
+              card="approve_configuration")),
     ),
     Conversation(
         "a-family-at-the-column-card",
         "Naming a family at the column card lists its models; the mapping is not declined.",
         (*to_card("confirm_column_mapping"),
-         Turn("could we go with qwen?", expect=("Qwen 3 4B", "say which one"),
-              expect_not=("Declined", "Tell me the columns"), card="confirm_column_mapping")),
+         Turn("could we go with qwen?", expect=("local/qwen3-0.6b", "say which one"),
+              expect_not=("Declined", "Tell me the columns", "Qwen 3 4B"), card="confirm_column_mapping")),
+    ),
+    Conversation(
+        "a-family-on-this-machine-lists-what-tunes-here",
+        "On the local platform a family lists the local models of it that tune here (gemma: Gemma 3 270M), not "
+        "the Vertex catalog's; a Vertex model named at a later card is not refused at the configuration card: "
+        "the stand-in the model-choice card promised trains in its place, and the card says so.",
+        (Turn(PURPOSE, card="choose_model_category"),
+         Turn("what about gemma?", expect=("local/gemma-3-270m", "say which one"),
+              expect_not=("Gemma 3 1B IT", "Qwen3 0.6B"), card="choose_model_category"),
+         Turn("y"), Turn("{data}", card="confirm_column_mapping"),
+         Turn("use Llama 3.2 1B Instruct", card="confirm_column_mapping"),
+         Turn("y", card="split_validation"), Turn("y", card="create_bucket"), Turn("y", card="upload_dataset"),
+         Turn("y", expect=("stands in for Llama 3.2 1B Instruct",),
+              expect_not=("can't be used on this machine", "won't work"), card="approve_configuration")),
     ),
     Conversation(
         "make-it-cheaper-on-this-machine",

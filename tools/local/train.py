@@ -39,6 +39,9 @@ MAX_HELD_OUT = 20
 HOLD_OUT_MIN_ROWS = 20
 HELD_OUT_FILE = "held_out.jsonl"
 _PROCESS_START = time.monotonic()
+#: The job's start time is its process's (imports and model loading included): the estimate on the
+#: configuration card counts that start, and the job's duration is read from its start and end times.
+_PROCESS_STARTED_AT = now_iso()
 
 
 class Cancelled(Exception):
@@ -205,7 +208,7 @@ def train(cfg: dict[str, Any]) -> None:
     random.seed(seed)
     torch.manual_seed(seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    update_status(job_dir, state="JOB_STATE_RUNNING", phase="loading model", start_time=now_iso(),
+    update_status(job_dir, state="JOB_STATE_RUNNING", phase="loading model", start_time=_PROCESS_STARTED_AT,
                   device=device, pid=os.getpid())
 
     model, tokenizer, base_path = _load(cfg, job_dir, device)

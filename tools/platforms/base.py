@@ -123,6 +123,19 @@ class JobInfo(BaseModel):
         return self.state in TERMINAL_STATES
 
     @property
+    def took_s(self) -> float | None:
+        """How long the job ran, measured from its own start and end times, so the result line and the
+        summary say the same figure; `elapsed_s` (the platform's running count) while either is missing."""
+        from datetime import datetime
+
+        try:
+            start = datetime.fromisoformat(str(self.start_time).replace("Z", "+00:00"))
+            end = datetime.fromisoformat(str(self.end_time).replace("Z", "+00:00"))
+        except ValueError:
+            return self.elapsed_s
+        return max(0.0, (end - start).total_seconds())
+
+    @property
     def succeeded(self) -> bool:
         return self.state == "JOB_STATE_SUCCEEDED"
 
@@ -216,6 +229,16 @@ class Platform(Protocol):
     def default_model(self, wanted: str | None, target: str) -> tuple[str, str | None]:
         """The model to propose (from `wanted`, else the platform's default) and a note, or None
         for the note when `target` (the catalog pick) is itself tuned here."""
+        ...
+
+    def stand_in(self, name: str) -> tuple[str, str] | None:
+        """For a catalog model this platform does not tune itself: the model it trains in its place and a
+        sentence saying so (None: it tunes `name` itself, or refuses it through `model_problem`)."""
+        ...
+
+    def family_table(self, family: str | None) -> tuple[list[str], list[list[str]]]:
+        """The models of an open family (`llama`, `qwen`; None: every one) that tune on this platform, as a
+        table: (headers, rows). No rows: none of that family tunes here."""
         ...
 
     def suggestion_costs(self, cloud_prices: list[str]) -> SuggestionCosts:

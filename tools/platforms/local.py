@@ -123,6 +123,30 @@ class LocalPlatform:
                 "a local model (e.g. `local/smollm2-135m`) if its weights are on this machine.")
         return model, note
 
+    def stand_in(self, name: str) -> tuple[str, str] | None:
+        """A Vertex catalog model can't run here: the default local model is trained in its place (what the
+        model-choice card promises: "whichever model you pick, … standing in for it")."""
+        from knowledge import GeminiModel, OpenModel, find_model
+
+        model = find_model(name)
+        if not isinstance(model, (OpenModel, GeminiModel)):
+            return None
+        local, _ = self.default_model(None, model.base_model)
+        return local, (f"On this machine a Vertex model can't run: **`{local}`** stands in for "
+                       f"{model.display_name} here (with `--platform vertex`, {model.display_name} itself is tuned).")
+
+    def family_table(self, family: str | None) -> tuple[list[str], list[list[str]]]:
+        """The local catalog's models of the family (named in their id or Hugging Face id): these train on
+        this machine's CPU, free; the Vertex catalog's models of the family do not."""
+        import re
+
+        from knowledge import load_catalog
+
+        rows = [[m.display_name, f"`{m.base_model}`", f"{m.params_m:g}M", m.license.split(" (")[0]]
+                for m in load_catalog().local_models
+                if family is None or re.search(rf"(?<![a-z]){family}", f"{m.id} {m.hf_id}".lower())]
+        return ["model", "id", "size", "license"], rows
+
     def suggestion_costs(self, cloud_prices: list[str]) -> SuggestionCosts:
         """No cloud prices: nothing is charged here. What a run costs is time on this machine, told for
         the model a local run uses (whichever suggestion is picked, it stands in for it)."""

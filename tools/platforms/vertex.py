@@ -121,6 +121,16 @@ class VertexPlatform:
         """The catalog pick itself (the note comes from the recommendation)."""
         return target, None
 
+    def stand_in(self, name: str) -> tuple[str, str] | None:
+        """Every catalog model that tunes here is tuned itself."""
+        return None
+
+    def family_table(self, family: str | None) -> tuple[list[str], list[list[str]]]:
+        """The catalog's open models of the family, with the training price this service charges."""
+        from tools.recommend import family_rows
+
+        return ["model", "id", "size", "training price", "longest example"], family_rows(family) if family else []
+
     def suggestion_costs(self, cloud_prices: list[str]) -> SuggestionCosts:
         """The catalog's Vertex AI prices, one per suggestion: they are what this platform charges."""
         return SuggestionCosts(cells=list(cloud_prices))
