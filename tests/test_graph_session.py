@@ -399,8 +399,9 @@ def test_configuration_changes_in_words(home: Path) -> None:
     args = s.interrupt["action_requests"][0]["args"]  # type: ignore[index]
     assert args["epochs"] == 2 and args["learning_rate"] == 0.001
     assert "recomputed" in s.interrupt["action_requests"][0]["description"]  # type: ignore[index]
-    s.reject("switch to gemma 3 12b")
-    assert "can't be used on this machine" in s.text()
+    s.reject("switch to gemma 3 12b")  # a Vertex model on this machine: tuned with the local stand-in
+    assert "a Vertex model can't run: **`local/tiny`**" in s.text()
+    assert s.interrupt["action_requests"][0]["args"]["base_model"] == "local/tiny"  # type: ignore[index]
     s.approve()
     assert s.state["hparams"]["approved"]
 
