@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_HF_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 _DATA_SUFFIX = re.compile(r"\.(?:csv|tsv|jsonl|json|parquet)$", re.I)
 
 
@@ -55,7 +54,9 @@ def user_local_source(source: str) -> tuple[str, str | None]:
                    "server where that is), then give its name relative to the folder.")
     if path is not None and path.is_file():
         return str(path), None
-    if _HF_ID.match(text) and not _DATA_SUFFIX.search(text):
+    from tools.data.sources import is_hub_id
+
+    if "/" in text and is_hub_id(text) and not _DATA_SUFFIX.search(text):
         # Not in the user's folder, so an `owner/name` is a Hugging Face id, said explicitly: a bare one
         # would be looked up relative to the server's working folder (`pkg.egg-info/SOURCES.txt` was read).
         return _hub_only(f"hf://{text}", text)
